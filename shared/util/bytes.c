@@ -1,0 +1,146 @@
+/*
+ * bytes — bounds-checked big-endian byte reader and writer (see bytes.h).
+ * Layer: shared/util, pure.
+ */
+#include "config.h"
+#include "shared/util/bytes.h"
+
+#include <string.h>
+
+void bytes_reader_init(struct bytes_reader *r, const uint8_t *p, size_t len)
+{
+	r->p = p;
+	r->len = len;
+	r->off = 0;
+}
+
+size_t bytes_left(const struct bytes_reader *r)
+{
+	return r->len - r->off;
+}
+
+int bytes_get_u8(struct bytes_reader *r, uint8_t *out)
+{
+	if (bytes_left(r) < 1)
+		return -1;
+	*out = r->p[r->off++];
+	return 0;
+}
+
+int bytes_get_u16(struct bytes_reader *r, uint16_t *out)
+{
+	if (bytes_left(r) < 2)
+		return -1;
+	*out = (uint16_t)((r->p[r->off] << 8) | r->p[r->off + 1]);
+	r->off += 2;
+	return 0;
+}
+
+int bytes_get_u32(struct bytes_reader *r, uint32_t *out)
+{
+	const uint8_t *p = r->p + r->off;
+
+	if (bytes_left(r) < 4)
+		return -1;
+	*out = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+	       ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+	r->off += 4;
+	return 0;
+}
+
+int bytes_get_raw(struct bytes_reader *r, void *dst, size_t n)
+{
+	if (bytes_left(r) < n)
+		return -1;
+	if (n > 0)
+		memcpy(dst, r->p + r->off, n);
+	r->off += n;
+	return 0;
+}
+
+int bytes_skip(struct bytes_reader *r, size_t n)
+{
+	if (bytes_left(r) < n)
+		return -1;
+	r->off += n;
+	return 0;
+}
+
+int bytes_get_cstr(struct bytes_reader *r, char *dst, size_t max)
+{
+	size_t left = bytes_left(r);
+	size_t scan = left < max ? left : max;
+	const uint8_t *nul = scan ? memchr(r->p + r->off, 0, scan) : NULL;
+	size_t n;
+
+	if (nul == NULL)
+		return left < max ? -1 : -2;
+	n = (size_t)(nul - (r->p + r->off));
+	memcpy(dst, r->p + r->off, n + 1);
+	r->off += n + 1;
+	return (int)n;
+}
+
+void bytes_writer_init(struct bytes_writer *w, uint8_t *buf, size_t cap)
+{
+	w->p = buf;
+	w->cap = cap;
+	w->len = 0;
+	w->overflow = false;
+}
+
+static bool fits(struct bytes_writer *w, size_t n)
+{
+	if (w->overflow || w->cap - w->len < n) {
+		w->overflow = true;
+		return false;
+	}
+	return true;
+}
+
+void bytes_put_u8(struct bytes_writer *w, uint8_t v)
+{
+	if (fits(w, 1))
+		w->p[w->len++] = v;
+}
+
+void bytes_put_u16(struct bytes_writer *w, uint16_t v)
+{
+	if (!fits(w, 2))
+		return;
+	w->p[w->len++] = (uint8_t)(v >> 8);
+	w->p[w->len++] = (uint8_t)v;
+}
+
+void bytes_put_u32(struct bytes_writer *w, uint32_t v)
+{
+	if (!fits(w, 4))
+		return;
+	w->p[w->len++] = (uint8_t)(v >> 24);
+	w->p[w->len++] = (uint8_t)(v >> 16);
+	w->p[w->len++] = (uint8_t)(v >> 8);
+	w->p[w->len++] = (uint8_t)v;
+}
+
+void bytes_put_raw(struct bytes_writer *w, const void *src, size_t n)
+{
+	if (n == 0 || !fits(w, n))
+		return;
+	memcpy(w->p + w->len, src, n);
+	w->len += n;
+}
+
+void bytes_put_cstr(struct bytes_writer *w, const char *s)
+{
+	bytes_put_raw(w, s, strlen(s) + 1);
+}
+
+void bytes_patch_u32(struct bytes_writer *w, size_t at, uint32_t v)
+{
+	if (at > w->len || w->len - at < 4)
+		return;
+	w->p[at] = (uint8_t)(v >> 24);
+	w->p[at + 1] = (uint8_t)(v >> 16);
+	w->p[at + 2] = (uint8_t)(v >> 8);
+	w->p[at + 3] = (uint8_t)v;
+}

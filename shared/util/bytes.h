@@ -1,0 +1,66 @@
+/*
+ * bytes — bounds-checked big-endian byte reader and writer.
+ *
+ * The building block of every binary codec (SMPP PDUs, TPDUs, UDH). Pure: no
+ * allocation, no I/O. A reader never reads past its end; a writer never writes
+ * past its capacity and remembers that it tried to (a sticky overflow flag), so an
+ * encoder can write a whole PDU and check once at the end.
+ */
+#ifndef HERMOD_BYTES_H
+#define HERMOD_BYTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bytes_reader {
+	const uint8_t *p;
+	size_t len;
+	size_t off;
+};
+
+struct bytes_writer {
+	uint8_t *p;
+	size_t cap;
+	size_t len;
+	bool overflow;
+};
+
+/* Starts reading len bytes at p (borrowed; must outlive the reader). */
+void bytes_reader_init(struct bytes_reader *r, const uint8_t *p, size_t len);
+
+/* Bytes not yet read. */
+size_t bytes_left(const struct bytes_reader *r);
+
+/* Each getter returns 0 and advances, or -1 when too few bytes are left (nothing
+ * is consumed then). */
+int bytes_get_u8(struct bytes_reader *r, uint8_t *out);
+int bytes_get_u16(struct bytes_reader *r, uint16_t *out);
+int bytes_get_u32(struct bytes_reader *r, uint32_t *out);
+int bytes_get_raw(struct bytes_reader *r, void *dst, size_t n);
+int bytes_skip(struct bytes_reader *r, size_t n);
+
+/*
+ * Reads a C-Octet String of at most max octets including its NUL into dst (which
+ * has room for max octets). Returns the string length (without NUL), -1 when the
+ * input ends before a NUL, -2 when no NUL is found within max octets. Nothing is
+ * consumed on error.
+ */
+int bytes_get_cstr(struct bytes_reader *r, char *dst, size_t max);
+
+/* Starts writing into buf[0..cap) (borrowed). */
+void bytes_writer_init(struct bytes_writer *w, uint8_t *buf, size_t cap);
+
+/* Each putter appends, or sets w->overflow and writes nothing when it would not
+ * fit. */
+void bytes_put_u8(struct bytes_writer *w, uint8_t v);
+void bytes_put_u16(struct bytes_writer *w, uint16_t v);
+void bytes_put_u32(struct bytes_writer *w, uint32_t v);
+void bytes_put_raw(struct bytes_writer *w, const void *src, size_t n);
+/* Appends s and its terminating NUL. */
+void bytes_put_cstr(struct bytes_writer *w, const char *s);
+
+/* Overwrites a big-endian u32 at an offset already written (for length fields). */
+void bytes_patch_u32(struct bytes_writer *w, size_t at, uint32_t v);
+
+#endif

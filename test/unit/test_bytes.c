@@ -1,0 +1,121 @@
+/*
+ * Unit tests for shared/util/bytes: reads stop at the end, writes stop at the
+ * capacity, C-Octet Strings honour their maximum.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "shared/util/bytes.h"
+
+static void test_reader_ints(void **state)
+{
+	static const uint8_t in[] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07 };
+	struct bytes_reader r;
+	uint8_t a;
+	uint16_t b;
+	uint32_t c;
+
+	(void)state;
+	bytes_reader_init(&r, in, sizeof(in));
+	assert_int_equal(bytes_get_u8(&r, &a), 0);
+	assert_int_equal(a, 0x01);
+	assert_int_equal(bytes_get_u16(&r, &b), 0);
+	assert_int_equal(b, 0x0203);
+	assert_int_equal(bytes_get_u32(&r, &c), 0);
+	assert_int_equal(c, 0x04050607);
+	assert_int_equal(bytes_left(&r), 0);
+	assert_int_equal(bytes_get_u8(&r, &a), -1);
+}
+
+static void test_reader_short(void **state)
+{
+	static const uint8_t in[] = { 0xff, 0xfe, 0xfd };
+	struct bytes_reader r;
+	uint32_t c;
+	uint8_t raw[4];
+
+	(void)state;
+	bytes_reader_init(&r, in, sizeof(in));
+	assert_int_equal(bytes_get_u32(&r, &c), -1);
+	assert_int_equal(bytes_get_raw(&r, raw, 4), -1);
+	assert_int_equal(bytes_skip(&r, 4), -1);
+	assert_int_equal(bytes_left(&r), 3); /* nothing consumed */
+	assert_int_equal(bytes_skip(&r, 3), 0);
+}
+
+static void test_cstr(void **state)
+{
+	static const uint8_t ok[] = { 'a', 'b', 0, 'x' };
+	static const uint8_t unterminated[] = { 'a', 'b', 'c' };
+	static const uint8_t too_long[] = { 'a', 'b', 'c', 'd', 0 };
+	struct bytes_reader r;
+	char buf[8];
+
+	(void)state;
+	bytes_reader_init(&r, ok, sizeof(ok));
+	assert_int_equal(bytes_get_cstr(&r, buf, 3), 2);
+	assert_string_equal(buf, "ab");
+	assert_int_equal(bytes_left(&r), 1);
+
+	bytes_reader_init(&r, unterminated, sizeof(unterminated));
+	assert_int_equal(bytes_get_cstr(&r, buf, 8), -1);
+	assert_int_equal(bytes_left(&r), 3);
+
+	/* max counts the NUL: "abcd" needs 5 octets. */
+	bytes_reader_init(&r, too_long, sizeof(too_long));
+	assert_int_equal(bytes_get_cstr(&r, buf, 4), -2);
+	assert_int_equal(bytes_get_cstr(&r, buf, 5), 4);
+
+	bytes_reader_init(&r, ok, 0);
+	assert_int_equal(bytes_get_cstr(&r, buf, 8), -1);
+}
+
+static void test_writer(void **state)
+{
+	uint8_t buf[8];
+	struct bytes_writer w;
+
+	(void)state;
+	bytes_writer_init(&w, buf, sizeof(buf));
+	bytes_put_u32(&w, 0);
+	bytes_put_u16(&w, 0xabcd);
+	bytes_put_cstr(&w, "z");
+	assert_false(w.overflow);
+	assert_int_equal(w.len, 8);
+	bytes_patch_u32(&w, 0, 0x11223344);
+	assert_memory_equal(buf, "\x11\x22\x33\x44\xab\xcd" "z\0", 8);
+	bytes_put_u8(&w, 1);
+	assert_true(w.overflow);
+	assert_int_equal(w.len, 8);
+}
+
+static void test_writer_sticky(void **state)
+{
+	uint8_t buf[4];
+	struct bytes_writer w;
+
+	(void)state;
+	bytes_writer_init(&w, buf, sizeof(buf));
+	bytes_put_raw(&w, "abcde", 5);
+	assert_true(w.overflow);
+	bytes_put_u8(&w, 1); /* would fit, but the writer already overflowed */
+	assert_int_equal(w.len, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reader_ints),
+		cmocka_unit_test(test_reader_short),
+		cmocka_unit_test(test_cstr),
+		cmocka_unit_test(test_writer),
+		cmocka_unit_test(test_writer_sticky),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
