@@ -1,0 +1,728 @@
+/*
+ * redis — hiredis async client on the event loop: URL parsing (pure),
+ * connect + AUTH/SELECT/SCRIPT LOAD handshake, reconnection with exponential
+ * backoff and rate-limited logging, command wrappers that always call back,
+ * and EVALSHA with an EVAL fallback on NOSCRIPT.
+ * Layer: shared/io.
+ */
+#include "config.h"
+#include "shared/io/redis.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+#include <hiredis/adapters/libevent.h>
+#include <openssl/evp.h>
+
+#include "shared/io/log.h"
+#include "shared/io/loop.h"
+
+#define REDIS_BACKOFF_MIN_MS 100UL
+#define REDIS_BACKOFF_MAX_MS 5000UL
+#define REDIS_CONNECT_TIMEOUT_MS 5000UL
+#define REDIS_REMIND_MS 30000ULL
+
+/* ------------------------------------------------------------ URL parsing */
+
+static int redis_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Copies s[0..n) %-decoded into out (cap bytes with the NUL). 0 or -1. */
+static int redis_pct_copy(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n)
+				return -1;
+			hi = redis_hexval(s[i + 1]);
+			lo = redis_hexval(s[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		if (o + 1 >= cap)
+			return -1;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* Parses s[0..n), all decimal digits, into 0..max. 0 or -1. */
+static int redis_parse_uint(const char *s, size_t n, long max, int *out)
+{
+	long v = 0;
+	size_t i;
+
+	if (n == 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+		if (v > max)
+			return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+/* host[:port] or [v6]:port from s[0..n). */
+static int redis_parse_hostport(const char *s, size_t n, struct redis_url *u)
+{
+	const char *hs = s, *colon = NULL;
+	size_t hn;
+
+	if (n > 0 && s[0] == '[') {
+		const char *rb = memchr(s, ']', n);
+
+		if (rb == NULL)
+			return -1;
+		hs = s + 1;
+		hn = (size_t)(rb - hs);
+		if (rb + 1 < s + n) {
+			if (rb[1] != ':')
+				return -1;
+			colon = rb + 1;
+		}
+	} else {
+		colon = memchr(s, ':', n);
+		hn = colon ? (size_t)(colon - s) : n;
+		if (colon && memchr(colon + 1, ':', n - hn - 1))
+			return -1;
+	}
+	if (hn == 0 || hn >= sizeof(u->host))
+		return -1;
+	memcpy(u->host, hs, hn);
+	u->host[hn] = '\0';
+	u->port = 6379;
+	if (colon != NULL) {
+		size_t pn = (size_t)(s + n - colon - 1);
+
+		if (redis_parse_uint(colon + 1, pn, 65535, &u->port) == -1 ||
+		    u->port == 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* user:password from s[0..n). */
+static int redis_parse_userinfo(const char *s, size_t n, struct redis_url *u)
+{
+	const char *colon = memchr(s, ':', n);
+	size_t un;
+
+	if (colon == NULL)
+		return -1;
+	un = (size_t)(colon - s);
+	if (redis_pct_copy(s, un, u->user, sizeof(u->user)) == -1)
+		return -1;
+	return redis_pct_copy(colon + 1, n - un - 1, u->password,
+			      sizeof(u->password));
+}
+
+static int redis_parse_tcp(const char *s, struct redis_url *u)
+{
+	size_t alen = strcspn(s, "/?#");
+	const char *at = NULL, *p;
+
+	for (p = s; p < s + alen; p++)
+		if (*p == '@')
+			at = p;
+	if (at != NULL) {
+		if (redis_parse_userinfo(s, (size_t)(at - s), u) == -1)
+			return -1;
+		if (redis_parse_hostport(at + 1, (size_t)(s + alen - at - 1),
+					 u) == -1)
+			return -1;
+	} else if (redis_parse_hostport(s, alen, u) == -1) {
+		return -1;
+	}
+	p = s + alen;
+	if (*p == '\0')
+		return 0;
+	if (*p != '/')
+		return -1;
+	p++;
+	if (*p == '\0')
+		return 0;
+	return redis_parse_uint(p, strlen(p), INT_MAX, &u->db);
+}
+
+/* One "key=value" of a unix: query. */
+static int redis_parse_param(const char *s, size_t n, struct redis_url *u)
+{
+	const char *eq = memchr(s, '=', n);
+	size_t kn;
+
+	if (eq == NULL)
+		return -1;
+	kn = (size_t)(eq - s);
+	if (kn == 2 && memcmp(s, "db", 2) == 0)
+		return redis_parse_uint(eq + 1, n - kn - 1, INT_MAX, &u->db);
+	if (kn == 8 && memcmp(s, "password", 8) == 0)
+		return redis_pct_copy(eq + 1, n - kn - 1, u->password,
+				      sizeof(u->password));
+	if (kn == 4 && memcmp(s, "user", 4) == 0)
+		return redis_pct_copy(eq + 1, n - kn - 1, u->user,
+				      sizeof(u->user));
+	return -1;
+}
+
+static int redis_parse_unix(const char *s, struct redis_url *u)
+{
+	size_t plen;
+	const char *q;
+
+	if (strncmp(s, "//", 2) == 0)
+		s += 2;
+	plen = strcspn(s, "?");
+	if (plen == 0 || plen >= sizeof(u->path))
+		return -1;
+	memcpy(u->path, s, plen);
+	u->path[plen] = '\0';
+	u->is_unix = true;
+	q = s + plen;
+	if (*q == '\0')
+		return 0;
+	q++;
+	while (*q != '\0') {
+		size_t n = strcspn(q, "&");
+
+		if (redis_parse_param(q, n, u) == -1)
+			return -1;
+		q += n;
+		if (*q == '&')
+			q++;
+	}
+	return 0;
+}
+
+int redis_url_parse(const char *url, struct redis_url *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (url == NULL)
+		return -1;
+	if (strncmp(url, "redis://", 8) == 0)
+		return redis_parse_tcp(url + 8, out);
+	if (strncmp(url, "unix:", 5) == 0)
+		return redis_parse_unix(url + 5, out);
+	return -1;
+}
+
+void redis_url_redacted(const struct redis_url *u, char *buf, size_t cap)
+{
+	const char *auth = u->password[0] != '\0' ? "***@" : "";
+
+	if (cap == 0)
+		return;
+	if (u->is_unix)
+		snprintf(buf, cap, "unix:%s?db=%d%s", u->path, u->db,
+			 u->password[0] != '\0' ? "&password=***" : "");
+	else if (strchr(u->host, ':') != NULL)
+		snprintf(buf, cap, "redis://%s[%s]:%d/%d", auth, u->host,
+			 u->port, u->db);
+	else
+		snprintf(buf, cap, "redis://%s%s:%d/%d", auth, u->host, u->port,
+			 u->db);
+}
+
+/* ------------------------------------------------------------ the client */
+
+enum redis_state {
+	REDIS_ST_WAIT,		/* retry timer pending */
+	REDIS_ST_CONNECTING,	/* TCP/unix connect in progress */
+	REDIS_ST_HANDSHAKE,	/* AUTH, SELECT, SCRIPT LOAD in flight */
+	REDIS_ST_UP,
+};
+
+struct redis_script {
+	struct redis_script *next;
+	char *text;
+	size_t len;
+	char sha[41];
+};
+
+struct redis {
+	struct loop *loop;
+	struct redis_url url;
+	char name[REDIS_URL_HOST_MAX + REDIS_URL_PATH_MAX + 64];
+	redisAsyncContext *ac;
+	enum redis_state state;
+	struct loop_timer *retry, *timeout;
+	unsigned long backoff_ms;
+	bool down_reported;
+	unsigned long long down_since, last_remind;
+	char err[160];
+	int hs_pending;
+	bool hs_failed;
+	bool closing;
+	redis_state_fn *on_state;
+	void *arg;
+	struct redis_script *scripts;
+};
+
+/* One command in flight. For a script call, argv[0..2] are EVALSHA/EVAL,
+ * sha/text and nkeys, then copies of the caller's arguments. */
+struct redis_req {
+	struct redis *r;
+	redis_reply_fn *cb;
+	void *privdata;
+	struct redis_script *script;	/* non-NULL: EVAL fallback allowed */
+	int argc;
+	const char **argv;
+	size_t *argvlen;
+	char nkeys[16];
+};
+
+static void redis_connect_start(struct redis *r);
+
+static const char *redis_ac_error(const redisAsyncContext *ac, const char *dflt)
+{
+	return (ac != NULL && ac->errstr[0] != '\0') ? ac->errstr : dflt;
+}
+
+/* An attempt failed or the link dropped: log (rate-limited), schedule retry. */
+static void redis_failed(struct redis *r, const char *err)
+{
+	unsigned long long now = loop_now_ms(r->loop);
+
+	r->ac = NULL;
+	r->state = REDIS_ST_WAIT;
+	loop_timer_stop(r->timeout);
+	snprintf(r->err, sizeof(r->err), "%s", err);
+	if (!r->down_reported) {
+		log_warn("redis unreachable url=%s error=\"%s\" retrying in %lums",
+			 r->name, r->err, r->backoff_ms);
+		r->down_reported = true;
+		r->down_since = now;
+		r->last_remind = now;
+	} else if (now - r->last_remind >= REDIS_REMIND_MS) {
+		log_warn("redis still unreachable url=%s error=\"%s\" down_for=%llus",
+			 r->name, r->err, (now - r->down_since) / 1000);
+		r->last_remind = now;
+	}
+	loop_timer_start(r->retry, r->backoff_ms, false);
+	r->backoff_ms *= 2;
+	if (r->backoff_ms > REDIS_BACKOFF_MAX_MS)
+		r->backoff_ms = REDIS_BACKOFF_MAX_MS;
+}
+
+static void redis_up(struct redis *r)
+{
+	r->state = REDIS_ST_UP;
+	loop_timer_stop(r->timeout);
+	r->backoff_ms = REDIS_BACKOFF_MIN_MS;
+	if (r->down_reported)
+		log_info("redis reachable again url=%s down_for=%llums", r->name,
+			 loop_now_ms(r->loop) - r->down_since);
+	else
+		log_info("redis connected url=%s", r->name);
+	r->down_reported = false;
+	if (r->on_state != NULL)
+		r->on_state(r, true, r->arg);
+}
+
+static void redis_on_hs_reply(redisAsyncContext *ac, void *reply, void *step)
+{
+	struct redis *r = ac->data;
+	redisReply *rep = reply;
+
+	if (rep == NULL || r == NULL || r->ac != ac || r->closing)
+		return;
+	if (rep->type == REDIS_REPLY_ERROR && !r->hs_failed) {
+		r->hs_failed = true;
+		snprintf(r->err, sizeof(r->err), "%s: %s", (const char *)step,
+			 rep->str);
+	}
+	if (--r->hs_pending > 0)
+		return;
+	if (r->hs_failed)
+		redisAsyncDisconnect(ac);	/* on_disconnect retries */
+	else
+		redis_up(r);
+}
+
+static void redis_hs_send(struct redis *r, const char *step, int argc,
+			  const char **argv, const size_t *lens)
+{
+	if (redisAsyncCommandArgv(r->ac, redis_on_hs_reply, (void *)step, argc,
+				  argv, lens) == REDIS_OK)
+		r->hs_pending++;
+}
+
+static void redis_handshake(struct redis *r)
+{
+	char db[16];
+	struct redis_script *s;
+
+	r->state = REDIS_ST_HANDSHAKE;
+	r->hs_pending = 0;
+	r->hs_failed = false;
+	if (r->url.password[0] != '\0') {
+		const char *a[3] = { "AUTH", r->url.user, r->url.password };
+
+		if (r->url.user[0] != '\0')
+			redis_hs_send(r, "AUTH", 3, a, NULL);
+		else {
+			a[1] = r->url.password;
+			redis_hs_send(r, "AUTH", 2, a, NULL);
+		}
+	}
+	snprintf(db, sizeof(db), "%d", r->url.db);
+	redis_hs_send(r, "SELECT", 2, (const char *[]){ "SELECT", db }, NULL);
+	for (s = r->scripts; s != NULL; s = s->next)
+		redis_hs_send(r, "SCRIPT LOAD", 3,
+			      (const char *[]){ "SCRIPT", "LOAD", s->text },
+			      (const size_t[]){ 6, 4, s->len });
+}
+
+static void redis_on_connect(const redisAsyncContext *cac, int status)
+{
+	struct redis *r = cac->data;
+
+	if (r == NULL || r->closing || r->ac != cac)
+		return;
+	if (status != REDIS_OK) {
+		/* hiredis frees the context when we return. */
+		redis_failed(r, redis_ac_error(cac, "connect failed"));
+		return;
+	}
+	redis_handshake(r);
+}
+
+static void redis_on_disconnect(const redisAsyncContext *cac, int status)
+{
+	struct redis *r = cac->data;
+	bool was_up;
+	char err[sizeof(r->err)];
+
+	if (r == NULL || r->closing || r->ac != cac)
+		return;
+	was_up = r->state == REDIS_ST_UP;
+	if (r->hs_failed)
+		snprintf(err, sizeof(err), "%s", r->err);
+	else
+		snprintf(err, sizeof(err), "%s",
+			 status == REDIS_OK ? "connection closed" :
+					      redis_ac_error(cac, "connection lost"));
+	if (was_up)
+		r->backoff_ms = REDIS_BACKOFF_MIN_MS;
+	redis_failed(r, err);
+	if (was_up && r->on_state != NULL)
+		r->on_state(r, false, r->arg);
+}
+
+static void redis_on_retry(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	redis_connect_start(arg);
+}
+
+static void redis_on_timeout(struct loop_timer *t, void *arg)
+{
+	struct redis *r = arg;
+	redisAsyncContext *ac = r->ac;
+
+	(void)t;
+	if (ac == NULL || r->state == REDIS_ST_UP)
+		return;
+	r->ac = NULL;		/* makes hiredis's callbacks ignore it */
+	redisAsyncFree(ac);
+	redis_failed(r, r->state == REDIS_ST_CONNECTING ? "connect timeout" :
+							  "handshake timeout");
+}
+
+static void redis_connect_start(struct redis *r)
+{
+	redisAsyncContext *ac;
+	char err[sizeof(r->err)];
+
+	if (r->url.is_unix)
+		ac = redisAsyncConnectUnix(r->url.path);
+	else
+		ac = redisAsyncConnect(r->url.host, r->url.port);
+	if (ac == NULL) {
+		redis_failed(r, "out of memory");
+		return;
+	}
+	if (ac->err != 0 ||
+	    redisLibeventAttach(ac, loop_base(r->loop)) != REDIS_OK) {
+		snprintf(err, sizeof(err), "%s", redis_ac_error(ac, "attach failed"));
+		redisAsyncFree(ac);
+		redis_failed(r, err);
+		return;
+	}
+	ac->data = r;
+	redisAsyncSetConnectCallback(ac, redis_on_connect);
+	redisAsyncSetDisconnectCallback(ac, redis_on_disconnect);
+	if (!r->url.is_unix)
+		redisEnableKeepAlive(&ac->c);
+	r->ac = ac;
+	r->state = REDIS_ST_CONNECTING;
+	loop_timer_start(r->timeout, REDIS_CONNECT_TIMEOUT_MS, false);
+}
+
+struct redis *redis_new(struct loop *l, const char *url,
+			redis_state_fn *on_state, void *arg)
+{
+	struct redis *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	/* The URL may hold a password: never echo it. */
+	if (redis_url_parse(url, &r->url) == -1) {
+		log_error("redis url malformed (expected redis://[[user]:password@]host[:port][/db] or unix:/path[?db=N])");
+		free(r);
+		return NULL;
+	}
+	redis_url_redacted(&r->url, r->name, sizeof(r->name));
+	r->loop = l;
+	r->on_state = on_state;
+	r->arg = arg;
+	r->backoff_ms = REDIS_BACKOFF_MIN_MS;
+	r->retry = loop_timer_new(l, redis_on_retry, r);
+	r->timeout = loop_timer_new(l, redis_on_timeout, r);
+	if (r->retry == NULL || r->timeout == NULL) {
+		loop_timer_free(r->retry);
+		loop_timer_free(r->timeout);
+		free(r);
+		return NULL;
+	}
+	redis_connect_start(r);
+	return r;
+}
+
+void redis_free(struct redis *r)
+{
+	struct redis_script *s, *next;
+
+	if (r == NULL)
+		return;
+	r->closing = true;
+	loop_timer_free(r->retry);
+	loop_timer_free(r->timeout);
+	if (r->ac != NULL)
+		redisAsyncFree(r->ac);	/* pending callbacks get NULL */
+	for (s = r->scripts; s != NULL; s = next) {
+		next = s->next;
+		free(s->text);
+		free(s);
+	}
+	memset(r, 0, sizeof(*r));
+	free(r);
+}
+
+bool redis_connected(const struct redis *r)
+{
+	return r->state == REDIS_ST_UP && r->ac != NULL;
+}
+
+/* ------------------------------------------------------------ commands */
+
+static int redis_req_eval(struct redis_req *q, redisAsyncContext *ac);
+
+static bool redis_is_noscript(const redisReply *rep)
+{
+	return rep != NULL && rep->type == REDIS_REPLY_ERROR &&
+	       rep->str != NULL && strncmp(rep->str, "NOSCRIPT", 8) == 0;
+}
+
+static void redis_on_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct redis_req *q = privdata;
+
+	if (q->script != NULL && redis_is_noscript(reply) &&
+	    redis_req_eval(q, ac) == 0)
+		return;	/* sent again as EVAL; q lives on */
+	if (q->cb != NULL)
+		q->cb(q->r, reply, q->privdata);
+	free(q);
+}
+
+static struct redis_req *redis_req_new(struct redis *r, redis_reply_fn *cb,
+				       void *privdata)
+{
+	struct redis_req *q = calloc(1, sizeof(*q));
+
+	if (q == NULL)
+		return NULL;
+	q->r = r;
+	q->cb = cb;
+	q->privdata = privdata;
+	return q;
+}
+
+int redis_command(struct redis *r, redis_reply_fn *cb, void *privdata,
+		  const char *fmt, ...)
+{
+	struct redis_req *q;
+	va_list ap;
+	int rc;
+
+	if (!redis_connected(r))
+		return -1;
+	q = redis_req_new(r, cb, privdata);
+	if (q == NULL)
+		return -1;
+	va_start(ap, fmt);
+	rc = redisvAsyncCommand(r->ac, redis_on_reply, q, fmt, ap);
+	va_end(ap);
+	if (rc != REDIS_OK) {
+		free(q);
+		return -1;
+	}
+	return 0;
+}
+
+int redis_command_argv(struct redis *r, redis_reply_fn *cb, void *privdata,
+		       int argc, const char **argv, const size_t *argvlen)
+{
+	struct redis_req *q;
+
+	if (!redis_connected(r) || argc <= 0)
+		return -1;
+	q = redis_req_new(r, cb, privdata);
+	if (q == NULL)
+		return -1;
+	if (redisAsyncCommandArgv(r->ac, redis_on_reply, q, argc, argv,
+				  argvlen) != REDIS_OK) {
+		free(q);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ scripts */
+
+struct redis_script *redis_script_new(struct redis *r, const char *text)
+{
+	struct redis_script *s = calloc(1, sizeof(*s));
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	if (s == NULL)
+		return NULL;
+	s->len = strlen(text);
+	s->text = strdup(text);
+	if (s->text == NULL ||
+	    EVP_Digest(text, s->len, md, &mdlen, EVP_sha1(), NULL) != 1 ||
+	    mdlen != 20) {
+		free(s->text);
+		free(s);
+		return NULL;
+	}
+	for (i = 0; i < 20; i++)
+		snprintf(s->sha + 2 * i, 3, "%02x", md[i]);
+	s->next = r->scripts;
+	r->scripts = s;
+	if (redis_connected(r))	/* later connects load it in the handshake */
+		redis_command_argv(r, NULL, NULL, 3,
+				   (const char *[]){ "SCRIPT", "LOAD", s->text },
+				   (const size_t[]){ 6, 4, s->len });
+	return s;
+}
+
+const char *redis_script_sha(const struct redis_script *s)
+{
+	return s->sha;
+}
+
+/* A request holding EVALSHA sha nkeys + copies of argv, in one block. */
+static struct redis_req *redis_req_script(struct redis *r,
+					  struct redis_script *s,
+					  redis_reply_fn *cb, void *privdata,
+					  int nkeys, int argc,
+					  const char **argv,
+					  const size_t *argvlen)
+{
+	size_t n = (size_t)argc + 3, bytes = 0, i, off;
+	struct redis_req *q;
+	char *data;
+
+	for (i = 0; i < (size_t)argc; i++)
+		bytes += argvlen ? argvlen[i] : strlen(argv[i]);
+	q = calloc(1, sizeof(*q) + n * (sizeof(char *) + sizeof(size_t)) +
+			      bytes + 1);
+	if (q == NULL)
+		return NULL;
+	q->r = r;
+	q->cb = cb;
+	q->privdata = privdata;
+	q->script = s;
+	q->argc = (int)n;
+	q->argv = (const char **)(q + 1);
+	q->argvlen = (size_t *)(q->argv + n);
+	data = (char *)(q->argvlen + n);
+	snprintf(q->nkeys, sizeof(q->nkeys), "%d", nkeys);
+	q->argv[0] = "EVALSHA";
+	q->argvlen[0] = 7;
+	q->argv[1] = s->sha;
+	q->argvlen[1] = 40;
+	q->argv[2] = q->nkeys;
+	q->argvlen[2] = strlen(q->nkeys);
+	for (i = 0, off = 0; i < (size_t)argc; i++) {
+		size_t len = argvlen ? argvlen[i] : strlen(argv[i]);
+
+		memcpy(data + off, argv[i], len);
+		q->argv[i + 3] = data + off;
+		q->argvlen[i + 3] = len;
+		off += len;
+	}
+	return q;
+}
+
+static int redis_req_eval(struct redis_req *q, redisAsyncContext *ac)
+{
+	struct redis_script *s = q->script;
+
+	q->script = NULL;	/* one fallback only */
+	q->argv[0] = "EVAL";
+	q->argvlen[0] = 4;
+	q->argv[1] = s->text;
+	q->argvlen[1] = s->len;
+	log_debug("redis script not cached, sending EVAL sha=%s", s->sha);
+	return redisAsyncCommandArgv(ac, redis_on_reply, q, q->argc, q->argv,
+				     q->argvlen) == REDIS_OK ? 0 : -1;
+}
+
+int redis_script_call(struct redis *r, struct redis_script *s,
+		      redis_reply_fn *cb, void *privdata, int nkeys, int argc,
+		      const char **argv, const size_t *argvlen)
+{
+	struct redis_req *q;
+
+	if (!redis_connected(r) || nkeys < 0 || argc < nkeys)
+		return -1;
+	q = redis_req_script(r, s, cb, privdata, nkeys, argc, argv, argvlen);
+	if (q == NULL)
+		return -1;
+	if (redisAsyncCommandArgv(r->ac, redis_on_reply, q, q->argc, q->argv,
+				  q->argvlen) != REDIS_OK) {
+		free(q);
+		return -1;
+	}
+	return 0;
+}

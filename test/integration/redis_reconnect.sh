@@ -1,0 +1,62 @@
+#!/bin/bash
+# shared/io against a real redis-server: the probe connects and INCRs every
+# 100 ms; Redis is killed (the probe logs "unreachable" exactly once, no spam),
+# restarted on the same port (the probe reconnects and goes on), the log file is
+# rotated and SIGHUP reopens it, and SIGTERM stops the probe with status 0.
+. "$top_srcdir/test/integration/lib.sh"
+
+PROBE=$top_builddir/test/integration/io_probe
+PLOG=$T_DIR/plog.log
+
+count() { grep -c -E "$1" "$2" 2>/dev/null || true; }
+
+# Waits until file $1 has at least $3 lines matching $2.
+wait_count() {
+	local i
+	for ((i = 0; i < 400; i++)); do
+		[ "$(count "$2" "$1")" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	t_fail "$1: fewer than $3 lines match /$2/"
+}
+
+t_redis_start
+t_spawn probe "$PROBE" "$T_REDIS_URL" "$PLOG" 100
+t_wait_log plog 'redis connected url=redis://127\.0\.0\.1:[0-9]+/0'
+wait_count "$PLOG" 'probe incr ok value=' 3
+t_ok "probe connected and INCRs"
+wait_count "$PLOG" 'probe script ok value=' 12
+grep -q 'probe script error' "$PLOG" && t_fail "script call failed"
+t_ok "EVALSHA works, and EVAL after SCRIPT FLUSH"
+
+kill -TERM "$T_PID_redis"
+wait "$T_PID_redis" 2>/dev/null
+t_wait_log plog 'redis unreachable url=redis://127\.0\.0\.1:[0-9]+/0 error=.* retrying in [0-9]+ms'
+# Let several retries happen (100+200+400+800 ms); they must stay quiet.
+sleep 2
+[ "$(count 'unreachable' "$PLOG")" -eq 1 ] || t_fail "unreachable logged $(count 'unreachable' "$PLOG") times"
+grep -q 'probe redis state up=0' "$PLOG" || t_fail "no disconnected callback"
+t_ok "redis down: one unreachable line"
+
+before=$(count 'probe incr ok' "$PLOG")
+t_spawn redis2 "${REDIS_SERVER:-redis-server}" --port "$T_REDIS_PORT" \
+	--bind 127.0.0.1 --save '' --appendonly no --dir "$T_DIR"
+t_wait_port "$T_REDIS_PORT"
+t_wait_log plog 'redis reachable again url=redis://127\.0\.0\.1:[0-9]+/0 down_for=[0-9]+ms'
+wait_count "$PLOG" 'probe incr ok' $((before + 3))
+[ "$(count 'probe redis state up=1' "$PLOG")" -eq 2 ] || t_fail "connected callback count"
+t_ok "reconnected and INCRs again"
+
+mv "$PLOG" "$PLOG.1"
+kill -HUP "$T_PID_probe"
+wait_count "$PLOG" 'probe incr ok' 1
+grep -q 'SIGHUP: log reopened' "$PLOG" || t_fail "no reopen line in the new file"
+t_ok "SIGHUP reopened the log file"
+
+kill -TERM "$T_PID_probe"
+wait "$T_PID_probe"
+rc=$?
+[ "$rc" -eq 0 ] || t_fail "probe exited with $rc"
+grep -q 'probe stopped' "$PLOG" || t_fail "probe did not stop gracefully"
+grep -qi 'password\|hunter' "$PLOG" "$PLOG.1" && t_fail "credential in log"
+t_ok "SIGTERM: graceful exit 0"
