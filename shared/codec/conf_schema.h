@@ -1,0 +1,105 @@
+/*
+ * conf_schema — every configuration group and key Hermod knows, declared once
+ * in a table (type, bounds, default, help), the validator that checks a parsed
+ * struct conf against it, and typed getters that apply the table's defaults.
+ * Model: Redis src/config.c static_configs[]. Pure: no I/O; doc/config.md is
+ * the human-readable form of the same table.
+ */
+#ifndef HERMOD_CONF_SCHEMA_H
+#define HERMOD_CONF_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "shared/codec/conf.h"
+
+enum conf_type {
+	CONF_STRING,	/* any text; min/max bound its length when max > 0 */
+	CONF_INT,	/* decimal integer within [min, max] */
+	CONF_BOOL,	/* yes/no, true/false, on/off, 1/0 */
+	CONF_ENUM,	/* one of choices[] */
+	CONF_LIST,	/* items separated by ',' or ';'; at most max items */
+	CONF_URL,	/* scheme://rest or unix:/path; scheme among choices[] */
+	CONF_PORT,	/* TCP port within [min, max] (usually 1..65535) */
+	CONF_DURATION,	/* number with optional unit ms/s/m/h (default s); bounds in ms */
+};
+
+/* conf_option.flags */
+#define CONF_OPT_REQUIRED 0x1	/* the group must set it */
+#define CONF_OPT_UNIQUE 0x2	/* no two groups of this name share a value */
+#define CONF_OPT_SECRET 0x4	/* never print the value */
+#define CONF_OPT_PREFIX 0x8	/* list items are number prefixes: [+]digits */
+
+/* conf_group_def.flags */
+#define CONF_GROUP_MULTI 0x1	/* may appear many times (smsc, route, ...) */
+#define CONF_GROUP_REQUIRED 0x2	/* the file must have one */
+
+/* List getters: how many items and how long each may be (with its NUL). */
+#define CONF_LIST_MAX 32
+#define CONF_ITEM_MAX 64
+
+struct conf_group_def {
+	const char *name;
+	unsigned flags;
+	const char *help;
+};
+
+struct conf_option {
+	const char *group;
+	const char *key;
+	enum conf_type type;
+	unsigned flags;
+	long long min, max;
+	const char *def;		/* default as written in a file; NULL: none */
+	const char *const *choices;	/* NULL-terminated; ENUM, URL schemes, LIST items */
+	const char *ref;		/* "group.key": each value/item must name one */
+	const char *help;
+};
+
+/* The tables, for documentation and tests. *n receives the entry count. */
+const struct conf_group_def *conf_schema_groups(size_t *n);
+const struct conf_option *conf_schema_options(size_t *n);
+
+/* The declaration of group/key, or NULL when there is none. */
+const struct conf_option *conf_schema_find(const char *group, const char *key);
+
+/*
+ * Checks every group and key of c against the table and appends an error to c
+ * for each problem: unknown group or key (with a suggestion for a near miss),
+ * duplicate key, bad value, missing required key or group, a single group
+ * given twice, duplicate ids, references to ids that do not exist, and the
+ * per-group rules (an smpp link needs host and port, a route needs a prefix or
+ * `default = yes`, ...). Returns the number of errors c holds afterwards (0:
+ * valid).
+ */
+size_t conf_schema_validate(struct conf *c);
+
+/*
+ * Typed getters for a group that passed conf_schema_validate(). Each returns
+ * the group's value for key, or the table's default when the key is not set.
+ * A key that is not declared for g's group, or a value that does not parse,
+ * gives the zero value (NULL, 0, false, -1 for enums).
+ */
+const char *conf_schema_get_str(const struct conf_group *g, const char *key);
+long long conf_schema_get_int(const struct conf_group *g, const char *key);
+bool conf_schema_get_bool(const struct conf_group *g, const char *key);
+/* Durations in milliseconds. */
+long long conf_schema_get_duration_ms(const struct conf_group *g, const char *key);
+/* The index of the value in the option's choices[], or -1. */
+int conf_schema_get_enum(const struct conf_group *g, const char *key);
+
+/*
+ * Splits the list value (or default) of key into items[0..max), each trimmed
+ * and NUL-terminated. Returns the number of items stored; items beyond max or
+ * longer than CONF_ITEM_MAX - 1 are not stored (validation rejects them).
+ */
+size_t conf_schema_get_list(const struct conf_group *g, const char *key,
+    char items[][CONF_ITEM_MAX], size_t max);
+
+/* Helpers the validator uses, exposed for the boxes and tests. Each returns 0
+ * and the value, or -1 when s does not parse. */
+int conf_schema_parse_int(const char *s, long long *out);
+int conf_schema_parse_bool(const char *s, bool *out);
+int conf_schema_parse_duration_ms(const char *s, long long *out);
+
+#endif
