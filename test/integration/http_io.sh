@@ -1,0 +1,72 @@
+#!/bin/bash
+# shared/io/httpd and httpc: the probe's self-test (both on one loop), then the
+# probe's server checked from outside with the real curl(1).
+. "$top_srcdir/test/integration/lib.sh"
+
+probe="$top_builddir/test/integration/io_http_probe"
+[ -x "$probe" ] || t_fail "missing $probe"
+command -v curl >/dev/null || t_fail "curl(1) is needed"
+
+# 1. the self-test: httpc against httpd on one event loop
+"$probe" >"$T_DIR/selftest.log" 2>&1 || { cat "$T_DIR/selftest.log"; t_fail "self-test failed"; }
+grep -q '^PASS: 0 failure' "$T_DIR/selftest.log" || t_fail "self-test did not pass"
+t_ok "probe self-test: $(grep -c '^ok' "$T_DIR/selftest.log") checks"
+
+# 2. server mode, checked with curl(1)
+t_spawn srv "$probe" --serve
+t_wait_log srv 'listening port=[0-9]+'
+port=$(sed -n 's/^listening port=\([0-9]*\).*/\1/p' "$T_DIR/srv.log" | head -n1)
+[ -n "$port" ] || t_fail "no port reported"
+t_wait_port "$port"
+base="http://127.0.0.1:$port"
+c() { curl -sS --max-time 10 "$@"; }
+
+out=$(c "$base/sync?to=%2B4917&text=a+b&password=hunter2") || t_fail "curl GET failed"
+[ "$out" = "method=GET path=/sync query=to=%2B4917&text=a+b&password=hunter2 body=0 ip=127.0.0.1 ua=curl/$(curl -V | sed -n '1s/^curl \([^ ]*\).*/\1/p')" ] ||
+	t_fail "GET answer: $out"
+t_ok "GET: raw query kept, headers and client ip seen"
+
+out=$(c -d 'from=x&text=hello' "$base/async?ms=50") || t_fail "curl POST failed"
+[ "$out" = "async body=from=x&text=hello" ] || t_fail "POST answer: $out"
+t_ok "POST answered asynchronously"
+
+code=$(c -o "$T_DIR/413.txt" -w '%{http_code}' --data-binary "@-" "$base/sync" < <(head -c 5000 /dev/zero | tr '\0' a))
+[ "$code" = 413 ] || t_fail "oversize POST got $code"
+grep -q 'too large (max 1024 bytes)' "$T_DIR/413.txt" || t_fail "413 body: $(cat "$T_DIR/413.txt")"
+t_ok "oversize POST (Content-Length) gets 413 with a clear body"
+
+code=$(c -o "$T_DIR/413c.txt" -w '%{http_code}' -H 'Transfer-Encoding: chunked' --data-binary "@-" "$base/sync" < <(head -c 3000 /dev/zero | tr '\0' b))
+[ "$code" = 413 ] || t_fail "oversize chunked POST got $code"
+t_ok "oversize chunked POST gets 413"
+
+out=$(c -H 'Transfer-Encoding: chunked' --data-binary 'a=1' "$base/sync") || t_fail "chunked POST failed"
+case $out in *"body=3 "*) ;; *) t_fail "small chunked POST: $out" ;; esac
+t_ok "small chunked POST accepted"
+
+# keep-alive: curl reuses one connection for several URLs on the command line
+c -v -o /dev/null -o /dev/null -o /dev/null "$base/sync" "$base/sync" "$base/sync" 2>"$T_DIR/ka.txt" ||
+	t_fail "keep-alive run failed"
+[ "$(grep -c 'Re-using existing connection\|Reusing existing' "$T_DIR/ka.txt")" -ge 2 ] ||
+	t_fail "connection not reused: $(grep -i connect "$T_DIR/ka.txt")"
+t_ok "HTTP/1.1 keep-alive: connection reused"
+
+code=$(c -o /dev/null -w '%{http_code}' "$base/nope")
+[ "$code" = 404 ] || t_fail "unknown path got $code"
+
+# the access log: one line per request, the password redacted
+grep -q 'password=\*\*\*' "$T_DIR/srv.log" || t_fail "no redacted access-log line"
+! grep -q hunter2 "$T_DIR/srv.log" || t_fail "password leaked into the log"
+t_ok "access log redacts the password"
+
+# a request the server never answers: SIGTERM must still stop it cleanly (503)
+c -o "$T_DIR/never.txt" -w '%{http_code}' "$base/never" >"$T_DIR/never.code" 2>&1 &
+never=$!
+t_wait_log srv 'probe: holding path=/never' 10
+kill -TERM "$T_PID_srv"
+wait "$T_PID_srv"
+rc=$?
+[ "$rc" -eq 0 ] || t_fail "server exited with $rc"
+wait "$never"
+[ "$(cat "$T_DIR/never.code")" = 503 ] || t_fail "held request got $(cat "$T_DIR/never.code")"
+t_ok "SIGTERM: held request answered 503, clean exit"
+echo "1..$T_PASSED"
