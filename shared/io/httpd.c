@@ -29,7 +29,6 @@
 
 #include "shared/io/log.h"
 
-#define HTTPD_URI_MAX 8192	/* longer URIs are not kept (query then "") */
 #define HTTPD_DISCARD_FACTOR 4	/* chunked bodies: read at most 4x max, then drop */
 
 struct httpd_conn {
@@ -95,14 +94,31 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	log_warn("httpd: %s", buf);
 }
 
-/* Runs MHD and re-arms the timer from MHD_get_timeout(). */
+static unsigned
+connections(struct httpd *d)
+{
+	const union MHD_DaemonInfo *di;
+
+	di = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return di ? di->num_connections : 0;
+}
+
+/*
+ * Runs MHD and re-arms the timer from MHD_get_timeout(). At the connection
+ * limit MHD takes its listening socket out of its epoll set and puts it back
+ * only at the start of a later MHD_run(): when this run closed a connection
+ * there, nothing else would wake us, so run again at once.
+ */
 static void
 httpd_run(struct httpd *d)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
 	struct timeval tv;
+	bool at_limit = connections(d) >= d->cfg.max_connections;
 
 	MHD_run(d->mhd);
+	if (at_limit && connections(d) < d->cfg.max_connections)
+		MHD_run(d->mhd);
 	if (MHD_get_timeout(d->mhd, &ms) == MHD_YES) {
 		if (ms > 3600000u)
 			ms = 3600000u;
@@ -197,12 +213,11 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *connection)
 	free(hc->uri);
 	hc->uri = NULL;
 	hc->t0 = now_ms();
+	/* bounded by MHD's per-connection memory pool (32 KiB) */
 	n = strlen(uri);
-	if (n <= HTTPD_URI_MAX) {
-		hc->uri = malloc(n + 1);
-		if (hc->uri)
-			memcpy(hc->uri, uri, n + 1);
-	}
+	hc->uri = malloc(n + 1);
+	if (hc->uri)
+		memcpy(hc->uri, uri, n + 1);
 	return NULL;
 }
 
@@ -389,9 +404,17 @@ body_append(struct httpd_req *req, const char *data, size_t n)
 }
 
 static enum MHD_Result
+answer_500(struct httpd_req *req)
+{
+	req->status = 500;
+	req->resp = req->d->resp_500;
+	return queue_answer(req);
+}
+
+static enum MHD_Result
 answer_413(struct httpd_req *req)
 {
-	req->status = MHD_HTTP_CONTENT_TOO_LARGE;
+	req->status = 413;
 	req->resp = req->d->resp_413;
 	req->answer_len = req->d->len_413;
 	return queue_answer(req);
@@ -425,6 +448,8 @@ on_access(void *cls, struct MHD_Connection *connection, const char *url,
 		if (req == NULL)
 			return MHD_NO;
 		*con_cls = req;
+		if (req->uri == NULL)
+			return answer_500(req);	/* out of memory: no raw query */
 		if (declared_too_big(connection, d->cfg.max_body)) {
 			req->too_big = true;
 			return answer_413(req);

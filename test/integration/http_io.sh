@@ -12,7 +12,26 @@ command -v curl >/dev/null || t_fail "curl(1) is needed"
 grep -q '^PASS: 0 failure' "$T_DIR/selftest.log" || t_fail "self-test did not pass"
 t_ok "probe self-test: $(grep -c '^ok' "$T_DIR/selftest.log") checks"
 
-# 2. server mode, checked with curl(1)
+# 2. httpc over HTTPS (libcurl's OpenSSL) against openssl s_server, peer verified
+if command -v openssl >/dev/null; then
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-keyout "$T_DIR/key.pem" -out "$T_DIR/cert.pem" -days 1 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 >"$T_DIR/openssl-req.log" 2>&1 ||
+		t_fail "cannot make a test certificate"
+	tls_port=$(t_free_port)
+	t_spawn tls openssl s_server -accept "127.0.0.1:$tls_port" -cert "$T_DIR/cert.pem" \
+		-key "$T_DIR/key.pem" -www -naccept 2
+	t_wait_port "$tls_port"
+	out=$("$probe" --get "https://127.0.0.1:$tls_port/" "$T_DIR/cert.pem" 2>&1) ||
+		t_fail "HTTPS GET with the CA: $out"
+	t_ok "HTTPS GET, certificate verified against its CA"
+	out=$("$probe" --get "https://127.0.0.1:$tls_port/" 2>&1) &&
+		t_fail "HTTPS GET to an untrusted certificate succeeded: $out"
+	case $out in *status=0*) ;; *) t_fail "untrusted certificate: $out" ;; esac
+	t_ok "HTTPS GET to an untrusted certificate fails"
+fi
+
+# 3. server mode, checked with curl(1)
 t_spawn srv "$probe" --serve
 t_wait_log srv 'listening port=[0-9]+'
 port=$(sed -n 's/^listening port=\([0-9]*\).*/\1/p' "$T_DIR/srv.log" | head -n1)

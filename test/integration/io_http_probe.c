@@ -6,6 +6,9 @@
  *                            0 when every check passed.
  *   io_http_probe --serve    server only (for curl(1) in http_io.sh): prints
  *                            "listening port=N", runs until SIGTERM.
+ *   io_http_probe --get URL [CAFILE]
+ *                            one httpc GET; prints "status=N bytes=N error=..."
+ *                            and exits 0 on a 200.
  *
  * Server paths: /sync answers at once with what it saw; /async?ms=N answers
  * after N ms (default 50) with the body echoed; /never never answers; /big?n=N
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -402,6 +406,100 @@ test_errors(struct probe *p)
 	p->outstanding = 0;
 }
 
+struct raw {
+	struct probe *p;
+	int fd;
+	struct event *ev;
+	bool closed;
+	unsigned long long t_closed;
+};
+
+static unsigned long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000u + (unsigned long long)ts.tv_nsec / 1000000u;
+}
+
+static void
+on_raw(evutil_socket_t fd, short what, void *arg)
+{
+	struct raw *r = arg;
+	char buf[256];
+
+	(void)what;
+	if (recv(fd, buf, sizeof(buf), 0) <= 0) {
+		r->closed = true;
+		r->t_closed = mono_ms();
+		event_del(r->ev);
+		r->p->outstanding--;
+	}
+}
+
+/* A plain TCP connection to port that sends nothing. */
+static void
+raw_open(struct probe *p, struct raw *r, unsigned port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+
+	memset(r, 0, sizeof(*r));
+	r->p = p;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons((uint16_t)port);
+	r->fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (r->fd == -1 || connect(r->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		check(p, false, "raw connect");
+		return;
+	}
+	r->ev = event_new(p->base, r->fd, EV_READ | EV_PERSIST, on_raw, r);
+	event_add(r->ev, NULL);
+	p->outstanding++;
+}
+
+static void
+raw_close(struct raw *r)
+{
+	if (r->ev)
+		event_free(r->ev);
+	if (r->fd != -1)
+		close(r->fd);
+}
+
+/* max_connections 1 and idle_timeout_s 1: the first connection is closed
+ * after about a second; the second waits unaccepted until then (MHD leaves it
+ * in the listen backlog), then idles out in turn. */
+static void
+test_limits(struct probe *p)
+{
+	struct httpd_config dc = {
+		.address = "127.0.0.1", .max_connections = 1, .idle_timeout_s = 1,
+		.handler = on_request, .handler_arg = p, .quiet = true,
+	};
+	struct httpd *d = httpd_new(p->base, &dc);
+	struct raw a, b;
+	unsigned long long t0 = mono_ms();
+
+	if (d == NULL) {
+		check(p, false, "second server");
+		return;
+	}
+	raw_open(p, &a, httpd_port(d));
+	raw_open(p, &b, httpd_port(d));
+	run_until_done(p);
+	check(p, a.closed && b.closed, "both raw connections closed by the server");
+	check(p, a.t_closed - t0 >= 900 && a.t_closed - t0 < 3500,
+	      "idle connection closed after the 1 s timeout");
+	check(p, b.t_closed >= a.t_closed + 900,
+	      "connection over the limit accepted only once the first closed");
+	printf("# idle close after %llu ms, the second after %llu ms\n", a.t_closed - t0,
+	       b.t_closed - t0);
+	raw_close(&a);
+	raw_close(&b);
+	httpd_free(d);
+}
+
 static int
 self_test(void)
 {
@@ -429,6 +527,7 @@ self_test(void)
 	test_keepalive(&p);
 	test_concurrent(&p);
 	test_errors(&p);
+	test_limits(&p);
 	httpc_free(p.c);
 	httpd_free(p.d);
 	event_base_free(p.base);
@@ -471,6 +570,34 @@ serve(void)
 	return 0;
 }
 
+static void
+on_get_done(const struct httpc_result *r, void *arg)
+{
+	struct call *c = arg;
+
+	on_done(r, arg);
+	event_base_loopexit(c->p->base, NULL);
+}
+
+static int
+get_once(const char *u, const char *ca_file)
+{
+	struct probe p = { 0 };
+	struct httpc_config cc = { .user_agent = "hermod-probe", .ca_file = ca_file };
+	struct call a = { .p = &p };
+
+	p.base = event_base_new();
+	if (p.base == NULL || (p.c = httpc_new(p.base, &cc)) == NULL)
+		return 1;
+	if (httpc_get(p.c, u, NULL, on_get_done, &a) == 0)
+		event_base_dispatch(p.base);
+	printf("status=%ld bytes=%zu error=%s\n", a.status, a.body_len, a.error);
+	httpc_free(p.c);
+	event_base_free(p.base);
+	libevent_global_shutdown();
+	return a.status == 200 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -478,5 +605,7 @@ main(int argc, char **argv)
 	log_init("http-probe", LOG_LEVEL_INFO, NULL);
 	if (argc > 1 && strcmp(argv[1], "--serve") == 0)
 		return serve();
+	if (argc > 2 && strcmp(argv[1], "--get") == 0)
+		return get_once(argv[2], argc > 3 ? argv[3] : NULL);
 	return self_test();
 }
