@@ -64,6 +64,9 @@ static char *conf_strndup(struct conf *c, const char *s, size_t n)
 }
 
 static void conf_verror(struct conf *c, const char *file, unsigned line,
+    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void conf_verror(struct conf *c, const char *file, unsigned line,
     const char *fmt, va_list ap)
 {
 	char msg[512], full[1024];
@@ -405,6 +408,9 @@ static void conf_parse_text(struct conf_parser *p, const char *name,
 		    CONF_MAX_TEXT);
 		return;
 	}
+	/* Editors on Windows may start the file with a UTF-8 byte order mark. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		off = 3;
 	vbuf = malloc(CONF_MAX_LINE + 1);
 	if (vbuf == NULL) {
 		p->c->oom = true;

@@ -827,6 +827,26 @@ size_t conf_schema_validate(struct conf *c)
 
 /* ---------------------------------------------------------------- getters */
 
+const struct conf_group *conf_schema_group(const struct conf *c,
+    const char *name)
+{
+	static const struct conf_group empty[] = {
+		{ "core", "", 0, NULL, 0 }, { "smsc", "", 0, NULL, 0 },
+		{ "route", "", 0, NULL, 0 }, { "smsbox", "", 0, NULL, 0 },
+		{ "smpp-server", "", 0, NULL, 0 }, { "modembox", "", 0, NULL, 0 },
+		{ "modem", "", 0, NULL, 0 },
+	};
+	const struct conf_group *g = conf_group_find(c, name);
+	size_t i;
+
+	if (g != NULL)
+		return g;
+	for (i = 0; i < sizeof(empty) / sizeof(empty[0]); i++)
+		if (strcmp(empty[i].name, name) == 0)
+			return &empty[i];
+	return NULL;
+}
+
 /* The value of key in g or its default; NULL when undeclared or unset. */
 static const char *conf_raw(const struct conf_group *g, const char *key,
     const struct conf_option **o)

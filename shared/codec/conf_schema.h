@@ -75,6 +75,15 @@ const struct conf_option *conf_schema_find(const char *group, const char *key);
 size_t conf_schema_validate(struct conf *c);
 
 /*
+ * The first group called name in c, or, when c has none, a static empty group
+ * of that name (file "", line 0, no keys) on which the getters below give the
+ * table's defaults: a box reads its settings the same way whether or not its
+ * group is written. NULL only when name is not a declared group.
+ */
+const struct conf_group *conf_schema_group(const struct conf *c,
+    const char *name);
+
+/*
  * Typed getters for a group that passed conf_schema_validate(). Each returns
  * the group's value for key, or the table's default when the key is not set.
  * A key that is not declared for g's group, or a value that does not parse,

@@ -259,6 +259,22 @@ static void test_crlf(void **state)
 	conf_free(c);
 }
 
+static void test_bom(void **state)
+{
+	struct conf *c = parse("\xef\xbb\xbfgroup = core\nk = v\n");
+	struct conf *d = parse("group = core\n\xef\xbb\xbfk = v\n");
+
+	(void)state;
+	expect_errors(c, NULL);
+	assert_string_equal(conf_group_at(c, 0)->name, "core");
+	assert_int_equal(conf_group_at(c, 0)->line, 1);
+	/* Only at the very start of a file. */
+	expect_errors(d, "t.conf:2: bad key name '\xef\xbb\xbfk' (letters, digits and '-' only)",
+	    NULL);
+	conf_free(c);
+	conf_free(d);
+}
+
 static void test_empty(void **state)
 {
 	struct conf *c = conf_parse("t.conf", "", 0, NULL, NULL);
@@ -503,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_crlf),
+		cmocka_unit_test(test_bom),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_iterate),
 		cmocka_unit_test(test_error_cap),

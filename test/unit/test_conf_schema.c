@@ -196,6 +196,31 @@ static void test_defaults_only(void **state)
 	conf_free(c);
 }
 
+/* A group that is not written still gives its defaults. */
+static void test_absent_group(void **state)
+{
+	struct conf *c = validate(CORE);
+	const struct conf_group *g;
+	size_t ng, i;
+	const struct conf_group_def *gd = conf_schema_groups(&ng);
+
+	(void)state;
+	expect_errors(c, NULL);
+	assert_ptr_equal(conf_schema_group(c, "core"), conf_group_find(c, "core"));
+	g = conf_schema_group(c, "smsbox");
+	assert_non_null(g);
+	assert_string_equal(g->name, "smsbox");
+	assert_int_equal(g->nkv, 0);
+	assert_int_equal(conf_schema_get_int(g, "port"), 13013);
+	assert_int_equal(conf_schema_get_int(g, "mo-retries"), 3);
+	g = conf_schema_group(c, "smpp-server");
+	assert_int_equal(conf_schema_get_int(g, "max-binds"), 5);
+	assert_null(conf_schema_group(c, "nope"));
+	for (i = 0; i < ng; i++)
+		assert_string_equal(conf_schema_group(c, gd[i].name)->name, gd[i].name);
+	conf_free(c);
+}
+
 /* Every declared default passes the checks of its own option. */
 static void test_table(void **state)
 {
@@ -414,6 +439,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_and_getters),
 		cmocka_unit_test(test_defaults_only),
+		cmocka_unit_test(test_absent_group),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_groups),
