@@ -379,9 +379,12 @@ static void conf_line(struct conf_parser *p, struct conf_file_state *fs,
 	for (i = 0; i < klen && conf_is_key_char(s[i]); i++)
 		;
 	if (klen == 0 || i < klen) {
-		conf_error(c, fs->name, fs->line, klen == 0 ? "missing key before '='" :
-		    "bad key name '%.*s' (letters, digits and '-' only)",
-		    (int)(klen > 64 ? 64 : klen), s);
+		if (klen == 0)
+			conf_error(c, fs->name, fs->line, "missing key before '='");
+		else
+			conf_error(c, fs->name, fs->line,
+			    "bad key name '%.*s' (letters, digits and '-' only)",
+			    (int)(klen > 64 ? 64 : klen), s);
 		fs->in_block = true;
 		return;
 	}

@@ -3,6 +3,20 @@
  * and validates it (conf, conf_schema), and implements the `--check-config`
  * option every box has. The impure half of the configuration: blocking file
  * reads, meant for start-up only, never on the event loop. libc only.
+ *
+ * A box's main():
+ *	if (check_only)
+ *		return conf_load_check(path, stdout);
+ *	if (conf_load(path, &conf) != 0) {
+ *		if (conf != NULL)
+ *			conf_load_print_errors(conf, stderr);
+ *		conf_free(conf);
+ *		return 1;
+ *	}
+ *	core = conf_schema_group(conf, "core");
+ *	url = conf_schema_get_str(core, "redis-url");
+ *	for (g = NULL; (g = conf_group_next(conf, g, "smsc")) != NULL;)
+ *		...
  */
 #ifndef HERMOD_CONF_LOAD_H
 #define HERMOD_CONF_LOAD_H
