@@ -24,8 +24,6 @@
 #include "shared/io/conf_load.h"
 #include "shared/io/redis.h"
 
-#define CTL_DEFAULT_URL "redis://127.0.0.1:6379/0"
-#define CTL_DEFAULT_PREFIX "hermod"
 #define CTL_TIMEOUT_S 10
 
 static const char ctl_usage[] =
@@ -167,34 +165,41 @@ struct redisReply *ctl_run(struct ctl *c, int argc, const char **argv,
 	return r;
 }
 
-/* Reads core.redis-url and core.key-prefix (schema defaults apply). */
+/*
+ * Reads core.redis-url and core.key-prefix from path, or takes the schema's
+ * defaults when path is NULL (an empty configuration).
+ */
 static int ctl_load_config(struct ctl *c, const char *path, char **url)
 {
 	struct conf *conf = NULL;
 	const struct conf_group *g;
 	const char *v;
 
-	if (conf_load(path, &conf) < 0) {
+	if (path == NULL) {
+		conf = conf_parse("(defaults)", "", 0, NULL, NULL);
+	} else if (conf_load(path, &conf) < 0) {
 		if (conf)
 			conf_load_print_errors(conf, stderr);
-		else
-			ctl_err("out of memory reading %s", path);
 		conf_free(conf);
 		return -1;
 	}
-	g = conf_group_find(conf, "core");
+	if (conf == NULL) {
+		ctl_err("out of memory");
+		return -1;
+	}
+	g = conf_schema_group(conf, "core");
 	v = g ? conf_schema_get_str(g, "redis-url") : NULL;
-	*url = strdup(v ? v : CTL_DEFAULT_URL);
+	*url = v ? strdup(v) : NULL;
 	v = g ? conf_schema_get_str(g, "key-prefix") : NULL;
-	snprintf(c->prefix, sizeof(c->prefix), "%s", v ? v : CTL_DEFAULT_PREFIX);
+	snprintf(c->prefix, sizeof(c->prefix), "%s", v ? v : "");
 	conf_free(conf);
 	if (*url == NULL) {
-		ctl_err("out of memory");
+		ctl_err("no core.redis-url");
 		return -1;
 	}
 	if (!account_key_prefix_valid(c->prefix, strlen(c->prefix))) {
 		ctl_err("%s: core.key-prefix \"%s\": use letters, digits, '_', '.', ':', '-'",
-		    path, c->prefix);
+		    path ? path : "(defaults)", c->prefix);
 		return -1;
 	}
 	return 0;
@@ -230,7 +235,6 @@ int main(int argc, char **argv)
 	size_t k;
 
 	memset(&c, 0, sizeof(c));
-	snprintf(c.prefix, sizeof(c.prefix), "%s", CTL_DEFAULT_PREFIX);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (ctl_is_help(argv[i])) {
 			ctl_print_usage(stdout);
@@ -262,11 +266,11 @@ int main(int argc, char **argv)
 		ctl_print_usage(stderr);
 		return CTL_USAGE;
 	}
-	if (conf_path && ctl_load_config(&c, conf_path, &conf_url) < 0) {
+	if (ctl_load_config(&c, conf_path, &conf_url) < 0) {
 		free(conf_url);
 		return CTL_FAIL;
 	}
-	c.redis_url = url_opt ? url_opt : conf_url ? conf_url : CTL_DEFAULT_URL;
+	c.redis_url = url_opt ? url_opt : conf_url;
 	rc = ctl_groups[k].fn(&c, argc - i, argv + i);
 	if (c.rc)
 		redisFree(c.rc);

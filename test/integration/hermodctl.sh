@@ -244,6 +244,18 @@ OUT=$("$CTL" --redis-url "$T_REDIS_URL" account list 2>&1) || t_fail "--redis-ur
 [ -z "$OUT" ] || t_fail "prefix 'hermod' should hold no accounts: $OUT"
 t_ok "--redis-url without a file uses key-prefix hermod"
 
+# ---- a bad configuration file is reported and nothing is done
+printf 'group = core\nredis-url = "%s"\nkey-prefix = "a{b"\n' "$T_REDIS_URL" >"$T_DIR/bad1.conf"
+printf 'group = core\nredis-url = "%s"\nno-such-key = 1\n' "$T_REDIS_URL" >"$T_DIR/bad2.conf"
+BEFORE=$(snapshot)
+for f in bad1.conf bad2.conf missing.conf; do
+	if "$CTL" -c "$T_DIR/$f" account add carol --password x >/dev/null 2>>"$T_DIR/ctl-stderr.log"; then
+		t_fail "accepted configuration $f"
+	fi
+done
+[ "$BEFORE" = "$(snapshot)" ] || t_fail "a bad configuration changed Redis"
+t_ok "bad configuration files refused"
+
 if grep -E 'AddressSanitizer|runtime error' "$T_DIR/ctl-stderr.log"; then
 	t_fail "sanitizer output"
 fi
