@@ -47,7 +47,7 @@ static const char *const ch_long[] = { "udh", "sar", "payload", NULL };
 /* group, key, type, flags, min, max, default, choices, ref, help */
 static const struct conf_option conf_options[] = {
 	/* core */
-	{ "core", "redis-url", CONF_URL, 0, 0, 0, "redis://127.0.0.1:6379/0",
+	{ "core", "redis-url", CONF_URL, SECRET, 0, 0, "redis://127.0.0.1:6379/0",
 	  ch_url_redis, NULL, "where Redis is: redis://host:port/db or unix:/path" },
 	{ "core", "key-prefix", CONF_STRING, 0, 1, 64, "hermod", NULL, NULL,
 	  "prefix of every Redis key, so several installations can share a Redis" },
@@ -370,12 +370,12 @@ static int conf_check_string(const struct conf_option *o, const char *v,
 }
 
 static int conf_check_int(const struct conf_option *o, const char *v,
-    char *why, size_t cap)
+    const char *show, char *why, size_t cap)
 {
 	long long n;
 
 	if (conf_schema_parse_int(v, &n) != 0) {
-		snprintf(why, cap, "'%.64s' is not a whole number", v);
+		snprintf(why, cap, "%s is not a whole number", show);
 		return -1;
 	}
 	if (n < o->min || n > o->max) {
@@ -387,50 +387,89 @@ static int conf_check_int(const struct conf_option *o, const char *v,
 }
 
 static int conf_check_duration(const struct conf_option *o, const char *v,
-    char *why, size_t cap)
+    const char *show, char *why, size_t cap)
 {
 	char a[32], z[32];
 	long long n;
 
 	if (conf_schema_parse_duration_ms(v, &n) != 0) {
-		snprintf(why, cap, "'%.64s' is not a duration (a number with an "
-		    "optional unit ms, s, m, h or d; seconds without one)", v);
+		snprintf(why, cap, "%s is not a duration (a number with an "
+		    "optional unit ms, s, m, h or d; seconds without one)", show);
 		return -1;
 	}
 	if (n < o->min || n > o->max) {
 		conf_ms_text(o->min, a, sizeof(a));
 		conf_ms_text(o->max, z, sizeof(z));
-		snprintf(why, cap, "%.64s is out of range %s..%s", v, a, z);
+		snprintf(why, cap, "%s is out of range %s..%s", show, a, z);
+		return -1;
+	}
+	return 0;
+}
+
+/* After "scheme://": [userinfo@]host[:port][/path] (a '/' or '@' in userinfo
+ * must be %-encoded); a port must be 1..65535, a redis:// path a database
+ * number. */
+static int conf_check_authority(const char *scheme, const char *s,
+    const char *show, char *why, size_t cap)
+{
+	size_t end = strcspn(s, "/"), i, h = 0, colon = end;
+	long long n = 0;
+
+	for (i = 0; i < end; i++)
+		if (s[i] == '@')
+			h = i + 1;
+	for (i = h; i < end; i++)
+		if (s[i] == ':' && (s[h] != '[' || (i > h && s[i - 1] == ']')))
+			colon = i;
+	if (colon == h) {
+		snprintf(why, cap, "%s has no host", show);
+		return -1;
+	}
+	if (colon < end) {
+		for (i = colon + 1; i < end && s[i] >= '0' && s[i] <= '9' &&
+		    n <= 65535; i++)
+			n = n * 10 + (s[i] - '0');
+		if (i < end || n < 1 || n > 65535) {
+			snprintf(why, cap, "%s has a bad port (1..65535)", show);
+			return -1;
+		}
+	}
+	if (strcmp(scheme, "redis") == 0 && s[end] == '/' && s[end + 1] != '\0' &&
+	    (conf_schema_parse_int(s + end + 1, &n) != 0 || n < 0)) {
+		snprintf(why, cap, "%s: the path must be a database number", show);
 		return -1;
 	}
 	return 0;
 }
 
 static int conf_check_url(const struct conf_option *o, const char *v,
-    char *why, size_t cap)
+    const char *show, char *why, size_t cap)
 {
 	size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789+.-");
-	char list[128];
+	char list[128], scheme[33];
 
 	if (strncmp(v, "unix:", 5) == 0) {
+		n = 4;
 		if (v[5] != '/' || v[6] == '\0') {
-			snprintf(why, cap, "'%.64s': a unix socket must be unix:/absolute/path", v);
+			snprintf(why, cap, "%s: a unix socket must be unix:/absolute/path",
+			    show);
 			return -1;
 		}
 	} else if (n == 0 || v[0] < 'a' || v[0] > 'z' ||
-	    strncmp(v + n, "://", 3) != 0 || v[n + 3] == '\0' || v[n + 3] == '/') {
-		snprintf(why, cap, "'%.64s' is not a URL (scheme://host...)", v);
+	    strncmp(v + n, "://", 3) != 0) {
+		snprintf(why, cap, "%s is not a URL (scheme://host...)", show);
 		return -1;
-	} else {
-		n = strcspn(v, ":");
 	}
 	if (o->choices != NULL && conf_choice(o->choices, v, n) < 0) {
 		conf_choices_text(o->choices, list, sizeof(list));
-		snprintf(why, cap, "scheme '%.*s' is not one of: %s", (int)(n > 32 ? 32 : n),
-		    v, list);
+		snprintf(why, cap, "scheme '%.*s' is not one of: %s",
+		    (int)(n > 32 ? 32 : n), v, list);
 		return -1;
 	}
-	return 0;
+	if (n == 4 && strncmp(v, "unix", 4) == 0)
+		return 0;
+	snprintf(scheme, sizeof(scheme), "%.*s", (int)(n > 32 ? 32 : n), v);
+	return conf_check_authority(scheme, v + n + 3, show, why, cap);
 }
 
 /* Digits, optionally after one '+'. */
@@ -485,36 +524,43 @@ static int conf_check_list(const struct conf_option *o, const char *v,
 	return 0;
 }
 
-/* Checks v against o: returns 0, or -1 with the reason in why. */
+/*
+ * Checks v against o: returns 0, or -1 with the reason in why. A secret value
+ * is never quoted in the reason.
+ */
 static int conf_check_value(const struct conf_option *o, const char *v,
     char *why, size_t cap)
 {
-	char list[256];
+	char list[256], show[80];
 	bool b;
 
+	if (o->flags & CONF_OPT_SECRET)
+		snprintf(show, sizeof(show), "the value");
+	else
+		snprintf(show, sizeof(show), "'%.64s'", v);
 	switch (o->type) {
 	case CONF_STRING:
 		return conf_check_string(o, v, why, cap);
 	case CONF_INT:
 	case CONF_PORT:
-		return conf_check_int(o, v, why, cap);
+		return conf_check_int(o, v, show, why, cap);
 	case CONF_BOOL:
 		if (conf_schema_parse_bool(v, &b) == 0)
 			return 0;
-		snprintf(why, cap, "'%.64s' is not yes or no", v);
+		snprintf(why, cap, "%s is not yes or no", show);
 		return -1;
 	case CONF_ENUM:
 		if (conf_choice(o->choices, v, strlen(v)) >= 0)
 			return 0;
 		conf_choices_text(o->choices, list, sizeof(list));
-		snprintf(why, cap, "'%.64s' is not one of: %s", v, list);
+		snprintf(why, cap, "%s is not one of: %s", show, list);
 		return -1;
 	case CONF_LIST:
 		return conf_check_list(o, v, why, cap);
 	case CONF_URL:
-		return conf_check_url(o, v, why, cap);
+		return conf_check_url(o, v, show, why, cap);
 	case CONF_DURATION:
-		return conf_check_duration(o, v, why, cap);
+		return conf_check_duration(o, v, show, why, cap);
 	}
 	snprintf(why, cap, "has an unknown type");
 	return -1;

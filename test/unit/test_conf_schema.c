@@ -304,10 +304,10 @@ static void test_bad_values(void **state)
 	check("group = core\nadmin-port = 70000\nredis-url = unix:run\n\n"
 	    "group = smsbox\nport = 0\ndlr-retry-delay = 2x\nmo-retry-delay = 2d\n",
 	    "t.conf:2: bad value for 'admin-port': 70000 is out of range 0..65535",
-	    "t.conf:3: bad value for 'redis-url': 'unix:run': a unix socket must be unix:/absolute/path",
+	    "t.conf:3: bad value for 'redis-url': the value: a unix socket must be unix:/absolute/path",
 	    "t.conf:6: bad value for 'port': 0 is out of range 1..65535",
 	    "t.conf:7: bad value for 'dlr-retry-delay': '2x' is not a duration (a number with an optional unit ms, s, m, h or d; seconds without one)",
-	    "t.conf:8: bad value for 'mo-retry-delay': 2d is out of range 1s..1d", NULL);
+	    "t.conf:8: bad value for 'mo-retry-delay': '2d' is out of range 1s..1d", NULL);
 	check(CORE "group = smsc\nsmsc-id = a\nhost = h\nport = 1\n"
 	    "system-id = sixteen-chars-xx\npassword = 123456789\ntls = maybe\n"
 	    "window = 1.5\nenquire-link-interval = 500ms\n",
@@ -315,11 +315,55 @@ static void test_bad_values(void **state)
 	    "t.conf:8: bad value for 'password': is 9 characters long, must be 0 to 8",
 	    "t.conf:9: bad value for 'tls': 'maybe' is not yes or no",
 	    "t.conf:10: bad value for 'window': '1.5' is not a whole number",
-	    "t.conf:11: bad value for 'enquire-link-interval': 500ms is out of range 1s..1h",
+	    "t.conf:11: bad value for 'enquire-link-interval': '500ms' is out of range 1s..1h",
 	    NULL);
 	check(CORE "group = core\nredis-url = redis:/x\n",
 	    "t.conf:3: group 'core' may appear only once (first at t.conf:1)",
-	    "t.conf:4: bad value for 'redis-url': 'redis:/x' is not a URL (scheme://host...)",
+	    "t.conf:4: bad value for 'redis-url': the value is not a URL (scheme://host...)",
+	    NULL);
+}
+
+/* redis-url may hold a password: it is never quoted in a message. */
+static void test_urls(void **state)
+{
+	static const char *const good_urls[] = {
+		"redis://localhost", "redis://127.0.0.1:6379/0", "redis://:pw@h:1/15",
+		"redis://user:p%40ss@[::1]:6380/2", "redis://h/", "unix:/run/r.sock",
+		"unix:/run/r.sock?db=2", "redis://[::1]", "redis://h:1",
+	};
+	char text[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good_urls) / sizeof(good_urls[0]); i++) {
+		snprintf(text, sizeof(text), "group = core\nredis-url = %s\n",
+		    good_urls[i]);
+		check(text, NULL);
+	}
+	check("group = core\nredis-url = redis://:hunter2@h:0/1\n",
+	    "t.conf:2: bad value for 'redis-url': the value has a bad port (1..65535)",
+	    NULL);
+	check("group = core\nredis-url = redis://:hunter2@h:99999\n",
+	    "t.conf:2: bad value for 'redis-url': the value has a bad port (1..65535)",
+	    NULL);
+	check("group = core\nredis-url = redis://:hunter2@h:6379x\n",
+	    "t.conf:2: bad value for 'redis-url': the value has a bad port (1..65535)",
+	    NULL);
+	check("group = core\nredis-url = redis://:hunter2@/0\n",
+	    "t.conf:2: bad value for 'redis-url': the value has no host", NULL);
+	check("group = core\nredis-url = redis://:hunter2@h/db0\n",
+	    "t.conf:2: bad value for 'redis-url': the value: the path must be a database number",
+	    NULL);
+	check("group = core\nredis-url = redis://h:6379/-1\n",
+	    "t.conf:2: bad value for 'redis-url': the value: the path must be a database number",
+	    NULL);
+	check("group = core\nredis-url = redis://h:\n",
+	    "t.conf:2: bad value for 'redis-url': the value has a bad port (1..65535)",
+	    NULL);
+	check("group = core\nredis-url = redis://\n",
+	    "t.conf:2: bad value for 'redis-url': the value has no host", NULL);
+	check("group = core\nredis-url = hunter2\n",
+	    "t.conf:2: bad value for 'redis-url': the value is not a URL (scheme://host...)",
 	    NULL);
 }
 
@@ -444,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_ids_and_refs),
 		cmocka_unit_test(test_group_rules),
