@@ -180,6 +180,8 @@ static int ctl_load_config(struct ctl *c, const char *path, char **url)
 	} else if (conf_load(path, &conf) < 0) {
 		if (conf)
 			conf_load_print_errors(conf, stderr);
+		else
+			ctl_err("%s: out of memory", path);
 		conf_free(conf);
 		return -1;
 	}
