@@ -70,6 +70,16 @@ expect_line "crlf.conf:7: bad value for 'port': 99999 is out of range 1..65535" 
 expect_line "sub.conf:1: group 'smsc' lacks 'modembox', required for type = modem" crlf
 t_ok "CRLF file with include: every error found"
 
+# Files that cannot be configurations: a directory, one over 1 MiB.
+run_check "$CHECK" "$T_DIR"
+[ "$RC" -ne 0 ] || t_fail "a directory accepted"
+expect_line "$T_DIR: is a directory" directory
+head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' '#' >"$T_DIR/big.conf"
+run_check "$CHECK" "$T_DIR/big.conf"
+[ "$RC" -ne 0 ] || t_fail "big.conf accepted"
+expect_line "big.conf: file too large (max 1048576 bytes)" big
+t_ok "a directory and a file over 1 MiB are refused"
+
 # doc/config.md documents every declared key in its group's section.
 "$CHECK" --keys >"$T_DIR/keys" || t_fail "conf_check --keys failed"
 [ -s "$T_DIR/keys" ] || t_fail "no keys listed"
