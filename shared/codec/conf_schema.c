@@ -668,7 +668,7 @@ static void conf_check_required(struct conf *c, const struct conf_group *g)
 	}
 }
 
-/* The key is set and its value is valid (a broken value is reported once). */
+/* The key is written in g (whether or not its value is valid). */
 static bool conf_has(const struct conf_group *g, const char *key)
 {
 	return conf_group_kv(g, key) != NULL;
