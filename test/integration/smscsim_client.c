@@ -4,6 +4,11 @@
  * MO) and enquire_link, checks each receipt against the ids it was given, and
  * prints one summary line of key=value counters. Exit 0 when every expectation
  * given on the command line was met before the timeout, 1 otherwise.
+ * Usage: smscsim_client --port N [--system-id S] [--password P]
+ *   [--bind tx|rx|trx] [--version 0x34|0x33] [--count N] [--window W]
+ *   [--text T] [--reg R] [--src A] [--dst A] [--expect-bind STATUS]
+ *   [--expect-dlr N] [--expect-mo N] [--wait-close] [--linger-ms MS]
+ *   [--timeout-ms MS]
  */
 #include "config.h"
 
@@ -34,6 +39,7 @@ struct client {
 	long expect_bind;
 	bool wait_close, closed;
 	int timeout_ms;
+	int linger_ms;
 	uint32_t seq;
 	unsigned sent, outstanding, resp_ok, resp_err, dlr, dlr_known,
 		 dlr_tlv_ok, mo, enquire;
@@ -168,7 +174,8 @@ static void on_pdu(struct client *c, const struct smpp_pdu *p)
 		c->bind_status = p->command_status;
 		break;
 	case SMPP_SUBMIT_SM_RESP:
-		c->outstanding--;
+		if (c->outstanding > 0)
+			c->outstanding--;
 		if (p->command_status != SMPP_ESME_ROK) {
 			c->resp_err++;
 			c->last_err = p->command_status;
@@ -284,6 +291,8 @@ static void run(struct client *c)
 			send_submit(c);
 		pump(c, 50);
 	}
+	for (long end = now_ms() + c->linger_ms; !c->closed && now_ms() < end;)
+		pump(c, 20);
 	if (!c->closed && c->bind_status == 0) {
 		smpp_pdu_init(p, SMPP_UNBIND, next_seq(c));
 		queue_pdu(c, p);
@@ -321,6 +330,7 @@ static void parse(struct client *c, int argc, char **argv)
 		{ "expect-mo", 1, NULL, 'm' }, { "expect-bind", 1, NULL, 'B' },
 		{ "wait-close", 0, NULL, 'c' }, { "timeout-ms", 1, NULL, 'T' },
 		{ "src", 1, NULL, 'S' }, { "dst", 1, NULL, 'D' },
+		{ "linger-ms", 1, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o;
@@ -347,6 +357,7 @@ static void parse(struct client *c, int argc, char **argv)
 		case 'T': c->timeout_ms = atoi(optarg); break;
 		case 'S': c->src = optarg; break;
 		case 'D': c->dst = optarg; break;
+		case 'L': c->linger_ms = atoi(optarg); break;
 		default: exit(2);
 		}
 	}
