@@ -6,6 +6,7 @@
 
 #include "shared/codec/concat.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,6 +90,8 @@ int concat_join(const struct concat_state *s, const struct concat_payload *parts
 
 	if (!concat_complete(s))
 		return CONCAT_E_INCOMPLETE;
+	if (cap > INT_MAX)
+		cap = INT_MAX;	/* the result is an int */
 	for (unsigned i = 0; i < s->total; i++) {
 		if (parts[i].len > cap - w)
 			return CONCAT_E_SPACE;

@@ -70,6 +70,8 @@ int gsm7_from_utf8(const uint8_t *in, size_t len, unsigned flags, uint8_t *out,
 {
 	size_t off = 0, w = 0;
 
+	if (len > GSM7_MAX_LEN)
+		return GSM7_E_SPACE;
 	while (off < len) {
 		uint32_t cp;
 		uint8_t s[2];
@@ -128,7 +130,7 @@ int gsm7_to_utf8(const uint8_t *septets, size_t n, unsigned flags, uint8_t *out,
 {
 	size_t w = 0;
 
-	if (cap == 0)
+	if (cap == 0 || n > GSM7_MAX_LEN)
 		return GSM7_E_SPACE;
 	for (size_t i = 0; i < n; i++) {
 		uint8_t s = septets[i];
@@ -176,6 +178,8 @@ int gsm7_pack(const uint8_t *septets, size_t n, unsigned fill_bits, uint8_t *out
 
 	if (fill_bits > 6)
 		return GSM7_E_ARG;
+	if (n > GSM7_MAX_LEN)
+		return GSM7_E_SPACE;
 	olen = gsm7_packed_len(n, fill_bits);
 	if (olen > cap)
 		return GSM7_E_SPACE;
@@ -197,6 +201,8 @@ int gsm7_unpack(const uint8_t *in, size_t len, unsigned fill_bits, size_t n,
 {
 	if (fill_bits > 6)
 		return GSM7_E_ARG;
+	if (n > GSM7_MAX_LEN)
+		return GSM7_E_SPACE;
 	if (len < gsm7_packed_len(n, fill_bits))
 		return GSM7_E_SHORT;
 	if (n > cap)

@@ -20,6 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Longest input any function here accepts (octets or septets); longer inputs
+ * get GSM7_E_SPACE, so every count fits an int. */
+#define GSM7_MAX_LEN (1u << 24)
+
 #define GSM7_ESC 0x1B
 #define GSM7_SUBST '?'	/* septet 0x3F, used by GSM7_SUBSTITUTE */
 

@@ -13,6 +13,8 @@ int latin1_from_utf8(const uint8_t *in, size_t len, unsigned flags, uint8_t *out
 {
 	size_t off = 0, w = 0;
 
+	if (len > LATIN1_MAX_LEN)
+		return LATIN1_E_SPACE;
 	while (off < len) {
 		uint32_t cp;
 		int n = ucs2_utf8_next(in + off, len - off, &cp);
@@ -50,7 +52,7 @@ int latin1_to_utf8(const uint8_t *in, size_t len, uint8_t *out, size_t cap)
 {
 	size_t w = 0;
 
-	if (cap == 0)
+	if (cap == 0 || len > LATIN1_MAX_LEN)
 		return LATIN1_E_SPACE;
 	for (size_t i = 0; i < len; i++) {
 		int k = ucs2_utf8_put(in[i], out + w, cap - 1 - w);

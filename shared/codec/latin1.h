@@ -15,6 +15,9 @@ enum latin1_err {
 	LATIN1_E_SPACE = -3,		/* output buffer too small */
 };
 
+/* Longest input accepted; longer inputs get LATIN1_E_SPACE. */
+#define LATIN1_MAX_LEN (1u << 24)
+
 /* latin1_from_utf8 flag: unmappable characters become '?' instead of failing. */
 #define LATIN1_SUBSTITUTE 0x1u
 

@@ -160,6 +160,8 @@ int sms_split_info(const uint8_t *text, size_t len, const struct sms_split_opts 
 
 	if (o->max_parts > SMS_SPLIT_MAX_PARTS || o->method > SMS_CONCAT_PAYLOAD)
 		return SMS_SPLIT_E_ARG;
+	if (len > SMS_SPLIT_MAX_INPUT)
+		return SMS_SPLIT_E_TOO_LONG;
 	rc = split_choose(text, len, o, &s.coding, err_off);
 	if (rc < 0)
 		return rc;
@@ -308,6 +310,8 @@ int sms_split_binary(const uint8_t *data, size_t len, const uint8_t *udh,
 		info = &tmp;
 	if (o->max_parts > SMS_SPLIT_MAX_PARTS || o->method > SMS_CONCAT_SAR)
 		return SMS_SPLIT_E_ARG;
+	if (len > SMS_SPLIT_MAX_INPUT)
+		return SMS_SPLIT_E_TOO_LONG;
 	if (udh_len > 0 && (udh == NULL || udh_decode(udh, udh_len, &parsed) !=
 				   (int)udh_len || udh_len > SMS_SPLIT_UD_MAX - 7))
 		return SMS_SPLIT_E_ARG;

@@ -18,6 +18,7 @@
 #define SMS_SPLIT_MAX_PARTS 255		/* segment counters are one octet */
 #define SMS_SPLIT_PAYLOAD_MAX 65535	/* message_payload TLV length is 16 bits */
 #define SMS_PART_MAX 160		/* UDH + user data octets of one part */
+#define SMS_SPLIT_MAX_INPUT (1u << 20)	/* longer input: SMS_SPLIT_E_TOO_LONG */
 
 enum sms_split_err {
 	SMS_SPLIT_E_UTF8 = -1,		/* invalid UTF-8 text; *err_off says where */
@@ -74,7 +75,7 @@ struct sms_part {
  * Decides the coding and counts units and parts for UTF-8 text[0..len) under o
  * (any method, including PAYLOAD). Returns 0 and fills *info, or
  * SMS_SPLIT_E_UTF8 (*err_off = offset; may be NULL), SMS_SPLIT_E_TOO_LONG
- * (*info still filled), SMS_SPLIT_E_ARG.
+ * (*info still filled, unless len > SMS_SPLIT_MAX_INPUT), SMS_SPLIT_E_ARG.
  * Limits: single 160 septets / 140 octets / 70 units; per part 153 / 134 / 67
  * with UDH8 or SAR, 152 / 133 / 66 with UDH16.
  */

@@ -7,6 +7,7 @@
 
 #include "shared/codec/tpdu.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "shared/codec/gsm7.h"
@@ -386,6 +387,7 @@ static int tpdu_get_time(struct bytes_reader *r, struct tpdu_time *t)
 static int tpdu_ud_gsm7(const uint8_t *ud, size_t octets, size_t h, struct tpdu *out)
 {
 	size_t hs = h ? udh_septets(h) : 0;
+	int n;
 
 	if (hs > out->udl)
 		return TPDU_E_UDL;
@@ -393,9 +395,9 @@ static int tpdu_ud_gsm7(const uint8_t *ud, size_t octets, size_t h, struct tpdu 
 	if (gsm7_unpack(ud + h, octets - h, h ? udh_fill_bits(h) : 0,
 			out->data_len, out->data, sizeof(out->data)) < 0)
 		return TPDU_E_UDL;
-	out->text_len = (size_t)gsm7_to_utf8(out->data, out->data_len,
-					     GSM7_SUBSTITUTE, (uint8_t *)out->text,
-					     sizeof(out->text), NULL);
+	n = gsm7_to_utf8(out->data, out->data_len, GSM7_SUBSTITUTE,
+			 (uint8_t *)out->text, sizeof(out->text), NULL);
+	out->text_len = n < 0 ? 0 : (size_t)n;	/* text holds 160 septets */
 	return 0;
 }
 
@@ -428,10 +430,11 @@ static int tpdu_get_ud(struct bytes_reader *r, struct tpdu *out)
 		return tpdu_ud_gsm7(ud, octets, h, out);
 	out->data_len = octets - h;
 	memcpy(out->data, ud + h, out->data_len);
-	if (out->alphabet == TPDU_UCS2)
-		out->text_len = (size_t)ucs2_to_utf8(out->data, out->data_len,
-						     UCS2_REPLACE, (uint8_t *)out->text,
-						     sizeof(out->text), NULL);
+	if (out->alphabet == TPDU_UCS2) {
+		rc = ucs2_to_utf8(out->data, out->data_len, UCS2_REPLACE,
+				  (uint8_t *)out->text, sizeof(out->text), NULL);
+		out->text_len = rc < 0 ? 0 : (size_t)rc;
+	}
 	return 0;
 }
 
@@ -647,7 +650,7 @@ int tpdu_hex_encode(const uint8_t *p, size_t len, char *out, size_t cap)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
-	if (cap == 0 || len > (cap - 1) / 2)
+	if (cap == 0 || len > (cap - 1) / 2 || len > INT_MAX / 2)
 		return TPDU_E_SPACE;
 	for (size_t i = 0; i < len; i++) {
 		out[2 * i] = hex[p[i] >> 4];
@@ -672,7 +675,7 @@ int tpdu_hex_decode(const char *hex, size_t len, uint8_t *out, size_t cap)
 {
 	if (len % 2)
 		return TPDU_E_HEX;
-	if (len / 2 > cap)
+	if (len / 2 > cap || len / 2 > INT_MAX)
 		return TPDU_E_SPACE;
 	for (size_t i = 0; i < len / 2; i++) {
 		int hi = tpdu_hex_val(hex[2 * i]), lo = tpdu_hex_val(hex[2 * i + 1]);

@@ -87,6 +87,8 @@ int ucs2_units(const uint8_t *in, size_t len, size_t *err_off)
 	size_t off = 0;
 	int units = 0;
 
+	if (len > UCS2_MAX_LEN)
+		return UCS2_E_SPACE;
 	while (off < len) {
 		uint32_t cp;
 		int n = ucs2_utf8_next(in + off, len - off, &cp);
@@ -107,6 +109,8 @@ int ucs2_from_utf8(const uint8_t *in, size_t len, uint8_t *out, size_t cap,
 {
 	size_t off = 0, w = 0;
 
+	if (len > UCS2_MAX_LEN)
+		return UCS2_E_SPACE;
 	while (off < len) {
 		uint32_t cp;
 		int n = ucs2_utf8_next(in + off, len - off, &cp);
@@ -164,7 +168,7 @@ int ucs2_to_utf8(const uint8_t *in, size_t len, unsigned flags, uint8_t *out,
 {
 	size_t off = 0, w = 0;
 
-	if (cap == 0)
+	if (cap == 0 || len > UCS2_MAX_LEN)
 		return UCS2_E_SPACE;
 	while (off < len) {
 		uint32_t cp;

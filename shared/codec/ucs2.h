@@ -20,6 +20,10 @@ enum ucs2_err {
 	UCS2_E_SPACE = -4,	/* output buffer too small */
 };
 
+/* Longest input the converters accept; longer inputs get UCS2_E_SPACE, so
+ * every count fits an int. */
+#define UCS2_MAX_LEN (1u << 24)
+
 /* ucs2_to_utf8 flag: replace unpaired surrogates (and a dangling odd octet) with
  * U+FFFD instead of failing. */
 #define UCS2_REPLACE 0x1u

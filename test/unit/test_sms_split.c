@@ -15,7 +15,7 @@
 
 #include "shared/codec/sms_split.h"
 
-#define BIG (153 * 256 * 3)
+#define BIG (SMS_SPLIT_MAX_INPUT + 1)
 
 static uint8_t text[BIG];
 static struct sms_part parts[SMS_SPLIT_MAX_PARTS];
@@ -242,13 +242,16 @@ static void test_max_parts(void **state)
 	assert_int_equal(sms_split_text(text, rep("a", 153 * 255 + 1), &o, parts, 255,
 					&info, NULL), SMS_SPLIT_E_TOO_LONG);
 	assert_int_equal(info.parts, 256);
-	assert_int_equal(sms_split_info(text, rep("a", BIG / 3 * 3), &o, &info, NULL),
+	assert_int_equal(sms_split_info(text, rep("a", 153 * 256 * 3), &o, &info, NULL),
 			 SMS_SPLIT_E_TOO_LONG);
 	o.max_parts = 3;
 	assert_int_equal(sms_split_text(text, rep("a", 459), &o, parts, 255, NULL,
 					NULL), 3);
 	assert_int_equal(sms_split_text(text, rep("a", 460), &o, parts, 255, NULL,
 					NULL), SMS_SPLIT_E_TOO_LONG);
+	o.max_parts = 0;
+	assert_int_equal(sms_split_info(text, SMS_SPLIT_MAX_INPUT + 1, &o, &info, NULL),
+			 SMS_SPLIT_E_TOO_LONG);
 	o.max_parts = 256;
 	assert_int_equal(sms_split_info(text, 1, &o, &info, NULL), SMS_SPLIT_E_ARG);
 }

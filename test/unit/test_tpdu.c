@@ -13,8 +13,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "shared/codec/concat.h"
 #include "shared/codec/gsm7.h"
+#include "shared/codec/sms_split.h"
 #include "shared/codec/tpdu.h"
+#include "shared/codec/ucs2.h"
 
 #define P1 "0011000B916407281553F80000AA0AE8329BFD4697D9EC37"
 #define P2 "07917283010010F5040BC87238880900F10000993092516195800AE8329BFD4697D9EC37"
@@ -518,6 +521,85 @@ static void test_truncation(void **state)
 	assert_int_equal(tpdu_decode(buf, 20, &t), TPDU_E_UDH);
 }
 
+/* sms_split -> SUBMIT per part -> decode -> concat -> the original text. */
+static void split_send_join(const char *text, enum sms_concat m, unsigned want)
+{
+	static struct sms_part parts[SMS_SPLIT_MAX_PARTS];
+	static struct tpdu got[8];
+	static uint8_t joined[8 * 160];
+	static char utf8[8 * 480];
+	struct sms_split_opts o = { .method = m, .ref = 0x1234 };
+	struct sms_split_info info;
+	struct concat_payload pl[8];
+	struct concat_state st;
+	int n, k;
+
+	n = sms_split_text((const uint8_t *)text, strlen(text), &o, parts, 8, &info,
+			   NULL);
+	assert_int_equal(n, (int)want);
+	concat_init(&st);
+	for (int i = n - 1; i >= 0; i--) {	/* arrive in reverse */
+		struct tpdu_submit s = { .da = "+447700900123", .rd = true,
+					 .udh = parts[i].data,
+					 .udh_len = parts[i].udh_len,
+					 .ud = parts[i].data + parts[i].udh_len,
+					 .ud_len = parts[i].len - parts[i].udh_len };
+		uint8_t out[TPDU_MAX];
+		struct tpdu *t1 = &got[i];
+
+		s.dcs = info.coding == SMS_CODING_UCS2 ? 0x08 : 0x00;
+		k = tpdu_submit_encode(&s, out, sizeof(out), NULL);
+		assert_true(k > 0);
+		assert_int_equal(tpdu_decode(out, (size_t)k, t1), k);
+		assert_true(t1->has_udh == (n > 1));
+		if (n > 1) {
+			assert_int_equal(t1->udh.concat_ref,
+					 m == SMS_CONCAT_UDH8 ? 0x34 : 0x1234);
+			assert_int_equal(concat_add(&st, t1->udh.concat_total,
+						    t1->udh.concat_seq), CONCAT_ADDED);
+		} else {
+			assert_int_equal(concat_add(&st, 1, 1), CONCAT_ADDED);
+		}
+		pl[i] = (struct concat_payload){ t1->data, t1->data_len };
+	}
+	k = concat_join(&st, pl, joined, sizeof(joined));
+	assert_true(k >= 0);
+	if (info.coding == SMS_CODING_UCS2)
+		k = ucs2_to_utf8(joined, (size_t)k, 0, (uint8_t *)utf8, sizeof(utf8), NULL);
+	else
+		k = gsm7_to_utf8(joined, (size_t)k, 0, (uint8_t *)utf8, sizeof(utf8), NULL);
+	assert_int_equal(k, (int)strlen(text));
+	assert_string_equal(utf8, text);
+}
+
+static void test_split_to_tpdu(void **state)
+{
+	static char text[2000];
+	size_t len = 0;
+
+	(void)state;
+	/* GSM7 with an ESC pair astride the first boundary. */
+	memset(text, 'x', 152);
+	len = 152;
+	memcpy(text + len, "{\xE2\x82\xAC} ", 6);
+	len += 6;
+	memset(text + len, 'y', 200);
+	len += 200;
+	text[len] = 0;
+	split_send_join(text, SMS_CONCAT_UDH8, 3);
+	split_send_join(text, SMS_CONCAT_UDH16, 3);
+	split_send_join("short @ text", SMS_CONCAT_UDH8, 1);
+	/* UCS-2 with a surrogate pair astride the first boundary. */
+	len = 0;
+	for (int i = 0; i < 66; i++, len += 2)
+		memcpy(text + len, "\xD0\x96", 2);
+	for (int i = 0; i < 40; i++, len += 4)
+		memcpy(text + len, "\xF0\x9F\x98\x80", 4);
+	text[len] = 0;
+	split_send_join(text, SMS_CONCAT_UDH8, 3);
+	split_send_join(text, SMS_CONCAT_UDH16, 3);
+}
+
 static void test_hex(void **state)
 {
 	char out[16];
@@ -552,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_submit_limits),
 		cmocka_unit_test(test_flash_absolute_round_trip),
 		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_split_to_tpdu),
 		cmocka_unit_test(test_hex),
 	};
 
