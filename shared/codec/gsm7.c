@@ -41,8 +41,19 @@ static const struct {
 	{ 0x40, 0x007C }, { 0x65, 0x20AC },
 };
 
+/* Printable ASCII that keeps its code in GSM 03.38 (the common case). */
+static bool gsm7_ascii_same(uint32_t cp)
+{
+	return (cp >= 0x20 && cp <= 0x5A && cp != '$' && cp != '@') ||
+	       (cp >= 0x61 && cp <= 0x7A) || cp == '\n' || cp == '\r';
+}
+
 int gsm7_lookup(uint32_t cp, uint8_t out[2])
 {
+	if (gsm7_ascii_same(cp)) {
+		out[0] = (uint8_t)cp;
+		return 1;
+	}
 	if (cp == 0x00E7) {	/* ç shares 0x09 with Ç */
 		out[0] = 0x09;
 		return 1;

@@ -226,6 +226,44 @@ static void test_round_trips(void **state)
 	assert_memory_equal(again, all, 127);
 }
 
+/* Every BMP code point: a mapping decodes back to itself (ç reads as Ç), and
+ * exactly the 128 basic characters (ç included, ESC not) and 10 extension
+ * characters map. */
+static void test_lookup_exhaustive(void **state)
+{
+	unsigned basic = 0, ext = 0;
+
+	(void)state;
+	for (uint32_t cp = 0; cp <= 0xFFFF; cp++) {
+		uint8_t s[2], u[8];
+		uint32_t back = 0;
+		int k = gsm7_lookup(cp, s), n;
+
+		if (k == 0)
+			continue;
+		if (k == 1) {
+			basic++;
+			assert_true(s[0] < 0x80 && s[0] != GSM7_ESC);
+		} else {
+			ext++;
+			assert_int_equal(s[0], GSM7_ESC);
+		}
+		n = gsm7_to_utf8(s, (size_t)k, 0, u, sizeof(u), NULL);
+		assert_true(n > 0);
+		/* Decode the UTF-8 by hand: at most 3 octets in the BMP. */
+		if (n == 1)
+			back = u[0];
+		else if (n == 2)
+			back = (uint32_t)(u[0] & 0x1F) << 6 | (u[1] & 0x3F);
+		else
+			back = (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 |
+			       (u[2] & 0x3F);
+		assert_int_equal(back, cp == 0xE7 ? 0xC7 : cp);
+	}
+	assert_int_equal(basic, 128);
+	assert_int_equal(ext, 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_decode_rules),
 		cmocka_unit_test(test_fill_bits),
 		cmocka_unit_test(test_round_trips),
+		cmocka_unit_test(test_lookup_exhaustive),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
