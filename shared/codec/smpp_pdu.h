@@ -337,11 +337,13 @@ enum smpp_pdu_err {
 };
 
 /*
- * What a peer's bad PDU calls for. answer_id is SMPP_GENERIC_NACK, the request's
- * own response id, or 0 when nothing should be answered (a bad response to our
- * request, generic_nack itself); answer it with status and seq (seq is 0 unless
- * seq_valid). skip is the number of bytes to drop to reach the next PDU; when
- * disconnect is true framing is lost: answer, then close the connection.
+ * What a peer's bad PDU calls for. answer_id is the request's own response id
+ * for a known request with a bad field (e.g. submit_sm_resp ESME_RINVDSTADR),
+ * SMPP_GENERIC_NACK for a bad length, an unknown command_id, or a malformed
+ * response / outbind / alert_notification, and 0 for a malformed generic_nack
+ * (never answer one). Answer with status and seq (use 0 unless seq_valid).
+ * skip is the number of bytes to drop to reach the next PDU; when disconnect is
+ * true framing is lost: answer, then close the connection.
  */
 struct smpp_error {
 	int code;		/* enum smpp_pdu_err */
