@@ -446,6 +446,11 @@ static void test_tlv_errors(void **state)
 	assert_int_equal(smpp_pdu_decode(buf, n, &pdu, 0, &err), SMPP_PDU_ETLV);
 	assert_int_equal(err.answer_id, SMPP_ENQUIRE_LINK_RESP);
 	assert_int_equal(err.status, SMPP_ESME_RINVOPTPARSTREAM);
+	/* A malformed generic_nack is never answered. */
+	n = unhex("00000013800000000000000000000001020C00", buf, sizeof(buf));
+	assert_int_equal(smpp_pdu_decode(buf, n, &pdu, 0, &err), SMPP_PDU_ETLV);
+	assert_int_equal(err.answer_id, 0);
+	assert_int_equal(smpp_pdu_encode_error_answer(&err, out, sizeof(out)), 0);
 }
 
 static void test_unknown_tlvs(void **state)
