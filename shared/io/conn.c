@@ -1,0 +1,753 @@
+/*
+ * conn — TCP/TLS client connections and listeners on libevent bufferevents
+ * (bufferevent_openssl for TLS). Callbacks are deferred (BEV_OPT_DEFER_CALLBACKS)
+ * so that callers may free a connection from any callback. Per connection we
+ * keep one small struct plus the bufferevent; TLS contexts are shared and
+ * SSL_MODE_RELEASE_BUFFERS frees OpenSSL's record buffers while idle.
+ * Layer: shared/io.
+ */
+#include "config.h"
+#include "shared/io/conn.h"
+
+#include <errno.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "shared/io/log.h"
+#include "shared/io/loop.h"
+
+#define CONN_READ_MAX_DEFAULT (64 * 1024)
+#define CONN_TIMEOUT_DEFAULT_MS 10000U
+#define CONN_CLOSE_FLUSH_MS 5000U
+#define CONN_ACCEPT_PAUSE_MS 1000UL
+/* Largest TLS read into the input buffer: a 2 KiB evbuffer chain. */
+#define CONN_TLS_READ_CHUNK (2048 - 64)
+
+struct conn_tls {
+	SSL_CTX *ctx;
+	bool verify;
+};
+
+struct conn {
+	struct bufferevent *bev;
+	const struct conn_callbacks *cb;
+	void *arg;
+	bool tls;
+	bool connecting;	/* outgoing, not yet connected */
+	bool accepting;		/* incoming TLS, handshake not done */
+	bool closing;		/* conn_close() called */
+	bool user_paused;	/* conn_read_enable(c, false) */
+	bool limit_paused;	/* TLS: input reached read_max */
+	bool in_data;		/* inside on_data */
+	bool dead;		/* conn_free() called inside on_data */
+	size_t read_max;
+	char peer[64];
+};
+
+struct conn_listener {
+	struct loop *loop;
+	struct evconnlistener *lev;
+	SSL_CTX *ctx;		/* own reference, or NULL */
+	size_t read_max;
+	unsigned hs_timeout_ms;
+	conn_accept_fn *on_accept;
+	void *arg;
+	int port;
+	struct loop_timer *pause;
+};
+
+/* ------------------------------------------------------------ TLS contexts */
+
+static void conn_log_ssl_error(const char *what, const char *file)
+{
+	char buf[256];
+	unsigned long e = ERR_get_error();
+
+	ERR_error_string_n(e, buf, sizeof(buf));
+	log_error("%s file=%s error=\"%s\"", what, file ? file : "-", buf);
+	ERR_clear_error();
+}
+
+static SSL_CTX *conn_ctx_new(const SSL_METHOD *m)
+{
+	SSL_CTX *ctx = SSL_CTX_new(m);
+
+	if (ctx == NULL)
+		return NULL;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	/* Idle connections give their record buffers back (~34 KiB each). */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS |
+				      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+				      SSL_MODE_ENABLE_PARTIAL_WRITE);
+	return ctx;
+}
+
+struct conn_tls *conn_tls_client_new(const char *ca_file, bool verify)
+{
+	struct conn_tls *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->ctx = conn_ctx_new(TLS_client_method());
+	if (t->ctx == NULL) {
+		conn_log_ssl_error("tls client context failed", NULL);
+		goto fail;
+	}
+	t->verify = verify;
+	if (verify) {
+		SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
+		if ((ca_file != NULL &&
+		     SSL_CTX_load_verify_locations(t->ctx, ca_file, NULL) != 1) ||
+		    (ca_file == NULL &&
+		     SSL_CTX_set_default_verify_paths(t->ctx) != 1)) {
+			conn_log_ssl_error("tls CA load failed", ca_file);
+			goto fail;
+		}
+	}
+	return t;
+fail:
+	conn_tls_free(t);
+	return NULL;
+}
+
+struct conn_tls *conn_tls_server_new(const char *cert_file,
+				     const char *key_file)
+{
+	struct conn_tls *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->ctx = conn_ctx_new(TLS_server_method());
+	if (t->ctx == NULL) {
+		conn_log_ssl_error("tls server context failed", NULL);
+		goto fail;
+	}
+	/* No session resumption: SMPP binds are long-lived, and each cached
+	 * session or TLS 1.3 ticket costs kilobytes per connection. */
+	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(t->ctx, 0);
+	if (SSL_CTX_use_certificate_chain_file(t->ctx, cert_file) != 1) {
+		conn_log_ssl_error("tls certificate load failed", cert_file);
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(t->ctx, key_file, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(t->ctx) != 1) {
+		conn_log_ssl_error("tls key load failed", key_file);
+		goto fail;
+	}
+	return t;
+fail:
+	conn_tls_free(t);
+	return NULL;
+}
+
+void conn_tls_free(struct conn_tls *t)
+{
+	if (t == NULL)
+		return;
+	SSL_CTX_free(t->ctx);
+	free(t);
+}
+
+/* ------------------------------------------------------------ connections */
+
+static void conn_sockaddr_text(const struct sockaddr *sa, socklen_t len,
+			       char *buf, size_t cap)
+{
+	char host[INET6_ADDRSTRLEN], serv[8];
+
+	if (getnameinfo(sa, len, host, sizeof(host), serv, sizeof(serv),
+			NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		snprintf(buf, cap, "?");
+	else if (sa->sa_family == AF_INET6)
+		snprintf(buf, cap, "[%s]:%s", host, serv);
+	else
+		snprintf(buf, cap, "%s:%s", host, serv);
+}
+
+static void conn_nodelay(evutil_socket_t fd)
+{
+	int one = 1;
+
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static void conn_set_timeout(struct conn *c, unsigned ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	if (ms == 0)
+		bufferevent_set_timeouts(c->bev, NULL, NULL);
+	else
+		bufferevent_set_timeouts(c->bev, &tv, &tv);
+}
+
+/* The reason of a BEV_EVENT_ERROR: OpenSSL's queue first, then errno. */
+static const char *conn_error_text(struct conn *c, char *buf, size_t cap)
+{
+	unsigned long e, last = 0;
+	int serr = EVUTIL_SOCKET_ERROR();
+
+	if (c->tls) {
+		while ((e = bufferevent_get_openssl_error(c->bev)) != 0)
+			last = e;
+	}
+	if (last != 0) {
+		SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+		long vr = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+		const char *why = ERR_reason_error_string(last);
+
+		if (vr != X509_V_OK)
+			snprintf(buf, cap, "TLS certificate verify failed: %s",
+				 X509_verify_cert_error_string(vr));
+		else
+			snprintf(buf, cap, "TLS error: %s",
+				 why ? why : "handshake or record failure");
+		return buf;
+	}
+	if (serr != 0)
+		return evutil_socket_error_to_string(serr);
+	return c->tls ? "TLS error" : "connection error";
+}
+
+static void conn_trim(struct conn *c);
+
+static void conn_end(struct conn *c, short what)
+{
+	char buf[320];
+	enum conn_end why;
+	const char *reason;
+
+	if (what & BEV_EVENT_TIMEOUT) {
+		why = CONN_END_TIMEOUT;
+		reason = c->connecting ? "connect timeout" : "TLS handshake timeout";
+	} else if (what & BEV_EVENT_EOF) {
+		why = CONN_END_EOF;
+		reason = "peer closed";
+	} else {
+		why = CONN_END_ERROR;
+		reason = conn_error_text(c, buf, sizeof(buf));
+	}
+	if (c->cb != NULL && c->cb->on_end != NULL)
+		c->cb->on_end(c, why, reason, c->arg);
+	else
+		conn_free(c);
+}
+
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (c->closing) {
+		conn_free(c);
+		return;
+	}
+	if (what & BEV_EVENT_CONNECTED) {
+		bool outgoing = c->connecting;
+
+		c->connecting = false;
+		c->accepting = false;
+		conn_set_timeout(c, 0);
+		if (c->tls)
+			conn_trim(c);
+		if (outgoing && c->cb != NULL && c->cb->on_connected != NULL)
+			c->cb->on_connected(c, c->arg);
+		return;
+	}
+	conn_end(c, what);
+}
+
+/*
+ * libevent's TLS filter leaves an empty 16 KiB reservation (a 32 KiB chain) in
+ * its input buffer after each read attempt that found nothing, and
+ * evbuffer_drain() on an empty buffer keeps it. Adding and draining one byte
+ * frees every chain: idle TLS connections then hold no buffer at all.
+ */
+static void conn_trim_buffer(struct evbuffer *b)
+{
+	if (evbuffer_get_length(b) == 0 && evbuffer_add(b, "", 1) == 0)
+		evbuffer_drain(b, 1);
+}
+
+static void conn_trim(struct conn *c)
+{
+	struct bufferevent *sock = bufferevent_get_underlying(c->bev);
+
+	conn_trim_buffer(bufferevent_get_input(c->bev));
+	/* The socket side's input is end-frozen (only libevent adds to it). */
+	if (sock != NULL) {
+		struct evbuffer *in = bufferevent_get_input(sock);
+
+		evbuffer_unfreeze(in, 0);
+		conn_trim_buffer(in);
+		evbuffer_freeze(in, 0);
+	}
+}
+
+/* Applies the pause flags. trim: TLS conns drop empty reservations after a
+ * resume (not from inside an evbuffer callback). */
+static void conn_apply_read(struct conn *c, bool trim)
+{
+	if (c->closing)
+		return;
+	if (c->user_paused || c->limit_paused) {
+		bufferevent_disable(c->bev, EV_READ);
+		return;
+	}
+	bufferevent_enable(c->bev, EV_READ);
+	if (c->tls && trim)
+		conn_trim(c);
+}
+
+/* TLS: read_max is enforced here, not with libevent's watermark (see
+ * conn_tls_bev): reading stops once the input holds read_max bytes. */
+static void conn_tls_limit(struct conn *c, bool trim)
+{
+	size_t len = evbuffer_get_length(bufferevent_get_input(c->bev));
+	bool over = len >= c->read_max;
+
+	if (over != c->limit_paused) {
+		c->limit_paused = over;
+		conn_apply_read(c, trim);
+	} else if (len == 0 && trim) {
+		conn_trim(c);
+	}
+}
+
+/* TLS input drained by the caller outside on_data: maybe resume. Plain TCP
+ * needs no such hook: libevent's watermark does it. */
+static void conn_tls_input_cb(struct evbuffer *in,
+			      const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)in;
+	if (info->n_deleted > 0 && c->limit_paused && !c->in_data)
+		conn_tls_limit(c, false);
+}
+
+static void conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	if (c->closing || c->cb == NULL || c->cb->on_data == NULL) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	c->in_data = true;
+	c->cb->on_data(c, in, c->arg);
+	c->in_data = false;
+	if (c->dead) {
+		conn_free(c);
+		return;
+	}
+	if (c->tls)
+		conn_tls_limit(c, true);
+}
+
+static void conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (c->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+			conn_free(c);
+		return;
+	}
+	if (c->cb != NULL && c->cb->on_drained != NULL)
+		c->cb->on_drained(c, c->arg);
+}
+
+/* Wraps bev (which it takes) in a conn with callbacks and read limit. */
+static struct conn *conn_wrap(struct bufferevent *bev, bool tls,
+			      size_t read_max, const struct conn_callbacks *cb,
+			      void *arg)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		bufferevent_free(bev);
+		return NULL;
+	}
+	c->bev = bev;
+	c->tls = tls;
+	c->cb = cb;
+	c->arg = arg;
+	if (tls) {
+		/* Small reservations: an idle TLS conn may keep one. */
+		bufferevent_set_max_single_read(bev, CONN_TLS_READ_CHUNK);
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+		evbuffer_add_cb(bufferevent_get_input(bev), conn_tls_input_cb, c);
+	}
+	bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	conn_set_read_max(c, read_max);
+	bufferevent_enable(bev, EV_WRITE);
+	conn_apply_read(c, true);
+	return c;
+}
+
+/* An SSL for an outgoing connection, with SNI and name/IP verification. */
+static SSL *conn_client_ssl(struct conn_tls *t, const char *name)
+{
+	SSL *ssl = SSL_new(t->ctx);
+	struct in6_addr a6;
+	bool is_ip;
+
+	if (ssl == NULL)
+		return NULL;
+	is_ip = inet_pton(AF_INET, name, &a6) == 1 ||
+		inet_pton(AF_INET6, name, &a6) == 1;
+	if (!is_ip)
+		SSL_set_tlsext_host_name(ssl, name);
+	if (t->verify) {
+		int ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
+							       name) :
+				 SSL_set1_host(ssl, name);
+
+		if (ok != 1) {
+			SSL_free(ssl);
+			return NULL;
+		}
+	}
+	return ssl;
+}
+
+/*
+ * A TLS bufferevent on the socket. libevent's read high-water mark is not
+ * used for TLS: with it, 2.1 suspends reading in the middle of a decrypted
+ * record and nothing re-reads the bytes left inside OpenSSL until the socket
+ * is readable again (a stall). conn_tls_limit() pauses reading instead, from
+ * the deferred read callback, when libevent has drained OpenSSL. Takes ssl.
+ */
+static struct bufferevent *conn_tls_bev(struct event_base *base,
+					evutil_socket_t fd, SSL *ssl,
+					enum bufferevent_ssl_state st)
+{
+	struct bufferevent *bev;
+
+	bev = bufferevent_openssl_socket_new(base, fd, ssl, st,
+					     BEV_OPT_CLOSE_ON_FREE |
+						     BEV_OPT_DEFER_CALLBACKS);
+	if (bev == NULL)
+		SSL_free(ssl);
+	return bev;
+}
+
+static struct bufferevent *conn_client_bev(struct loop *l,
+					   const struct conn_opts *o,
+					   const char *host)
+{
+	SSL *ssl;
+
+	if (o->tls == NULL)
+		return bufferevent_socket_new(loop_base(l), -1,
+					      BEV_OPT_CLOSE_ON_FREE |
+						      BEV_OPT_DEFER_CALLBACKS);
+	ssl = conn_client_ssl(o->tls, o->tls_name ? o->tls_name : host);
+	if (ssl == NULL)
+		return NULL;
+	return conn_tls_bev(loop_base(l), -1, ssl, BUFFEREVENT_SSL_CONNECTING);
+}
+
+struct conn *conn_connect(struct loop *l, const char *host, int port,
+			  const struct conn_opts *o,
+			  const struct conn_callbacks *cb, void *arg)
+{
+	static const struct conn_opts dflt = { 0, 0, NULL, NULL };
+	struct addrinfo hints = { 0 }, *ai = NULL;
+	struct bufferevent *bev;
+	struct conn *c = NULL;
+	char serv[16];
+	int rc;
+
+	if (o == NULL)
+		o = &dflt;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(serv, sizeof(serv), "%d", port);
+	rc = getaddrinfo(host, serv, &hints, &ai);
+	if (rc != 0) {
+		log_warn("conn resolve failed host=%s port=%d error=\"%s\"", host,
+			 port, gai_strerror(rc));
+		return NULL;
+	}
+	bev = conn_client_bev(l, o, host);
+	if (bev == NULL)
+		goto fail;
+	c = conn_wrap(bev, o->tls != NULL, o->read_max, cb, arg);
+	if (c == NULL)
+		goto fail;
+	c->connecting = true;
+	conn_sockaddr_text(ai->ai_addr, ai->ai_addrlen, c->peer, sizeof(c->peer));
+	conn_set_timeout(c, o->connect_timeout_ms ? o->connect_timeout_ms :
+						    CONN_TIMEOUT_DEFAULT_MS);
+	if (bufferevent_socket_connect(bev, ai->ai_addr, (int)ai->ai_addrlen) ==
+	    -1) {
+		log_warn("conn connect failed peer=%s error=\"%s\"", c->peer,
+			 strerror(errno));
+		conn_free(c);
+		c = NULL;
+		goto fail;
+	}
+	conn_nodelay(bufferevent_getfd(bev));
+	freeaddrinfo(ai);
+	return c;
+fail:
+	freeaddrinfo(ai);
+	return c;
+}
+
+void conn_set_callbacks(struct conn *c, const struct conn_callbacks *cb,
+			void *arg)
+{
+	c->cb = cb;
+	c->arg = arg;
+}
+
+void conn_set_read_max(struct conn *c, size_t read_max)
+{
+	c->read_max = read_max ? read_max : CONN_READ_MAX_DEFAULT;
+	if (c->tls)
+		conn_tls_limit(c, true);
+	else
+		bufferevent_setwatermark(c->bev, EV_READ, 0, c->read_max);
+}
+
+void conn_read_enable(struct conn *c, bool on)
+{
+	c->user_paused = !on;
+	conn_apply_read(c, true);
+}
+
+int conn_write(struct conn *c, const void *p, size_t len)
+{
+	if (c->closing)
+		return -1;
+	return bufferevent_write(c->bev, p, len) == -1 ? -1 : 0;
+}
+
+struct evbuffer *conn_input(struct conn *c)
+{
+	return bufferevent_get_input(c->bev);
+}
+
+struct evbuffer *conn_output(struct conn *c)
+{
+	return bufferevent_get_output(c->bev);
+}
+
+size_t conn_output_len(const struct conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}
+
+const char *conn_peer(const struct conn *c)
+{
+	return c->peer;
+}
+
+bool conn_is_tls(const struct conn *c)
+{
+	return c->tls;
+}
+
+void conn_close(struct conn *c)
+{
+	if (c->connecting || conn_output_len(c) == 0) {
+		conn_free(c);
+		return;
+	}
+	c->closing = true;
+	bufferevent_disable(c->bev, EV_READ);
+	conn_set_timeout(c, CONN_CLOSE_FLUSH_MS);
+}
+
+void conn_free(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->in_data) {	/* conn_read_cb frees it when on_data returns */
+		c->dead = true;
+		c->closing = true;
+		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+		return;
+	}
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+/* ------------------------------------------------------------ listeners */
+
+static struct bufferevent *conn_server_bev(struct conn_listener *ls,
+					   evutil_socket_t fd)
+{
+	struct event_base *base = loop_base(ls->loop);
+	SSL *ssl;
+
+	if (ls->ctx == NULL)
+		return bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE |
+							    BEV_OPT_DEFER_CALLBACKS);
+	ssl = SSL_new(ls->ctx);
+	if (ssl == NULL)
+		return NULL;
+	return conn_tls_bev(base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING);
+}
+
+static void conn_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+			   struct sockaddr *sa, int salen, void *arg)
+{
+	struct conn_listener *ls = arg;
+	struct bufferevent *bev;
+	struct conn *c;
+
+	(void)lev;
+	conn_nodelay(fd);
+	bev = conn_server_bev(ls, fd);
+	if (bev == NULL) {
+		log_warn("conn accept: out of memory, closing fd=%d", (int)fd);
+		evutil_closesocket(fd);
+		return;
+	}
+	c = conn_wrap(bev, ls->ctx != NULL, ls->read_max, NULL, NULL);
+	if (c == NULL)
+		return;
+	conn_sockaddr_text(sa, (socklen_t)salen, c->peer, sizeof(c->peer));
+	if (c->tls) {
+		c->accepting = true;
+		conn_set_timeout(c, ls->hs_timeout_ms);
+	}
+	ls->on_accept(ls, c, ls->arg);
+}
+
+static void conn_on_pause_end(struct loop_timer *t, void *arg)
+{
+	struct conn_listener *ls = arg;
+
+	(void)t;
+	evconnlistener_enable(ls->lev);
+}
+
+/* accept() failed (EMFILE, ENOBUFS...): pause instead of spinning. */
+static void conn_accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct conn_listener *ls = arg;
+	int e = EVUTIL_SOCKET_ERROR();
+
+	log_warn("conn accept failed port=%d error=\"%s\" pausing_ms=%lu",
+		 ls->port, evutil_socket_error_to_string(e),
+		 CONN_ACCEPT_PAUSE_MS);
+	evconnlistener_disable(lev);
+	loop_timer_start(ls->pause, CONN_ACCEPT_PAUSE_MS, false);
+}
+
+static int conn_bound_port(evutil_socket_t fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return -1;
+}
+
+static struct evconnlistener *conn_bind(struct conn_listener *ls,
+					const struct conn_listen_opts *o)
+{
+	struct addrinfo hints = { 0 }, *ai = NULL;
+	struct evconnlistener *lev;
+	char serv[16];
+	int rc;
+
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(serv, sizeof(serv), "%d", o->port);
+	rc = getaddrinfo(o->addr, serv, &hints, &ai);
+	if (rc != 0) {
+		log_error("conn listen: bad address addr=%s port=%d error=\"%s\"",
+			  o->addr ? o->addr : "*", o->port, gai_strerror(rc));
+		return NULL;
+	}
+	lev = evconnlistener_new_bind(loop_base(ls->loop), conn_accept_cb, ls,
+				      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+					      LEV_OPT_CLOSE_ON_EXEC,
+				      -1, ai->ai_addr, (int)ai->ai_addrlen);
+	if (lev == NULL)
+		log_error("conn listen failed addr=%s port=%d error=\"%s\"",
+			  o->addr ? o->addr : "*", o->port, strerror(errno));
+	freeaddrinfo(ai);
+	return lev;
+}
+
+struct conn_listener *conn_listen(struct loop *l,
+				  const struct conn_listen_opts *o,
+				  conn_accept_fn *on_accept, void *arg)
+{
+	struct conn_listener *ls = calloc(1, sizeof(*ls));
+
+	if (ls == NULL)
+		return NULL;
+	ls->loop = l;
+	ls->on_accept = on_accept;
+	ls->arg = arg;
+	ls->read_max = o->read_max;
+	ls->hs_timeout_ms = o->handshake_timeout_ms ? o->handshake_timeout_ms :
+						      CONN_TIMEOUT_DEFAULT_MS;
+	if (o->tls != NULL) {
+		ls->ctx = o->tls->ctx;
+		SSL_CTX_up_ref(ls->ctx);
+	}
+	ls->pause = loop_timer_new(l, conn_on_pause_end, ls);
+	if (ls->pause == NULL)
+		goto fail;
+	ls->lev = conn_bind(ls, o);
+	if (ls->lev == NULL)
+		goto fail;
+	evconnlistener_set_error_cb(ls->lev, conn_accept_error_cb);
+	ls->port = conn_bound_port(evconnlistener_get_fd(ls->lev));
+	return ls;
+fail:
+	conn_listener_free(ls);
+	return NULL;
+}
+
+int conn_listener_port(const struct conn_listener *ls)
+{
+	return ls->port;
+}
+
+void conn_listener_free(struct conn_listener *ls)
+{
+	if (ls == NULL)
+		return;
+	if (ls->lev != NULL)
+		evconnlistener_free(ls->lev);
+	loop_timer_free(ls->pause);
+	SSL_CTX_free(ls->ctx);
+	free(ls);
+}
