@@ -828,7 +828,7 @@ unsigned sim_session_count(struct sim *s, unsigned *bound)
 	*bound = 0;
 	TAILQ_FOREACH(ss, &s->sessions, link) {
 		n++;
-		if (ss->bind != SB_OPEN)
+		if (ss->bind != SB_OPEN && !ss->closing)
 			(*bound)++;
 	}
 	return n;

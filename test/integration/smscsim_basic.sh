@@ -30,12 +30,12 @@ ctl() {
 	printf '%s\n' "$line"
 }
 
-# Waits until exactly N sessions are bound (the readiness probe for a client
-# started in the background).
+# Waits until exactly N sessions exist and are bound (the readiness probe for
+# a client started in the background; earlier clients are gone by then).
 wait_bound() {
 	local i
 	for ((i = 0; i < 200; i++)); do
-		case "$(ctl stats)" in *" bound=$1 "*) return 0 ;; esac
+		case "$(ctl stats)" in *" sessions=$1 bound=$1 "*) return 0 ;; esac
 		sleep 0.05
 	done
 	t_fail "never $1 bound session(s): $(ctl stats)"
