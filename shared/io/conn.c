@@ -36,8 +36,6 @@
 #define CONN_TIMEOUT_DEFAULT_MS 10000U
 #define CONN_CLOSE_FLUSH_MS 5000U
 #define CONN_ACCEPT_PAUSE_MS 1000UL
-/* Largest TLS read into the input buffer: a 2 KiB evbuffer chain. */
-#define CONN_TLS_READ_CHUNK (2048 - 64)
 
 struct conn_tls {
 	SSL_CTX *ctx;
@@ -227,8 +225,6 @@ static const char *conn_error_text(struct conn *c, char *buf, size_t cap)
 	return c->tls ? "TLS error" : "connection error";
 }
 
-static void conn_trim(struct conn *c);
-
 static void conn_end(struct conn *c, short what)
 {
 	char buf[320];
@@ -266,8 +262,6 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		c->connecting = false;
 		c->accepting = false;
 		conn_set_timeout(c, 0);
-		if (c->tls)
-			conn_trim(c);
 		if (outgoing && c->cb != NULL && c->cb->on_connected != NULL)
 			c->cb->on_connected(c, c->arg);
 		return;
@@ -275,60 +269,27 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	conn_end(c, what);
 }
 
-/*
- * libevent's TLS filter leaves an empty 16 KiB reservation (a 32 KiB chain) in
- * its input buffer after each read attempt that found nothing, and
- * evbuffer_drain() on an empty buffer keeps it. Adding and draining one byte
- * frees every chain: idle TLS connections then hold no buffer at all.
- */
-static void conn_trim_buffer(struct evbuffer *b)
-{
-	if (evbuffer_get_length(b) == 0 && evbuffer_add(b, "", 1) == 0)
-		evbuffer_drain(b, 1);
-}
-
-static void conn_trim(struct conn *c)
-{
-	struct bufferevent *sock = bufferevent_get_underlying(c->bev);
-
-	conn_trim_buffer(bufferevent_get_input(c->bev));
-	/* The socket side's input is end-frozen (only libevent adds to it). */
-	if (sock != NULL) {
-		struct evbuffer *in = bufferevent_get_input(sock);
-
-		evbuffer_unfreeze(in, 0);
-		conn_trim_buffer(in);
-		evbuffer_freeze(in, 0);
-	}
-}
-
-/* Applies the pause flags. trim: TLS conns drop empty reservations after a
- * resume (not from inside an evbuffer callback). */
-static void conn_apply_read(struct conn *c, bool trim)
+/* Applies the pause flags (user's and, for TLS, read_max's). */
+static void conn_apply_read(struct conn *c)
 {
 	if (c->closing)
 		return;
-	if (c->user_paused || c->limit_paused) {
+	if (c->user_paused || c->limit_paused)
 		bufferevent_disable(c->bev, EV_READ);
-		return;
-	}
-	bufferevent_enable(c->bev, EV_READ);
-	if (c->tls && trim)
-		conn_trim(c);
+	else
+		bufferevent_enable(c->bev, EV_READ);
 }
 
 /* TLS: read_max is enforced here, not with libevent's watermark (see
  * conn_tls_bev): reading stops once the input holds read_max bytes. */
-static void conn_tls_limit(struct conn *c, bool trim)
+static void conn_tls_limit(struct conn *c)
 {
-	size_t len = evbuffer_get_length(bufferevent_get_input(c->bev));
-	bool over = len >= c->read_max;
+	bool over = evbuffer_get_length(bufferevent_get_input(c->bev)) >=
+		    c->read_max;
 
 	if (over != c->limit_paused) {
 		c->limit_paused = over;
-		conn_apply_read(c, trim);
-	} else if (len == 0 && trim) {
-		conn_trim(c);
+		conn_apply_read(c);
 	}
 }
 
@@ -341,7 +302,7 @@ static void conn_tls_input_cb(struct evbuffer *in,
 
 	(void)in;
 	if (info->n_deleted > 0 && c->limit_paused && !c->in_data)
-		conn_tls_limit(c, false);
+		conn_tls_limit(c);
 }
 
 static void conn_read_cb(struct bufferevent *bev, void *arg)
@@ -361,7 +322,7 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	if (c->tls)
-		conn_tls_limit(c, true);
+		conn_tls_limit(c);
 }
 
 static void conn_write_cb(struct bufferevent *bev, void *arg)
@@ -394,15 +355,13 @@ static struct conn *conn_wrap(struct bufferevent *bev, bool tls,
 	c->cb = cb;
 	c->arg = arg;
 	if (tls) {
-		/* Small reservations: an idle TLS conn may keep one. */
-		bufferevent_set_max_single_read(bev, CONN_TLS_READ_CHUNK);
 		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 		evbuffer_add_cb(bufferevent_get_input(bev), conn_tls_input_cb, c);
 	}
 	bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
 	conn_set_read_max(c, read_max);
 	bufferevent_enable(bev, EV_WRITE);
-	conn_apply_read(c, true);
+	conn_apply_read(c);
 	return c;
 }
 
@@ -529,7 +488,7 @@ void conn_set_read_max(struct conn *c, size_t read_max)
 {
 	c->read_max = read_max ? read_max : CONN_READ_MAX_DEFAULT;
 	if (c->tls)
-		conn_tls_limit(c, true);
+		conn_tls_limit(c);
 	else
 		bufferevent_setwatermark(c->bev, EV_READ, 0, c->read_max);
 }
@@ -537,7 +496,7 @@ void conn_set_read_max(struct conn *c, size_t read_max)
 void conn_read_enable(struct conn *c, bool on)
 {
 	c->user_paused = !on;
-	conn_apply_read(c, true);
+	conn_apply_read(c);
 }
 
 int conn_write(struct conn *c, const void *p, size_t len)
