@@ -524,8 +524,12 @@ void redis_free(struct redis *r)
 	r->closing = true;
 	loop_timer_free(r->retry);
 	loop_timer_free(r->timeout);
-	if (r->ac != NULL)
+	if (r->ac != NULL) {
+		/* From inside a hiredis callback the context is freed only when
+		 * it returns: its callbacks must not find r then. */
+		r->ac->data = NULL;
 		redisAsyncFree(r->ac);	/* pending callbacks get NULL */
+	}
 	for (s = r->scripts; s != NULL; s = next) {
 		next = s->next;
 		free(s->text);
@@ -554,11 +558,11 @@ static void redis_on_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
 	struct redis_req *q = privdata;
 
-	if (q->script != NULL && redis_is_noscript(reply) &&
+	if (ac->data != NULL && q->script != NULL && redis_is_noscript(reply) &&
 	    redis_req_eval(q, ac) == 0)
 		return;	/* sent again as EVAL; q lives on */
 	if (q->cb != NULL)
-		q->cb(q->r, reply, q->privdata);
+		q->cb(ac->data, reply, q->privdata);	/* NULL r after redis_free */
 	free(q);
 }
 

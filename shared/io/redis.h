@@ -60,7 +60,7 @@ void redis_url_redacted(const struct redis_url *u, char *buf, size_t cap);
  * Reply callback. reply is owned by hiredis and valid only during the call;
  * reply->type == REDIS_REPLY_ERROR for a Redis error. reply is NULL when the
  * connection was lost or the client freed before the reply came: the command
- * may or may not have been executed.
+ * may or may not have been executed. r is NULL when the client was freed.
  */
 typedef void redis_reply_fn(struct redis *r, struct redisReply *reply,
 			    void *privdata);
@@ -79,7 +79,8 @@ struct redis *redis_new(struct loop *l, const char *url,
 
 /*
  * Disconnects and frees. Pending commands' callbacks are called with a NULL
- * reply (from within redis_free; they must not call redis_* on r). Registered
+ * reply and a NULL r (from within redis_free, or just after the callback that
+ * called redis_free returns: it may be called from any callback). Registered
  * scripts are freed too. redis_free(NULL) is a no-op.
  */
 void redis_free(struct redis *r);

@@ -29,9 +29,9 @@ static void probe_on_incr(struct redis *r, struct redisReply *reply, void *arg)
 {
 	struct probe *p = arg;
 
-	(void)r;
 	if (reply == NULL) {
-		log_info("probe incr lost (connection closed)");
+		log_info("probe incr lost (connection closed) freed=%d",
+			 r == NULL ? 1 : 0);
 		return;
 	}
 	if (reply->type == REDIS_REPLY_INTEGER)
@@ -81,13 +81,25 @@ static void probe_on_state(struct redis *r, bool up, void *arg)
 	log_info("probe redis state up=%d", up ? 1 : 0);
 }
 
+/* The last reply frees the client from inside its own callback. */
+static void probe_on_last(struct redis *r, struct redisReply *reply, void *arg)
+{
+	struct probe *p = arg;
+
+	log_info("probe last reply ok=%d", reply != NULL ? 1 : 0);
+	redis_free(r);
+	p->redis = NULL;
+	loop_exit(p->loop);
+}
+
 static void probe_on_stop(struct loop *l, void *arg)
 {
 	struct probe *p = arg;
 
 	loop_timer_stop(p->tick);
 	log_info("probe stopping sent=%lu skipped=%lu", p->sent, p->failed);
-	loop_exit(l);
+	if (redis_command(p->redis, probe_on_last, p, "PING") == -1)
+		loop_exit(l);
 }
 
 int main(int argc, char **argv)

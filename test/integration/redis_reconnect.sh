@@ -58,5 +58,6 @@ wait "$T_PID_probe"
 rc=$?
 [ "$rc" -eq 0 ] || t_fail "probe exited with $rc"
 grep -q 'probe stopped' "$PLOG" || t_fail "probe did not stop gracefully"
+grep -q 'probe last reply ok=1' "$PLOG" || t_fail "no last reply before the stop"
 grep -qi 'password\|hunter' "$PLOG" "$PLOG.1" && t_fail "credential in log"
 t_ok "SIGTERM: graceful exit 0"
