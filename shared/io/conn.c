@@ -203,9 +203,12 @@ static const char *conn_error_text(struct conn *c, char *buf, size_t cap)
 	unsigned long e, last = 0;
 	int serr = EVUTIL_SOCKET_ERROR();
 
+	/* libevent queues OpenSSL's errors, then SSL_get_error()'s code: keep
+	 * the first one OpenSSL can name. */
 	if (c->tls) {
 		while ((e = bufferevent_get_openssl_error(c->bev)) != 0)
-			last = e;
+			if (last == 0 || ERR_reason_error_string(last) == NULL)
+				last = e;
 	}
 	if (last != 0) {
 		SSL *ssl = bufferevent_openssl_get_ssl(c->bev);

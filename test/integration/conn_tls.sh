@@ -67,6 +67,19 @@ probe no_verify echo "${TLS[@]}" --ca "$T_DIR/other.pem" --no-verify
 expect_ok "no verification"
 t_ok "without verification the wrong CA is accepted"
 
+probe refused echo --port "$(t_free_port)"
+expect_fail "refused" "refused"
+t_ok "connecting to a closed port ends with: ${OUT#FAIL client: }"
+
+probe tls_to_plain echo "${TLS[@]}" --ca "$T_DIR/ca.pem" --plain-server
+expect_fail "TLS client, plain server" "TLS"
+t_ok "a TLS client facing a plain server fails: ${OUT#FAIL client: }"
+
+probe plain_to_tls echo "${TLS[@]}" --plain-client
+expect_fail "plain client, TLS server" "peer closed"
+grep -q 'server side ended .*reason="TLS' <<<"$OUT" || t_fail "server did not report a TLS error: $OUT"
+t_ok "a plain client facing a TLS server is dropped by the server"
+
 probe lazy_plain echo --lazy --read-max 1000 --bytes 200000
 expect_ok "plain flow control"
 [ "$(field max_in)" -le 1000 ] || t_fail "plain input grew to $(field max_in) > 1000"

@@ -14,6 +14,8 @@
  * opts: --cert F --key F (TLS server; client then uses TLS), --ca F (verify
  * with this CA), --no-verify, --name N (name to verify), --bytes N,
  * --read-max N (server input high-water mark), --count N, --server-only,
+ * --port N (clients dial N instead of the listener), --plain-server and
+ * --plain-client (with --cert: only the other side speaks TLS),
  * --lazy (the server leaves input unread and drains it from a timer every
  * 2 ms, pausing and resuming its reading: flow control under test).
  */
@@ -52,7 +54,8 @@ struct probe {
 	struct conn_listener *ls;
 	struct conn_tls *srv_tls, *cli_tls;
 	const char *cert, *key, *ca, *name;
-	bool verify, mem, server_only, lazy;
+	bool verify, mem, server_only, lazy, plain_server, plain_client;
+	int port;
 	struct conn *srv;
 	struct loop_timer *lazy_timer;
 	pid_t child;
@@ -288,6 +291,14 @@ static int probe_args(struct probe *p, int argc, char **argv)
 			p->verify = false;
 			continue;
 		}
+		if (strcmp(a, "--plain-server") == 0) {
+			p->plain_server = true;
+			continue;
+		}
+		if (strcmp(a, "--plain-client") == 0) {
+			p->plain_client = true;
+			continue;
+		}
 		if (strcmp(a, "--lazy") == 0) {
 			p->lazy = true;
 			continue;
@@ -311,6 +322,8 @@ static int probe_args(struct probe *p, int argc, char **argv)
 			p->bytes = strtoul(v, NULL, 10);
 		else if (strcmp(a, "--read-max") == 0)
 			p->read_max = strtoul(v, NULL, 10);
+		else if (strcmp(a, "--port") == 0)
+			p->port = atoi(v);
 		else if (strcmp(a, "--count") == 0)
 			p->count = atoi(v);
 		else
@@ -335,7 +348,7 @@ static int probe_setup(struct probe *p)
 		if (p->srv_tls == NULL || p->cli_tls == NULL)
 			return -1;
 	}
-	lo.tls = p->srv_tls;
+	lo.tls = p->plain_server ? NULL : p->srv_tls;
 	p->ls = conn_listen(p->loop, &lo, srv_on_accept, p);
 	p->deadline = loop_timer_new(p->loop, probe_on_deadline, p);
 	p->settle = loop_timer_new(p->loop, probe_on_settle, p);
@@ -350,12 +363,13 @@ static int probe_setup(struct probe *p)
 
 static int probe_connect_all(struct probe *p)
 {
-	struct conn_opts co = { 5000, 0, p->cli_tls, p->name };
+	struct conn_opts co = { 5000, 0, p->plain_client ? NULL : p->cli_tls,
+				p->name };
+	int port = p->port ? p->port : conn_listener_port(p->ls);
 	int i;
 
 	for (i = 0; i < p->count; i++) {
-		struct conn *c = conn_connect(p->loop, "127.0.0.1",
-					      conn_listener_port(p->ls), &co,
+		struct conn *c = conn_connect(p->loop, "127.0.0.1", port, &co,
 					      &cli_cbs, p);
 
 		if (c == NULL)
