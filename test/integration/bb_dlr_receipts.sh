@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# Receipt correlation in the bearerbox (bearerbox/bb_dlr): operator ids matched
+# per msg-id-type, receipts before their submit_sm_resp, multi-part merging
+# into one event with the customer status code, idempotence, intermediate
+# states, SMPP-origin events, failed parts with their stream entry acked.
+. "$top_srcdir/test/integration/lib.sh"
+
+t_redis_start
+P='{t}'
+cat >"$T_DIR/d.conf" <<CONF
+group = core
+redis-url = "$T_REDIS_URL"
+key-prefix = t
+log-level = debug
+
+group = smsc
+smsc-id = opdec
+host = 127.0.0.1
+port = 1
+system-id = x
+msg-id-type = decimal
+
+group = smsc
+smsc-id = ophex
+host = 127.0.0.1
+port = 1
+system-id = x
+msg-id-type = hex
+
+group = smsc
+smsc-id = oprh
+host = 127.0.0.1
+port = 1
+system-id = x
+msg-id-type = resp-hex
+
+group = smsc
+smsc-id = opstr
+host = 127.0.0.1
+port = 1
+system-id = x
+CONF
+
+RUN=0
+# drive NAME: runs the driver on the commands on stdin; output in $T_DIR/NAME.out
+drive() {
+	RUN=$((RUN + 1))
+	"$top_builddir/test/integration/bb_dlr_driver" -c "$T_DIR/d.conf" \
+		>"$T_DIR/$1.out" 2>"$T_DIR/driver-$RUN.log" ||
+		{ cat "$T_DIR/$1.out" >&2; t_fail "driver run $1 failed"; }
+	if grep -v ' status=0$' "$T_DIR/$1.out" | grep -q status=; then
+		cat "$T_DIR/$1.out" >&2
+		t_fail "driver run $1: a call did not end with status 0"
+	fi
+}
+
+# msg ID LINK PARTS ORIGIN DLR [ACCT]: the hash the accept step writes.
+msg() {
+	t_redis hset "$P:msg:$1" acct "${6:-alice}" to 4917000000$1 from Hermod \
+		parts "$3" link "$2" origin "$4" mess-id "m$1" dlr-url "http://127.0.0.1/d?id=$1" \
+		dlr-mask 31 dlr "$5" ts 1700000000000 >/dev/null
+}
+
+# ev STREAM ID FIELD: FIELD of every event of message ID in STREAM, one a line.
+ev() {
+	t_redis eval "local r = {}
+for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local m = {}
+  for i = 1, #e[2], 2 do m[e[2][i]] = e[2][i + 1] end
+  if m.id == ARGV[1] then table.insert(r, m[ARGV[2]] or '') end
+end
+return r" 1 "$1" "$2" "$3"
+}
+
+expect() {	# expect WHAT GOT WANT
+	[ "$2" = "$3" ] || t_fail "$1: got '$2', want '$3'"
+}
+
+# A queue with one pending entry per part, as a link holds it.
+queue() {	# queue LINK -> prints the entry id
+	local id
+	id=$(t_redis xadd "$P:q:$1" '*' id x part 1)
+	t_redis xgroup create "$P:q:$1" links 0 mkstream >/dev/null 2>&1
+	t_redis xreadgroup group links c1 count 100 streams "$P:q:$1" '>' >/dev/null
+	echo "$id"
+}
+
+# --- 1: decimal ids with leading zeros, stream entry acked and deleted
+msg 1 opdec 1 http 1
+e1=$(queue opdec)
+drive one <<CMDS
+submitted opdec $e1 1 1 0000123
+receipt opdec 123 DELIVRD 000
+CMDS
+expect "opid mapping" "$(t_redis get "$P:opid:opdec:123")" "1:1"
+ttl=$(t_redis ttl "$P:opid:opdec:123")
+[ "$ttl" -gt 259000 ] && [ "$ttl" -le 259200 ] || t_fail "opid TTL $ttl"
+expect "op1" "$(t_redis hget "$P:msg:1" op1)" "0000123"
+expect "p1" "$(t_redis hget "$P:msg:1" p1)" "DELIVRD"
+expect "final" "$(t_redis hget "$P:msg:1" final)" "DELIVRD"
+ttl=$(t_redis ttl "$P:msg:1")
+[ "$ttl" -gt 259000 ] && [ "$ttl" -le 259200 ] || t_fail "msg TTL after final $ttl"
+expect "queue length" "$(t_redis xlen "$P:q:opdec")" 0
+expect "pending" "$(t_redis xpending "$P:q:opdec" links | head -1)" 0
+expect "event stat" "$(ev "$P:ev:http" 1 stat)" DELIVRD
+expect "event code" "$(ev "$P:ev:http" 1 code)" 0
+expect "event mess-id" "$(ev "$P:ev:http" 1 mess-id)" m1
+expect "event dlr-url" "$(ev "$P:ev:http" 1 dlr-url)" "http://127.0.0.1/d?id=1"
+expect "event acct" "$(ev "$P:ev:http" 1 acct)" alice
+expect "event to" "$(ev "$P:ev:http" 1 to)" 49170000001
+ts=$(ev "$P:ev:http" 1 ts)
+[ "$ts" -gt 1700000000000 ] || t_fail "event ts '$ts'"
+t_ok "decimal ids: 0000123 (resp) matches 123 (receipt); entry acked+deleted; one DELIVRD event code 0"
+
+# --- 2: hex ids (TLV receipt), resp-hex, string ids
+msg 2 ophex 1 http 1
+msg 3 oprh 1 http 1
+msg 4 opstr 1 http 1
+drive two <<CMDS
+submitted ophex - 2 1 00A1B2
+receipt-tlv ophex a1b2 2
+submitted oprh - 3 1 1F
+receipt oprh 31 DELIVRD 000
+submitted opstr - 4 1 AbC-01
+receipt opstr abc-01 DELIVRD 000
+receipt opstr AbC-01 DELIVRD 000
+CMDS
+expect "hex canon key" "$(t_redis get "$P:opid:ophex:41394")" "2:1"
+expect "hex final" "$(t_redis hget "$P:msg:2" final)" DELIVRD
+expect "resp-hex final" "$(t_redis hget "$P:msg:3" final)" DELIVRD
+expect "string final" "$(t_redis hget "$P:msg:4" final)" DELIVRD
+expect "string case mismatch parked" "$(t_redis exists "$P:early:opstr:abc-01")" 1
+t_ok "hex (00A1B2 = a1b2, TLV receipt), resp-hex (1F = 31) and string ids match"
+
+# --- 3: receipt before submit_sm_resp
+msg 5 opdec 1 http 1
+drive three-a <<CMDS
+receipt opdec 777 DELIVRD 000
+CMDS
+expect "early key" "$(t_redis get "$P:early:opdec:777" | tr '\t' ' ')" "DELIVRD 000 0"
+ttl=$(t_redis ttl "$P:early:opdec:777")
+[ "$ttl" -gt 0 ] && [ "$ttl" -le 600 ] || t_fail "early TTL $ttl"
+expect "no event yet" "$(ev "$P:ev:http" 5 stat)" ""
+drive three-b <<CMDS
+submitted opdec - 5 1 777
+stats
+CMDS
+expect "early applied" "$(t_redis hget "$P:msg:5" final)" DELIVRD
+expect "early key gone" "$(t_redis exists "$P:early:opdec:777")" 0
+expect "early event" "$(ev "$P:ev:http" 5 stat)" DELIVRD
+grep -q 'early=1 .*events=1' "$T_DIR/three-b.out" || t_fail "stats: $(cat "$T_DIR/three-b.out")"
+t_ok "a receipt before its submit_sm_resp is kept (10 min) and applied by the resp"
+
+# --- 4: three parts: UNDELIV merged; no event before the last part
+msg 6 opdec 3 http 1
+drive four-a <<CMDS
+submitted opdec - 6 1 601
+submitted opdec - 6 2 602
+submitted opdec - 6 3 603
+receipt opdec 602 UNDELIV 000
+receipt opdec 601 DELIVRD 000
+CMDS
+expect "parts" "$(t_redis hmget "$P:msg:6" p1 p2 p3 | tr '\n' ' ')" "DELIVRD UNDELIV ENROUTE "
+expect "no final yet" "$(t_redis hexists "$P:msg:6" final)" 0
+expect "no event yet" "$(ev "$P:ev:http" 6 stat)" ""
+drive four-b <<CMDS
+receipt opdec 603 DELIVRD 000
+receipt opdec 603 DELIVRD 000
+receipt opdec 602 UNDELIV 000
+CMDS
+expect "merged" "$(t_redis hget "$P:msg:6" final)" UNDELIV
+expect "one event" "$(ev "$P:ev:http" 6 stat)" UNDELIV
+expect "code" "$(ev "$P:ev:http" 6 code)" 251
+t_ok "3 parts DELIVRD/UNDELIV/DELIVRD: one UNDELIV event (code 251) after the last; duplicates add none"
+
+# --- 5: part order decides, not arrival order; EXPIRED 253, REJECTD 249
+msg 7 opdec 3 http 1
+msg 8 opdec 3 http 1
+msg 9 opdec 1 http 1
+drive five <<CMDS
+submitted opdec - 7 1 701
+submitted opdec - 7 2 702
+submitted opdec - 7 3 703
+receipt opdec 703 REJECTD 000
+receipt opdec 702 EXPIRED 000
+receipt opdec 701 DELIVRD 000
+submitted opdec - 8 1 801
+submitted opdec - 8 2 802
+submitted opdec - 8 3 803
+receipt-tlv opdec 801 2
+receipt-tlv opdec 802 2
+receipt-tlv opdec 803 2
+submitted opdec - 9 1 901
+receipt opdec 901 REJECTD 000
+CMDS
+expect "merge by part order" "$(ev "$P:ev:http" 7 stat)" EXPIRED
+expect "EXPIRED code" "$(ev "$P:ev:http" 7 code)" 253
+expect "all delivered" "$(ev "$P:ev:http" 8 stat)" DELIVRD
+expect "all delivered code" "$(ev "$P:ev:http" 8 code)" 0
+expect "REJECTD" "$(ev "$P:ev:http" 9 stat)" REJECTD
+expect "REJECTD code" "$(ev "$P:ev:http" 9 code)" 249
+t_ok "merge: first non-DELIVRD part in part order (EXPIRED 253), all DELIVRD (0), REJECTD (249)"
+
+# --- 6: intermediate states only update the part
+msg 10 opdec 1 http 1
+drive six-a <<CMDS
+submitted opdec - 10 1 1001
+receipt opdec 1001 ENROUTE 000
+receipt opdec 1001 ACCEPTD 000
+CMDS
+expect "intermediate" "$(t_redis hget "$P:msg:10" p1)" ACCEPTD
+expect "not final" "$(t_redis hexists "$P:msg:10" final)" 0
+drive six-b <<CMDS
+receipt-plain opdec 1001 DELIVRD 000
+receipt opdec 1001 UNDELIV 000
+CMDS
+expect "final after intermediate" "$(ev "$P:ev:http" 10 stat)" DELIVRD
+expect "a final part does not change" "$(t_redis hget "$P:msg:10" p1)" DELIVRD
+t_ok "ENROUTE/ACCEPTD only update the part; a receipt text without esm_class 0x04 is still a receipt"
+
+# --- 7: failed parts (no receipt), SMPP origin, no report wanted
+msg 11 opdec 2 smpp 1 bob
+msg 12 opdec 1 http 0
+msg 13 opdec 1 http 1
+e2=$(queue opdec)
+drive seven <<CMDS
+submitted opdec - 11 1 1101
+receipt opdec 1101 DELIVRD 000
+failed opdec $e2 11 2 REJECTD 11
+submitted opdec - 12 1 1201
+receipt opdec 1201 DELIVRD 000
+failed opdec - 13 1 EXPIRED 0
+CMDS
+expect "queue entry acked" "$(t_redis xlen "$P:q:opdec")" 0
+expect "smpp event stat" "$(ev "$P:ev:smpp:bob" 11 stat)" REJECTD
+expect "smpp event err" "$(ev "$P:ev:smpp:bob" 11 err)" 11
+expect "smpp event code (ESME_RINVDSTADR)" "$(ev "$P:ev:smpp:bob" 11 code)" 11
+expect "not on the http stream" "$(ev "$P:ev:http" 11 stat)" ""
+expect "dlr 0: final" "$(t_redis hget "$P:msg:12" final)" DELIVRD
+expect "dlr 0: no event" "$(ev "$P:ev:http" 12 stat)" ""
+expect "relay timeout" "$(ev "$P:ev:http" 13 code)" 253
+t_ok "failed parts (err 0x0B → 11, EXPIRED → 253), P:ev:smpp:ACCT for SMPP, no event without dlr"
+
+# --- 8: a receipt for a message that no longer exists
+drive eight <<CMDS
+submitted opdec - 999 1 9999
+receipt opdec 9999 DELIVRD 000
+stats
+CMDS
+expect "no hash created" "$(t_redis exists "$P:msg:999")" 0
+grep -q 'unmatched=1 ' "$T_DIR/eight.out" || t_fail "stats: $(cat "$T_DIR/eight.out")"
+t_ok "a receipt for an expired message creates nothing and is counted"
+
