@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Inbound messages in the bearerbox (bearerbox/bb_dlr, bb_mo): text decoding by
+# data_coding, reassembly of UDH and SAR parts in any order in Redis, routing
+# to the number's account (P:mo:http with an mo-url, else P:mo:smpp:ACCT), and
+# numbers nobody owns.
+. "$top_srcdir/test/integration/lib.sh"
+
+t_redis_start
+P='{t}'
+cat >"$T_DIR/d.conf" <<CONF
+group = core
+redis-url = "$T_REDIS_URL"
+key-prefix = t
+log-level = debug
+
+group = smsc
+smsc-id = op1
+host = 127.0.0.1
+port = 1
+system-id = x
+
+group = smsc
+smsc-id = oplat
+host = 127.0.0.1
+port = 1
+system-id = x
+data-coding = latin1
+CONF
+
+t_redis hset "$P:acct:alice" mo-url "http://127.0.0.1/mo" enabled 1 >/dev/null
+t_redis hset "$P:acct:bob" mo-url "" enabled 1 >/dev/null
+t_redis hset "$P:numbers" 4930100 alice 4930200 bob 4930300 ghost >/dev/null
+
+RUN=0
+drive() {
+	RUN=$((RUN + 1))
+	"$top_builddir/test/integration/bb_dlr_driver" -c "$T_DIR/d.conf" \
+		>"$T_DIR/$1.out" 2>"$T_DIR/driver-$RUN.log" ||
+		{ cat "$T_DIR/$1.out" >&2; t_fail "driver run $1 failed"; }
+	if grep -v ' status=0$' "$T_DIR/$1.out" | grep -q status=; then
+		cat "$T_DIR/$1.out" >&2
+		t_fail "driver run $1: a call did not end with status 0"
+	fi
+}
+
+# mo STREAM FROM FIELD: FIELD of every entry from FROM, one a line.
+mo() {
+	t_redis eval "local r = {}
+for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local m = {}
+  for i = 1, #e[2], 2 do m[e[2][i]] = e[2][i + 1] end
+  if m.from == ARGV[1] then table.insert(r, m[ARGV[2]] or '') end
+end
+return r" 1 "$1" "$2" "$3"
+}
+
+expect() {
+	[ "$2" = "$3" ] || t_fail "$1: got '$2', want '$3'"
+}
+
+# --- GSM 03.38 in 3 UDH parts, out of order; the € escape split over parts 1|2
+drive udh <<CMDS
+mo-udh op1 491701 +4930100 0 7 3 3 1121
+mo-udh op1 491701 +4930100 0 7 3 1 4869201B
+CMDS
+expect "no entry before the last part" "$(t_redis xlen "$P:mo:http")" 0
+key=$(t_redis --scan --pattern "$P:concat:*")
+[ -n "$key" ] || t_fail "no concat hash"
+ttl=$(t_redis ttl "$key")
+[ "$ttl" -gt 0 ] && [ "$ttl" -le 600 ] || t_fail "concat TTL $ttl"
+drive udh2 <<CMDS
+mo-udh op1 491701 +4930100 0 7 3 3 1121
+mo-udh op1 491701 +4930100 0 7 3 2 65352000
+stats
+CMDS
+expect "one entry" "$(mo "$P:mo:http" 491701 text | wc -l)" 1
+expect "GSM text" "$(mo "$P:mo:http" 491701 text)" "Hi €5 @_!"
+expect "acct" "$(mo "$P:mo:http" 491701 acct)" alice
+expect "to without +" "$(mo "$P:mo:http" 491701 to)" 4930100
+expect "dcs" "$(mo "$P:mo:http" 491701 dcs)" 0
+expect "link" "$(mo "$P:mo:http" 491701 link)" op1
+ts=$(mo "$P:mo:http" 491701 ts)
+[ "$ts" -gt 1700000000000 ] || t_fail "ts '$ts'"
+expect "concat hash deleted" "$(t_redis exists "$key")" 0
+grep -q ' mo=1 ' "$T_DIR/udh2.out" || t_fail "stats: $(cat "$T_DIR/udh2.out")"
+t_ok "GSM 03.38 UDH parts 3,1,(3 again),2 -> one P:mo:http entry 'Hi €5 @_!'"
+
+# --- UCS-2 by SAR, out of order, a surrogate pair split over parts 2|3
+drive sar <<CMDS
+mo-sar op1 491702 4930100 8 513 3 3 DE00
+mo-sar op1 491702 4930100 8 513 3 1 041F04400438
+mo-sar op1 491702 4930100 8 513 3 2 0432043504420020D83D
+CMDS
+expect "UCS-2 text" "$(mo "$P:mo:http" 491702 text)" "Привет 😀"
+expect "UCS-2 dcs" "$(mo "$P:mo:http" 491702 dcs)" 8
+t_ok "UCS-2 SAR parts 3,1,2 (16-bit ref) -> 'Привет 😀'"
+
+# --- single parts: Latin-1, DCS 0 per link, 8-bit as hex, message_payload
+drive single <<CMDS
+mo op1 491703 4930100 3 4772FCDF65
+mo oplat 491704 4930100 0 E9
+mo op1 491705 4930100 0 E9
+mo op1 491706 4930100 4 0102FF
+mo-payload op1 491707 4930100 0 48656C6C6F
+CMDS
+expect "Latin-1" "$(mo "$P:mo:http" 491703 text)" "Grüße"
+expect "DCS 0 on a latin1 link" "$(mo "$P:mo:http" 491704 text)" "é"
+expect "DCS 0 GSM, octet > 0x7F" "$(mo "$P:mo:http" 491705 text)" "?"
+expect "8-bit as hex" "$(mo "$P:mo:http" 491706 text)" "0102ff"
+expect "message_payload" "$(mo "$P:mo:http" 491707 text)" "Hello"
+t_ok "Latin-1, DCS 0 per link data-coding, 8-bit as hex, message_payload"
+
+# --- SMPP-only account, unknown number, number whose account is gone
+drive route <<CMDS
+mo op1 491708 4930200 0 4869
+mo op1 491709 4930999 0 4869
+mo op1 491710 4930300 0 4869
+mo-udh op1 491711 4930999 0 9 2 1 41
+mo-udh op1 491711 4930999 0 9 2 2 42
+stats
+CMDS
+expect "smpp account" "$(mo "$P:mo:smpp:bob" 491708 text)" "Hi"
+expect "not on http" "$(mo "$P:mo:http" 491708 text)" ""
+expect "unknown number" "$(mo "$P:mo:http" 491709 text)" ""
+expect "unknown: no smpp stream" "$(t_redis exists "$P:mo:smpp:ghost")" 0
+expect "unknown concat cleaned" "$(t_redis --scan --pattern "$P:concat:*" | wc -l)" 0
+grep -q 'mo_unknown=3 ' "$T_DIR/route.out" || t_fail "stats: $(cat "$T_DIR/route.out")"
+t_ok "MO to an SMPP-only account -> P:mo:smpp:bob; unknown numbers answered OK, counted, dropped"
+
+# --- an incomplete message stays in its hash until the TTL
+drive partial <<CMDS
+mo-udh op1 491712 4930100 0 11 3 1 41
+mo-udh op1 491712 4930100 0 11 3 2 42
+stats
+CMDS
+expect "incomplete" "$(mo "$P:mo:http" 491712 text)" ""
+expect "parts kept" "$(t_redis hlen "$(t_redis --scan --pattern "$P:concat:*")")" 3
+grep -q 'mo_pending=2 ' "$T_DIR/partial.out" || t_fail "stats: $(cat "$T_DIR/partial.out")"
+t_ok "2 of 3 parts: nothing delivered, parts kept with the concat TTL"
