@@ -27,7 +27,9 @@
 
 #define BB_DLR_OPID_TTL "259200"	/* P:opid:LINK:OPID, 72 h */
 #define BB_DLR_EARLY_TTL "600"		/* P:early:LINK:OPID, 10 min */
-#define BB_DLR_CONCAT_TTL "600"		/* P:concat:KEY, concat-timeout 10 min */
+#define BB_DLR_CONCAT_S 600		/* concat timeout: 10 min */
+#define BB_DLR_CONCAT_GRACE_S 120	/* the hash outlives it for the sweep */
+#define BB_DLR_SWEEP_MS 10000		/* incomplete-MO sweep interval */
 #define BB_DLR_KEY_MAX 512
 #define BB_DLR_LINK_MAX 64
 #define BB_DLR_MO_MAX (CONCAT_MAX_PARTS * 256)	/* joined MO payload cap */
@@ -49,12 +51,17 @@ struct bb_dlr_link {
 
 struct bb_dlr {
 	struct box *b;
-	struct redis_script *s_submit, *s_fail, *s_receipt, *s_concat, *s_mo;
+	struct redis_script *s_submit, *s_fail, *s_receipt, *s_concat, *s_mo,
+		*s_sweep;
+	struct loop_timer *sweep;
+	char due_key[BB_DLR_KEY_MAX];	/* P:concat:due */
+	bool sweeping;		/* a sweep script is in flight */
+	unsigned concat_s;	/* concat timeout, seconds */
 	struct bb_dlr_link *links;
 	size_t n_links;
 	struct bb_dlr_stats st;
-	unsigned pending;	/* requests waiting for Redis or a timer */
-	bool dying;		/* bb_dlr_free() called while pending > 0 */
+	struct bb_dlr_req *reqs;	/* waiting for Redis or a timer */
+	bool dying;		/* bb_dlr_free() called while reqs remain */
 };
 
 enum bb_dlr_kind {
@@ -64,6 +71,7 @@ enum bb_dlr_kind {
 	BB_DLR_K_CONCAT,
 	BB_DLR_K_MO,
 	BB_DLR_K_NOW,	/* nothing for Redis to do: answer from a timer */
+	BB_DLR_K_SWEEP,	/* incomplete MO sweep (no done) */
 };
 
 /* One call in flight. */
@@ -73,6 +81,7 @@ struct bb_dlr_req {
 	bb_dlr_done_fn *done;
 	void *arg;
 	struct loop_timer *timer;
+	struct bb_dlr_req *prev, *next;	/* in d->reqs */
 	char link[BB_DLR_LINK_MAX];
 	char ref[96];			/* msg id:part or opid, for logs */
 	/* MO */
@@ -166,11 +175,15 @@ static const char lua_receipt[] = BB_DLR_LUA_APPLY
 "if not id then return 'nomsg' end\n"
 "return apply(ARGV[1], id, part, ARGV[2], ARGV[3], ARGV[4], ARGV[5])\n";
 
-/* KEYS concat; ARGV seq total data ttl dcs -> {0, have} or {1, dcs, p1..pN} */
+/* KEYS concat due; ARGV seq total data ttl dcs deadline
+ * -> {0, have} or {1, dcs, p1..pN} */
 static const char lua_concat[] =
 "redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3])\n"
 "redis.call('HSETNX', KEYS[1], 'dcs', ARGV[5])\n"
-"if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[4]) end\n"
+"if redis.call('TTL', KEYS[1]) < 0 then\n"
+"  redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
+"  redis.call('ZADD', KEYS[2], 'NX', ARGV[6], KEYS[1])\n"
+"end\n"
 "local total = tonumber(ARGV[2])\n"
 "local n = redis.call('HLEN', KEYS[1]) - 1\n"
 "if n < total then return {0, n} end\n"
@@ -181,9 +194,28 @@ static const char lua_concat[] =
 "table.insert(r, 1, 1)\n"
 "return r\n";
 
-/* KEYS [concat]; ARGV P to from dcs text ts link -> http|smpp|unknown|dup */
+/* KEYS due; ARGV now max -> {key1, have1, key2, have2, ...}: incomplete
+ * messages past their deadline, deleted */
+static const char lua_sweep[] =
+"local r = {}\n"
+"local ks = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))\n"
+"for _, k in ipairs(ks) do\n"
+"  redis.call('ZREM', KEYS[1], k)\n"
+"  local n = redis.call('HLEN', k)\n"
+"  if n > 0 then\n"
+"    redis.call('DEL', k)\n"
+"    table.insert(r, k)\n"
+"    table.insert(r, n - 1)\n"
+"  end\n"
+"end\n"
+"return r\n";
+
+/* KEYS [concat due]; ARGV P to from dcs text ts link -> http|smpp|unknown|dup */
 static const char lua_mo[] =
-"if KEYS[1] and redis.call('DEL', KEYS[1]) == 0 then return 'dup' end\n"
+"if KEYS[1] then\n"
+"  redis.call('ZREM', KEYS[2], KEYS[1])\n"
+"  if redis.call('DEL', KEYS[1]) == 0 then return 'dup' end\n"
+"end\n"
 "local P = ARGV[1]\n"
 "local owner = redis.call('HGET', P .. ':numbers', ARGV[2])\n"
 "if not owner then return 'unknown' end\n"
@@ -301,8 +333,35 @@ static struct bb_dlr_req *req_new(struct bb_dlr *d, enum bb_dlr_kind kind,
 
 static void dlr_destroy(struct bb_dlr *d)
 {
+	loop_timer_free(d->sweep);
 	free(d->links);
 	free(d);
+}
+
+static void req_link(struct bb_dlr_req *q)
+{
+	struct bb_dlr *d = q->d;
+
+	q->prev = NULL;
+	q->next = d->reqs;
+	if (d->reqs != NULL)
+		d->reqs->prev = q;
+	d->reqs = q;
+}
+
+/* Unlinks and frees q. */
+static void req_free(struct bb_dlr_req *q)
+{
+	struct bb_dlr *d = q->d;
+
+	if (q->prev != NULL)
+		q->prev->next = q->next;
+	else
+		d->reqs = q->next;
+	if (q->next != NULL)
+		q->next->prev = q->prev;
+	loop_timer_free(q->timer);
+	free(q);
 }
 
 /* Finishes q: done(status), then frees q (and d when it is dying). */
@@ -312,12 +371,12 @@ static void req_finish(struct bb_dlr_req *q, int status)
 
 	if (status == SMPP_ESME_RSYSERR)
 		d->st.redis_errors++;
+	if (q->kind == BB_DLR_K_SWEEP)
+		d->sweeping = false;
 	if (q->done != NULL)
 		q->done(status, q->arg);
-	loop_timer_free(q->timer);
-	free(q);
-	d->pending--;
-	if (d->dying && d->pending == 0)
+	req_free(q);
+	if (d->dying && d->reqs == NULL)
 		dlr_destroy(d);
 }
 
@@ -336,7 +395,7 @@ static int req_later(struct bb_dlr_req *q)
 		free(q);
 		return -1;
 	}
-	q->d->pending++;
+	req_link(q);
 	return 0;
 }
 
@@ -350,7 +409,7 @@ static int req_call(struct bb_dlr_req *q, struct redis_script *s, int nkeys,
 		free(q);
 		return -1;
 	}
-	q->d->pending++;
+	req_link(q);
 	return 0;
 }
 
@@ -580,7 +639,8 @@ static void receipt_done(struct bb_dlr_req *q, const char *w)
 
 /* ---- MO ---- */
 
-/* Decodes data and queues the MO (one script; KEYS[1] = the concat hash). */
+/* Decodes data and queues the MO (one script; KEYS = the concat hash and
+ * P:concat:due, or none for a single part). */
 static int mo_queue(struct bb_dlr_req *q, unsigned dcs, const uint8_t *data,
 		    size_t len)
 {
@@ -588,9 +648,9 @@ static int mo_queue(struct bb_dlr_req *q, unsigned dcs, const uint8_t *data,
 	size_t cap = bb_mo_text_cap(len);
 	char *text = malloc(cap);
 	char s_dcs[8], s_now[24];
-	const char *argv[8];
-	size_t argvlen[8];
-	int n, nk = q->concat_key[0] != '\0' ? 1 : 0, rc;
+	const char *argv[9];
+	size_t argvlen[9];
+	int n, skip = q->concat_key[0] != '\0' ? 0 : 2, rc;
 
 	if (text == NULL)
 		return -1;
@@ -603,19 +663,20 @@ static int mo_queue(struct bb_dlr_req *q, unsigned dcs, const uint8_t *data,
 	snprintf(s_dcs, sizeof(s_dcs), "%u", dcs);
 	snprintf(s_now, sizeof(s_now), "%llu", now_ms());
 	argv[0] = q->concat_key;
-	argv[1] = d->b->prefix;
-	argv[2] = q->to;
-	argv[3] = q->from;
-	argv[4] = s_dcs;
-	argv[5] = text;
-	argv[6] = s_now;
-	argv[7] = q->link;
-	for (int i = 0; i < 8; i++)
+	argv[1] = d->due_key;
+	argv[2] = d->b->prefix;
+	argv[3] = q->to;
+	argv[4] = q->from;
+	argv[5] = s_dcs;
+	argv[6] = text;
+	argv[7] = s_now;
+	argv[8] = q->link;
+	for (int i = 0; i < 9; i++)
 		argvlen[i] = strlen(argv[i]);
-	argvlen[5] = (size_t)n;
+	argvlen[6] = (size_t)n;
 	q->kind = BB_DLR_K_MO;
-	rc = redis_script_call(d->b->redis, d->s_mo, on_reply, q, nk, 8 - (1 - nk),
-			       argv + (1 - nk), argvlen + (1 - nk));
+	rc = redis_script_call(d->b->redis, d->s_mo, on_reply, q, 2 - skip,
+			       9 - skip, argv + skip, argvlen + skip);
 	free(text);
 	return rc;
 }
@@ -625,9 +686,10 @@ static int deliver_mo(struct bb_dlr *d, const char *link,
 {
 	struct bb_mo_part mp;
 	struct concat_key ck;
-	char kf[2 * CONCAT_ADDR_MAX + 32], s_seq[8], s_total[8], s_dcs[8];
-	const char *argv[6];
-	size_t argvlen[6];
+	char kf[2 * CONCAT_ADDR_MAX + 32], s_seq[8], s_total[8], s_dcs[8],
+		s_ttl[16], s_dl[24];
+	const char *argv[8];
+	size_t argvlen[8];
 	struct bb_dlr_req *q = req_new(d, BB_DLR_K_MO, link, done, arg);
 
 	if (q == NULL)
@@ -645,7 +707,7 @@ static int deliver_mo(struct bb_dlr *d, const char *link,
 			free(q);
 			return -1;
 		}
-		d->pending++;
+		req_link(q);
 		return 0;
 	}
 	if (concat_key_init(&ck, mp.from, mp.to, mp.ref, mp.total) != 0 ||
@@ -659,18 +721,20 @@ static int deliver_mo(struct bb_dlr *d, const char *link,
 	snprintf(s_seq, sizeof(s_seq), "%u", mp.seq);
 	snprintf(s_total, sizeof(s_total), "%u", mp.total);
 	snprintf(s_dcs, sizeof(s_dcs), "%u", mp.dcs);
+	snprintf(s_ttl, sizeof(s_ttl), "%u", d->concat_s + BB_DLR_CONCAT_GRACE_S);
+	snprintf(s_dl, sizeof(s_dl), "%llu", now_ms() + d->concat_s * 1000ull);
 	argv[0] = q->concat_key;
-	argv[1] = s_seq;
-	argv[2] = s_total;
-	argv[3] = (const char *)mp.data;
-	argv[4] = BB_DLR_CONCAT_TTL;
-	argv[5] = s_dcs;
-	for (int i = 0; i < 6; i++)
-		argvlen[i] = i == 3 ? mp.len : strlen(argv[i]);
-	if (mp.len == 0)
-		argv[3] = "";
+	argv[1] = d->due_key;
+	argv[2] = s_seq;
+	argv[3] = s_total;
+	argv[4] = mp.len > 0 ? (const char *)mp.data : "";
+	argv[5] = s_ttl;
+	argv[6] = s_dcs;
+	argv[7] = s_dl;
+	for (int i = 0; i < 8; i++)
+		argvlen[i] = i == 4 ? mp.len : strlen(argv[i]);
 	q->kind = BB_DLR_K_CONCAT;
-	return req_call(q, d->s_concat, 1, 6, argv, argvlen);
+	return req_call(q, d->s_concat, 2, 8, argv, argvlen);
 }
 
 /* The concat script's answer: {0, have} or {1, dcs, p1..pN}. Returns the
@@ -750,6 +814,57 @@ int bb_dlr_deliver(struct bb_dlr *d, const char *link,
 	return deliver_mo(d, link, pdu, done, arg);
 }
 
+/* ---- incomplete MO sweep ---- */
+
+static void sweep_fire(struct loop_timer *t, void *arg)
+{
+	struct bb_dlr *d = arg;
+	struct bb_dlr_req *q;
+	char s_now[24];
+	const char *argv[3];
+
+	(void)t;
+	if (d->sweeping || !redis_connected(d->b->redis))
+		return;
+	q = req_new(d, BB_DLR_K_SWEEP, "", NULL, NULL);
+	if (q == NULL)
+		return;
+	snprintf(s_now, sizeof(s_now), "%llu", now_ms());
+	argv[0] = d->due_key;
+	argv[1] = s_now;
+	argv[2] = "100";
+	if (req_call(q, d->s_sweep, 1, 3, argv, NULL) == 0)
+		d->sweeping = true;
+}
+
+/* {key1, have1, ...}: log each incomplete message the sweep deleted. */
+static void sweep_done(struct bb_dlr *d, const struct redisReply *r)
+{
+	if (r->type != REDIS_REPLY_ARRAY)
+		return;
+	for (size_t i = 0; i + 1 < r->elements; i += 2) {
+		const struct redisReply *k = r->element[i], *n = r->element[i + 1];
+		const char *total;
+
+		if (k->type != REDIS_REPLY_STRING || n->type != REDIS_REPLY_INTEGER)
+			continue;
+		total = strrchr(k->str, ':');
+		d->st.mo_incomplete++;
+		log_warn("MO incomplete after %us, parts dropped key=%s parts=%lld/%s",
+			 d->concat_s, k->str, (long long)n->integer,
+			 total != NULL ? total + 1 : "?");
+	}
+}
+
+void bb_dlr_set_timeouts(struct bb_dlr *d, unsigned concat_s,
+			 unsigned sweep_ms)
+{
+	if (concat_s > 0)
+		d->concat_s = concat_s;
+	if (sweep_ms > 0 && d->sweep != NULL)
+		loop_timer_start(d->sweep, sweep_ms, true);
+}
+
 /* ---- replies, life cycle ---- */
 
 static void on_reply(struct redis *r, struct redisReply *reply, void *priv)
@@ -759,6 +874,10 @@ static void on_reply(struct redis *r, struct redisReply *reply, void *priv)
 	const char *w;
 
 	(void)r;
+	if (q->d->dying) {
+		req_finish(q, SMPP_ESME_RSYSERR);
+		return;
+	}
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
 		log_error("receipt/MO script failed link=%s ref=%s error=%s", q->link,
 			  q->ref, reply != NULL ? reply->str : "connection lost");
@@ -791,6 +910,9 @@ static void on_reply(struct redis *r, struct redisReply *reply, void *priv)
 	case BB_DLR_K_MO:
 		mo_done(q, w);
 		break;
+	case BB_DLR_K_SWEEP:
+		sweep_done(q->d, reply);
+		break;
 	default:
 		break;
 	}
@@ -811,8 +933,15 @@ struct bb_dlr *bb_dlr_new(struct box *b, const struct conf *c)
 	d->s_receipt = redis_script_new(b->redis, lua_receipt);
 	d->s_concat = redis_script_new(b->redis, lua_concat);
 	d->s_mo = redis_script_new(b->redis, lua_mo);
+	d->s_sweep = redis_script_new(b->redis, lua_sweep);
 	if (d->s_submit == NULL || d->s_fail == NULL || d->s_receipt == NULL ||
-	    d->s_concat == NULL || d->s_mo == NULL)
+	    d->s_concat == NULL || d->s_mo == NULL || d->s_sweep == NULL)
+		goto fail;
+	d->concat_s = BB_DLR_CONCAT_S;
+	if (box_key(b, d->due_key, sizeof(d->due_key), "concat:due") < 0)
+		goto fail;
+	d->sweep = loop_timer_new(b->loop, sweep_fire, d);
+	if (d->sweep == NULL || loop_timer_start(d->sweep, BB_DLR_SWEEP_MS, true) != 0)
 		goto fail;
 	return d;
 fail:
@@ -825,7 +954,17 @@ void bb_dlr_free(struct bb_dlr *d)
 {
 	if (d == NULL)
 		return;
-	if (d->pending > 0) {
+	loop_timer_free(d->sweep);
+	d->sweep = NULL;
+	/* No done callback runs after this: requests on a timer go now, those
+	 * waiting for Redis are freed when redis_free() answers them. */
+	for (struct bb_dlr_req *q = d->reqs, *n; q != NULL; q = n) {
+		n = q->next;
+		q->done = NULL;
+		if (q->timer != NULL)
+			req_free(q);
+	}
+	if (d->reqs != NULL) {
 		d->dying = true;
 		return;
 	}

@@ -39,6 +39,7 @@ struct bb_dlr_stats {
 	uint64_t mo_complete;		/* MO messages queued for an account */
 	uint64_t mo_parts_pending;	/* MO parts stored, message not complete */
 	uint64_t mo_unknown_number;	/* MO to a number no account owns (dropped) */
+	uint64_t mo_incomplete;		/* MO whose parts timed out (dropped) */
 	uint64_t redis_errors;		/* calls answered with ESME_RSYSERR */
 };
 
@@ -49,8 +50,9 @@ struct bb_dlr_stats {
  */
 struct bb_dlr *bb_dlr_new(struct box *b, const struct conf *c);
 
-/* Frees d. Calls still waiting for Redis are finished by redis_free() with a
- * NULL reply (their done gets ESME_RSYSERR); free d only after b->redis. NULL ok. */
+/* Frees d; call it before box_fini() (it uses b->loop). No done callback is
+ * called after it: calls still waiting for Redis are dropped (their memory is
+ * released when redis_free() answers them). NULL is a no-op. */
 void bb_dlr_free(struct bb_dlr *d);
 
 /*
@@ -91,6 +93,15 @@ int bb_dlr_part_failed(struct bb_dlr *d, const char *link, const char *entry_id,
  */
 int bb_dlr_deliver(struct bb_dlr *d, const char *link,
 		   const struct smpp_pdu *pdu, bb_dlr_done_fn *done, void *arg);
+
+/*
+ * Changes the concat timeout (seconds an incomplete MO waits for its missing
+ * parts; default 600) and the interval of the sweep that drops and logs
+ * incomplete MO past it (default 10000 ms). 0 keeps a value. For tests and for
+ * a future config key.
+ */
+void bb_dlr_set_timeouts(struct bb_dlr *d, unsigned concat_s,
+			 unsigned sweep_ms);
 
 /* The counters (borrowed, live). */
 const struct bb_dlr_stats *bb_dlr_stats(const struct bb_dlr *d);

@@ -16,6 +16,9 @@
  *   mo-udh LINK FROM TO DCS REF TOTAL SEQ HEX
  *   mo-sar LINK FROM TO DCS REF TOTAL SEQ HEX
  *   stats                                  prints the counters
+ *   timeouts CONCAT_S SWEEP_MS             bb_dlr_set_timeouts()
+ *   wait-incomplete N                      until N incomplete MO were swept
+ *                                          (polls every 50 ms, at most 10 s)
  * Exits 0 after the last command, 1 on a bad command or a refused call.
  */
 #include "config.h"
@@ -29,6 +32,7 @@
 #include "shared/codec/smpp_pdu.h"
 #include "shared/io/box.h"
 #include "shared/io/log.h"
+#include "shared/io/loop.h"
 
 #define DRV_LINES 512
 #define DRV_LINE_MAX 2048
@@ -43,6 +47,27 @@ static struct smpp_pdu pdu;
 static uint8_t payload[65536];
 
 static void run_next(void);
+
+static struct loop_timer *poll_timer;
+static uint64_t poll_want;
+static unsigned poll_left;
+
+static void on_poll(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	if (bb_dlr_stats(dlr)->mo_incomplete >= poll_want) {
+		printf("wait-incomplete ok\n");
+	} else if (--poll_left > 0) {
+		loop_timer_start(poll_timer, 50, false);
+		return;
+	} else {
+		printf("wait-incomplete timed out\n");
+		exit_status = 1;
+	}
+	fflush(stdout);
+	run_next();
+}
 
 static void on_done(int status, void *arg)
 {
@@ -157,11 +182,11 @@ static void print_stats(void)
 
 	printf("stats matched=%" PRIu64 " unmatched=%" PRIu64 " early=%" PRIu64
 	       " bad=%" PRIu64 " events=%" PRIu64 " mo=%" PRIu64
-	       " mo_pending=%" PRIu64 " mo_unknown=%" PRIu64 " errors=%" PRIu64
-	       "\n",
+	       " mo_pending=%" PRIu64 " mo_unknown=%" PRIu64
+	       " mo_incomplete=%" PRIu64 " errors=%" PRIu64 "\n",
 	       s->receipts_matched, s->receipts_unmatched, s->receipts_early,
 	       s->receipts_bad, s->events, s->mo_complete, s->mo_parts_pending,
-	       s->mo_unknown_number, s->redis_errors);
+	       s->mo_unknown_number, s->mo_incomplete, s->redis_errors);
 	fflush(stdout);
 }
 
@@ -181,6 +206,15 @@ static int run_line(size_t i)
 	if (strcmp(a[0], "stats") == 0) {
 		print_stats();
 		return 1;
+	}
+	if (strcmp(a[0], "timeouts") == 0 && n == 3) {
+		bb_dlr_set_timeouts(dlr, (unsigned)atoi(a[1]), (unsigned)atoi(a[2]));
+		return 1;
+	}
+	if (strcmp(a[0], "wait-incomplete") == 0 && n == 2) {
+		poll_want = strtoull(a[1], NULL, 10);
+		poll_left = 200;
+		return loop_timer_start(poll_timer, 50, false);
 	}
 	if (strcmp(a[0], "submitted") == 0 && n == 6)
 		return bb_dlr_submitted(dlr, a[1], strcmp(a[2], "-") ? a[2] : NULL,
@@ -254,10 +288,14 @@ int main(int argc, char **argv)
 	dlr = bb_dlr_new(&box, box.conf);
 	if (dlr == NULL)
 		return 1;
+	poll_timer = loop_timer_new(box.loop, on_poll, NULL);
+	if (poll_timer == NULL)
+		return 1;
 	box.on_redis = on_redis;
 	status = box_run(&box);
-	box_fini(&box);
+	loop_timer_free(poll_timer);
 	bb_dlr_free(dlr);
+	box_fini(&box);
 	for (size_t i = 0; i < n_lines; i++)
 		free(lines[i]);
 	return status != 0 ? status : exit_status;

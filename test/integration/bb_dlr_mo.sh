@@ -64,10 +64,10 @@ mo-udh op1 491701 +4930100 0 7 3 3 1121
 mo-udh op1 491701 +4930100 0 7 3 1 4869201B
 CMDS
 expect "no entry before the last part" "$(t_redis xlen "$P:mo:http")" 0
-key=$(t_redis --scan --pattern "$P:concat:*")
+key=$(t_redis --scan --pattern "$P:concat:op1:*")
 [ -n "$key" ] || t_fail "no concat hash"
 ttl=$(t_redis ttl "$key")
-[ "$ttl" -gt 0 ] && [ "$ttl" -le 600 ] || t_fail "concat TTL $ttl"
+[ "$ttl" -gt 600 ] && [ "$ttl" -le 720 ] || t_fail "concat TTL $ttl (600 s + 120 s for the sweep)"
 drive udh2 <<CMDS
 mo-udh op1 491701 +4930100 0 7 3 3 1121
 mo-udh op1 491701 +4930100 0 7 3 2 65352000
@@ -124,6 +124,7 @@ expect "not on http" "$(mo "$P:mo:http" 491708 text)" ""
 expect "unknown number" "$(mo "$P:mo:http" 491709 text)" ""
 expect "unknown: no smpp stream" "$(t_redis exists "$P:mo:smpp:ghost")" 0
 expect "unknown concat cleaned" "$(t_redis --scan --pattern "$P:concat:*" | wc -l)" 0
+expect "no deadlines left" "$(t_redis exists "$P:concat:due")" 0
 grep -q 'mo_unknown=3 ' "$T_DIR/route.out" || t_fail "stats: $(cat "$T_DIR/route.out")"
 t_ok "MO to an SMPP-only account -> P:mo:smpp:bob; unknown numbers answered OK, counted, dropped"
 
@@ -134,6 +135,22 @@ mo-udh op1 491712 4930100 0 11 3 2 42
 stats
 CMDS
 expect "incomplete" "$(mo "$P:mo:http" 491712 text)" ""
-expect "parts kept" "$(t_redis hlen "$(t_redis --scan --pattern "$P:concat:*")")" 3
+expect "parts kept" "$(t_redis hlen "$(t_redis --scan --pattern "$P:concat:op1:*")")" 3
+expect "deadline" "$(t_redis zcard "$P:concat:due")" 1
 grep -q 'mo_pending=2 ' "$T_DIR/partial.out" || t_fail "stats: $(cat "$T_DIR/partial.out")"
 t_ok "2 of 3 parts: nothing delivered, parts kept with the concat TTL"
+
+# --- the sweep drops and logs an incomplete message after the concat timeout
+t_redis del "$(t_redis --scan --pattern "$P:concat:op1:*")" "$P:concat:due" >/dev/null
+drive sweep <<CMDS
+timeouts 1 100
+mo-udh op1 491713 4930100 0 12 2 1 41
+wait-incomplete 1
+stats
+CMDS
+grep -q 'wait-incomplete ok' "$T_DIR/sweep.out" || t_fail "no sweep: $(cat "$T_DIR/sweep.out")"
+grep -q 'mo_incomplete=1 ' "$T_DIR/sweep.out" || t_fail "stats: $(cat "$T_DIR/sweep.out")"
+expect "swept hash" "$(t_redis --scan --pattern "$P:concat:*" | wc -l)" 0
+grep -q 'MO incomplete after 1s, parts dropped .*parts=1/2' "$T_DIR"/driver-*.log ||
+	t_fail "no log line for the incomplete MO"
+t_ok "an incomplete MO is dropped and logged by the sweep after the concat timeout"
