@@ -56,6 +56,7 @@ struct bb_dlr {
 	struct loop_timer *sweep;
 	char due_key[BB_DLR_KEY_MAX];	/* P:concat:due */
 	bool sweeping;		/* a sweep script is in flight */
+	unsigned sweep_ms;	/* sweep interval */
 	unsigned concat_s;	/* concat timeout, seconds */
 	struct bb_dlr_link *links;
 	size_t n_links;
@@ -194,8 +195,8 @@ static const char lua_concat[] =
 "table.insert(r, 1, 1)\n"
 "return r\n";
 
-/* KEYS due; ARGV now max -> {key1, have1, key2, have2, ...}: incomplete
- * messages past their deadline, deleted */
+/* KEYS due; ARGV now max -> {left, key1, have1, key2, have2, ...}: incomplete
+ * messages past their deadline, deleted; left = deadlines still in the set */
 static const char lua_sweep[] =
 "local r = {}\n"
 "local ks = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))\n"
@@ -208,6 +209,7 @@ static const char lua_sweep[] =
 "    table.insert(r, n - 1)\n"
 "  end\n"
 "end\n"
+"table.insert(r, 1, redis.call('ZCARD', KEYS[1]))\n"
 "return r\n";
 
 /* KEYS [concat due]; ARGV P to from dcs text ts link -> http|smpp|unknown|dup */
@@ -333,7 +335,8 @@ static struct bb_dlr_req *req_new(struct bb_dlr *d, enum bb_dlr_kind kind,
 
 static void dlr_destroy(struct bb_dlr *d)
 {
-	loop_timer_free(d->sweep);
+	if (d->b->loop != NULL)	/* else box_fini() came first: cannot free it */
+		loop_timer_free(d->sweep);
 	free(d->links);
 	free(d);
 }
@@ -400,6 +403,7 @@ static int req_later(struct bb_dlr_req *q)
 }
 
 static void on_reply(struct redis *r, struct redisReply *reply, void *priv);
+static void sweep_arm(struct bb_dlr *d);
 
 static int req_call(struct bb_dlr_req *q, struct redis_script *s, int nkeys,
 		    int argc, const char **argv, const size_t *argvlen)
@@ -752,6 +756,7 @@ static int concat_done(struct bb_dlr_req *q, const struct redisReply *r)
 		return SMPP_ESME_RSYSERR;
 	if (r->element[0]->integer == 0) {
 		d->st.mo_parts_pending++;
+		sweep_arm(d);
 		log_debug("MO part stored link=%s from=%s to=%s part=%s", q->link,
 			  q->from, q->to, q->ref);
 		return SMPP_ESME_ROK;
@@ -816,6 +821,8 @@ int bb_dlr_deliver(struct bb_dlr *d, const char *link,
 
 /* ---- incomplete MO sweep ---- */
 
+/* The sweep timer runs while this box has stored parts of incomplete MO and
+ * stops when the deadline set is empty, so an idle box holds no timer. */
 static void sweep_fire(struct loop_timer *t, void *arg)
 {
 	struct bb_dlr *d = arg;
@@ -837,12 +844,23 @@ static void sweep_fire(struct loop_timer *t, void *arg)
 		d->sweeping = true;
 }
 
-/* {key1, have1, ...}: log each incomplete message the sweep deleted. */
+static void sweep_arm(struct bb_dlr *d)
+{
+	if (d->dying || d->b->loop == NULL)
+		return;
+	if (d->sweep == NULL)
+		d->sweep = loop_timer_new(d->b->loop, sweep_fire, d);
+	if (d->sweep != NULL && !loop_timer_pending(d->sweep))
+		loop_timer_start(d->sweep, d->sweep_ms, true);
+}
+
+/* {left, key1, have1, ...}: logs each incomplete message the sweep deleted. */
 static void sweep_done(struct bb_dlr *d, const struct redisReply *r)
 {
-	if (r->type != REDIS_REPLY_ARRAY)
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER)
 		return;
-	for (size_t i = 0; i + 1 < r->elements; i += 2) {
+	for (size_t i = 1; i + 1 < r->elements; i += 2) {
 		const struct redisReply *k = r->element[i], *n = r->element[i + 1];
 		const char *total;
 
@@ -854,6 +872,10 @@ static void sweep_done(struct bb_dlr *d, const struct redisReply *r)
 			 d->concat_s, k->str, (long long)n->integer,
 			 total != NULL ? total + 1 : "?");
 	}
+	if (r->element[0]->integer == 0) {
+		loop_timer_free(d->sweep);
+		d->sweep = NULL;
+	}
 }
 
 void bb_dlr_set_timeouts(struct bb_dlr *d, unsigned concat_s,
@@ -861,8 +883,11 @@ void bb_dlr_set_timeouts(struct bb_dlr *d, unsigned concat_s,
 {
 	if (concat_s > 0)
 		d->concat_s = concat_s;
-	if (sweep_ms > 0 && d->sweep != NULL)
-		loop_timer_start(d->sweep, sweep_ms, true);
+	if (sweep_ms > 0) {
+		d->sweep_ms = sweep_ms;
+		if (d->sweep != NULL)
+			loop_timer_start(d->sweep, sweep_ms, true);
+	}
 }
 
 /* ---- replies, life cycle ---- */
@@ -940,9 +965,7 @@ struct bb_dlr *bb_dlr_new(struct box *b, const struct conf *c)
 	d->concat_s = BB_DLR_CONCAT_S;
 	if (box_key(b, d->due_key, sizeof(d->due_key), "concat:due") < 0)
 		goto fail;
-	d->sweep = loop_timer_new(b->loop, sweep_fire, d);
-	if (d->sweep == NULL || loop_timer_start(d->sweep, BB_DLR_SWEEP_MS, true) != 0)
-		goto fail;
+	d->sweep_ms = BB_DLR_SWEEP_MS;
 	return d;
 fail:
 	log_error("receipts: out of memory");
@@ -954,14 +977,17 @@ void bb_dlr_free(struct bb_dlr *d)
 {
 	if (d == NULL)
 		return;
-	loop_timer_free(d->sweep);
-	d->sweep = NULL;
 	/* No done callback runs after this: requests on a timer go now, those
-	 * waiting for Redis are freed when redis_free() answers them. */
+	 * waiting for Redis are freed when redis_free() answers them. After
+	 * box_fini() (no loop any more) timers cannot be freed: they are left. */
+	if (d->b->loop != NULL) {
+		loop_timer_free(d->sweep);
+		d->sweep = NULL;
+	}
 	for (struct bb_dlr_req *q = d->reqs, *n; q != NULL; q = n) {
 		n = q->next;
 		q->done = NULL;
-		if (q->timer != NULL)
+		if (q->timer != NULL && d->b->loop != NULL)
 			req_free(q);
 	}
 	if (d->reqs != NULL) {
