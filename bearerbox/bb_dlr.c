@@ -519,6 +519,7 @@ struct bb_dlr_rcpt {
 	char word[DLR_TEXT_STAT_MAX + 1];
 	char err[DLR_TEXT_ERR_MAX + 1];
 	int code;
+	bool id_tlv;	/* id from receipted_message_id: in the resp's format */
 };
 
 static void payload_of(const struct smpp_pdu *pdu, const uint8_t **p,
@@ -558,6 +559,7 @@ static int receipt_of(const struct smpp_pdu *pdu, struct bb_dlr_rcpt *out)
 		       (DLR_TEXT_HAS_ID | DLR_TEXT_HAS_STAT);
 	if (!flagged && !(tlv_id && tlv_st) && !text)
 		return 0;
+	out->id_tlv = tlv_id;
 	if (tlv_id)
 		snprintf(out->id, sizeof(out->id), "%s", tl->receipted_message_id);
 	else if (text)
@@ -601,7 +603,7 @@ static int deliver_receipt(struct bb_dlr *d, const char *link,
 	if (q == NULL)
 		return -1;
 	snprintf(q->ref, sizeof(q->ref), "%s", rc->id);
-	if (canon_id(find_link(d, link), false, rc->id, canon, sizeof(canon)) < 0 ||
+	if (canon_id(find_link(d, link), rc->id_tlv, rc->id, canon, sizeof(canon)) < 0 ||
 	    box_key(d->b, k_opid, sizeof(k_opid), "opid:%s:%s", link, canon) < 0 ||
 	    box_key(d->b, k_early, sizeof(k_early), "early:%s:%s", link, canon) < 0) {
 		d->st.receipts_bad++;

@@ -116,11 +116,14 @@ t_ok "decimal ids: 0000123 (resp) matches 123 (receipt); entry acked+deleted; on
 msg 2 ophex 1 http 1
 msg 3 oprh 1 http 1
 msg 4 opstr 1 http 1
+msg 14 oprh 1 http 1
 drive two <<CMDS
 submitted ophex - 2 1 00A1B2
 receipt-tlv ophex a1b2 2
 submitted oprh - 3 1 1F
 receipt oprh 31 DELIVRD 000
+submitted oprh - 14 1 2A
+receipt-tlv oprh 2a 2
 submitted opstr - 4 1 AbC-01
 receipt opstr abc-01 DELIVRD 000
 receipt opstr AbC-01 DELIVRD 000
@@ -128,9 +131,10 @@ CMDS
 expect "hex canon key" "$(t_redis get "$P:opid:ophex:41394")" "2:1"
 expect "hex final" "$(t_redis hget "$P:msg:2" final)" DELIVRD
 expect "resp-hex final" "$(t_redis hget "$P:msg:3" final)" DELIVRD
+expect "resp-hex TLV id read as a resp id" "$(t_redis hget "$P:msg:14" final)" DELIVRD
 expect "string final" "$(t_redis hget "$P:msg:4" final)" DELIVRD
 expect "string case mismatch parked" "$(t_redis exists "$P:early:opstr:abc-01")" 1
-t_ok "hex (00A1B2 = a1b2, TLV receipt), resp-hex (1F = 31) and string ids match"
+t_ok "hex (00A1B2 = a1b2, TLV receipt), resp-hex (1F = text 31, = TLV 2a) and string ids match"
 
 # --- 3: receipt before submit_sm_resp
 msg 5 opdec 1 http 1
