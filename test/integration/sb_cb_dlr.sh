@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Delivery-report callbacks (issue 4 item 5): the seed's mess_id/status/number
+# for DELIVRD, UNDELIV, EXPIRED and REJECTD events, one callback per number of
+# a bulk, Kannel dlr-url escapes and dlr-mask, retries with backoff after 500s,
+# a dead letter after the configured tries, and `hermodctl dead-letters replay`
+# bringing it back once the customer's server is there.
+. "$top_srcdir/test/integration/lib.sh"
+. "$top_srcdir/test/integration/sb_cb_lib.sh"
+
+sb_setup 'http-timeout = 2s' 'dlr-retries = 2' 'dlr-retry-delay = 1s'
+sb_sink ok
+sb_sink flaky --fail 2
+down_port=$(t_free_port)
+ctl account add acme --password 'pw-acme-1' --dlr-url "http://127.0.0.1:$SINK_ok/dlr?src=hermod"
+ctl account add flaky --password 'pw-flaky-1' --dlr-url "http://127.0.0.1:$SINK_flaky/dlr"
+ctl account add down --password 'pw-down-1' --dlr-url "http://127.0.0.1:$down_port/gone"
+ctl account add nourl --password 'pw-nourl-1'
+sb_box box1
+
+# --- the four final statuses, with the codes of seed 004 §5.4 -------------
+n=0
+for s in DELIVRD:0 UNDELIV:251 EXPIRED:253 REJECTD:249; do
+	n=$((n + 1))
+	sb_ev id "$n" acct acme to "4479000000$n" mess-id "m$n" dlr-url '' dlr-mask '' \
+		stat "${s%%:*}" err 000 code "${s#*:}" ts 1763788800000
+done
+sb_wait_req ok 4 "r['path'] == '/dlr'"
+for s in 1:0 2:251 3:253 4:249; do
+	i=${s%%:*}
+	c=$(sb_count ok "q == {'src': 'hermod', 'mess_id': 'm$i', 'status': '${s#*:}', 'number': '4479000000$i'} and r['method'] == 'GET'")
+	[ "$c" = 1 ] || t_fail "message $i: $c callbacks with status ${s#*:}: $(sb_req ok)"
+done
+t_ok "DELIVRD 0, UNDELIV 251, EXPIRED 253, REJECTD 249 as GET mess_id/status/number, appended to the URL's query"
+
+# An event without code: the code comes from the stat word.
+sb_ev id 9 acct acme to 447900000009 mess-id m9 stat EXPIRED err ''
+sb_wait_req ok 1 "q.get('mess_id') == 'm9' and q['status'] == '253'"
+t_ok "no code field: derived from stat"
+
+# --- a bulk: one message id per number, one callback each ------------------
+for i in 1 2 3; do
+	sb_ev id "2$i" acct acme to "44791111111$i" mess-id bulk-7 dlr-url '' stat DELIVRD err 000 code 0
+done
+sb_wait_req ok 3 "q.get('mess_id') == 'bulk-7'"
+for i in 1 2 3; do
+	c=$(sb_count ok "q.get('mess_id') == 'bulk-7' and q['number'] == '44791111111$i'")
+	[ "$c" = 1 ] || t_fail "bulk number $i got $c callbacks"
+done
+t_ok "bulk: one callback per number with the shared mess_id"
+
+# --- Kannel dlr-url: escapes and dlr-mask --------------------------------------
+kurl="http://127.0.0.1:$SINK_ok/kannel?type=%d&from=%p&to=%P&id=%I&ts=%T&a=%A&lit=%%d"
+t_redis HSET "$P:msg:31" from '+44 7700' >/dev/null
+sb_ev id 31 acct acme to 447700900031 mess-id '' dlr-url "$kurl" dlr-mask 3 stat DELIVRD err 000 code 0 ts 1763788800123
+sb_ev id 32 acct acme to 447700900032 from ALPHA dlr-url "$kurl" dlr-mask 31 stat UNDELIV err 001 code 251 ts 1763788801000
+sb_ev id 33 acct acme to 447700900033 from X dlr-url "$kurl" dlr-mask 1 stat UNDELIV err 001 code 251
+sb_ev id 34 acct acme to 447700900034 from Y dlr-url "$kurl" dlr-mask 2 stat REJECTD err 001 code 249
+sb_wait_req ok 3 "r['path'] == '/kannel'"
+sb_wait_idle
+[ "$(sb_count ok "r['path'] == '/kannel' and q == {'type': '1', 'from': '+44 7700', 'to': '447700900031', 'id': '31', 'ts': '1763788800', 'a': 'DELIVRD', 'lit': '%d'}")" = 1 ] ||
+	t_fail "Kannel escapes for 31: $(sb_req ok "r['path'] == '/kannel'")"
+[ "$(sb_count ok "r['path'] == '/kannel' and q['id'] == '32' and q['type'] == '2' and q['from'] == 'ALPHA' and q['ts'] == '1763788801'")" = 1 ] ||
+	t_fail "Kannel escapes for 32"
+[ "$(sb_count ok "r['path'] == '/kannel' and q['id'] == '33'")" = 0 ] || t_fail "dlr-mask 1 let an UNDELIV through"
+[ "$(sb_count ok "r['path'] == '/kannel' and q['id'] == '34' and q['type'] == '2'")" = 1 ] || t_fail "dlr-mask 2: REJECTD not sent as type 2"
+t_ok "Kannel dlr-url: %d %p (from P:msg:ID when the event has none) %P %I %T %A %%, dlr-mask honoured"
+
+# --- no URL at all: acknowledged and dropped --------------------------------
+sb_ev id 41 acct nourl to 447700900041 mess-id x stat DELIVRD code 0
+t_wait_log box1 'without dlr-url, dropped acct=nourl id=41'
+sb_wait_idle
+t_ok "an account without dlr-url: the event is acknowledged and dropped with a log line"
+
+# --- 500 twice, then 200: retried with backoff, then confirmed ---------------
+sb_ev id 51 acct flaky to 447700900051 mess-id f1 stat DELIVRD err 000 code 0
+sb_wait_req flaky 3 "q.get('mess_id') == 'f1'" 15
+sb_wait_idle
+python3 - "$T_DIR/flaky.jsonl" <<'PY' || t_fail "flaky sequence: $(cat "$T_DIR/flaky.jsonl")"
+import json, sys
+rs = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["answered"] for r in rs] == [500, 500, 200], rs
+d1, d2 = rs[1]["time"] - rs[0]["time"], rs[2]["time"] - rs[1]["time"]
+assert 0.9 <= d1 < 1.8, d1          # dlr-retry-delay
+assert 1.9 <= d2 < 2.8, d2          # doubled
+PY
+[ "$(t_redis LLEN "$P:cb:dead")" = 0 ] || t_fail "a dead letter after success"
+t_ok "500, 500, 200: retried after 1 s and 2 s, confirmed, nothing left in Redis"
+
+# --- nobody listens: dead letter after 1 + dlr-retries tries -----------------
+sb_ev id 61 acct down to 447700900061 mess-id d1 stat UNDELIV err 001 code 251
+t_wait_log box1 'dead letter uid=ev:[0-9-]+ acct=down id=61 status=0 .* tries=3' 15
+sb_wait_idle
+[ "$(t_redis LLEN "$P:cb:dead")" = 1 ] || t_fail "no dead letter"
+"$CTL" -c "$T_DIR/h.conf" dead-letters list >"$T_DIR/dead.txt" || t_fail "dead-letters list failed"
+grep -q "^0: v=1&k=dlr&id=ev%3A.*&a=down&i=61&n=3&.*u=http%3A%2F%2F127.0.0.1%3A$down_port%2Fgone%3Fmess_id%3Dd1%26status%3D251%26number%3D447700900061" "$T_DIR/dead.txt" ||
+	t_fail "dead-letters list: $(cat "$T_DIR/dead.txt")"
+t_ok "connection refused 3 times (1 + dlr-retries): dead letter, shown by hermodctl dead-letters list"
+
+# The customer's server comes up on that port; replay delivers it.
+: >"$T_DIR/down.jsonl"
+t_spawn sink_down python3 "$SINK" --port "$down_port" --log "$T_DIR/down.jsonl"
+t_wait_port "$down_port"
+ctl dead-letters replay
+sb_wait_req down 1 "r['path'] == '/gone' and q == {'mess_id': 'd1', 'status': '251', 'number': '447700900061'}" 10
+sb_wait_idle
+[ "$(t_redis LLEN "$P:cb:dead")" = 0 ] || t_fail "dead letter still there after replay"
+[ "$(sb_count down)" = 1 ] || t_fail "replayed callback sent $(sb_count down) times"
+t_ok "hermodctl dead-letters replay: delivered once, dead list empty"
+
+# --- graceful stop ---------------------------------------------------------------
+kill -TERM "$T_PID_box1"
+rc=0
+wait "$T_PID_box1" || rc=$?
+[ "$rc" = 0 ] || t_fail "worker exited $rc on SIGTERM"
+# 4 statuses + 1 without code + 3 bulk + 3 Kannel + flaky + replayed = 13;
+# dropped: the masked one and the one without a URL.
+grep -q 'driver exit dlr_sent=13 mo_sent=0 failed=5 retried=4 dead=1 dropped=2' "$T_DIR/box1.log" || t_fail "counters: $(grep 'driver exit' "$T_DIR/box1.log")"
+t_ok "SIGTERM: stops and exits 0; counters add up"
