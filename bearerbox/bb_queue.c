@@ -815,7 +815,11 @@ static void q_fetch_done(struct redis *r, struct redisReply *reply, void *arg)
 		return;
 	if (q->ready_n > 0 && q->ready != NULL)
 		q->ready(q->ready_arg);
-	if (n == 0 && q->up && !loop_timer_pending(q->poll_timer))
+	if (!q->up)
+		return;
+	if (n > 0 && q->ready_n == 0)
+		q_fetch(q, false);	/* all expired or bad: read on */
+	else if (n == 0 && !loop_timer_pending(q->poll_timer))
 		loop_timer_start(q->poll_timer, Q_POLL_MS, false);
 }
 
@@ -935,7 +939,7 @@ struct bb_queue *bb_queue_new(struct bb_queues *qs, const struct conf_group *g,
 		goto fail;
 	q->relay_timeout_ms = conf_schema_get_duration_ms(g, "relay-timeout");
 	q->claim_idle_ms =
-		2 * conf_schema_get_duration_ms(g, "response-timeout") + 10000;
+		2 * conf_schema_get_duration_ms(g, "response-timeout") + 2000;
 	q->window = window > 0 ? window : 1;
 	q->pool_cap = (size_t)q->window * 2 + 16;
 	q->pool = calloc(q->pool_cap, sizeof(*q->pool));

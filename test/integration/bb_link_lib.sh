@@ -77,3 +77,12 @@ bbl_stream_empty() {
 	[ "$(t_redis xlen "$P:q:$1")" = 0 ] &&
 		[ "$(t_redis xpending "$P:q:$1" links | head -1)" = 0 ]
 }
+
+# bbl_hash_is KEY FIELD VALUE -> true when the hash field has that value now.
+bbl_hash_is() {
+	[ "$(t_redis hget "$1" "$2")" = "$3" ]
+}
+
+bbl_key_exists() {
+	[ "$(t_redis exists "$1")" = 1 ]
+}

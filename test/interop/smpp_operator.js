@@ -105,10 +105,12 @@ function answer(session, pdu) {
 		sm: hex(pdu.short_message), payload: hex(pdu.message_payload),
 		sar: pdu.sar_msg_ref_num !== undefined ?
 			[pdu.sar_msg_ref_num, pdu.sar_total_segments, pdu.sar_segment_seqnum] : null,
-		status, id});
+		status, id, outstanding: session.outstanding});
 	const send = () => {
+		session.outstanding--;
 		if (session.closed) return;
 		session.send(pdu.response({command_status: status, message_id: id}));
+		log({ev: 'resp', sid: session.sid, seq: pdu.sequence_number, to, status, id});
 		if (status === 0 && opt.dlr && (pdu.registered_delivery & 3)) {
 			setTimeout(() => {
 				if (session.closed) return;
@@ -141,6 +143,7 @@ function onSession(session) {
 			return;
 		}
 		submits++;
+		session.outstanding = (session.outstanding || 0) + 1;
 		if (opt['drop-after'] && !dropped && submits >= num('drop-after', 0)) {
 			dropped = true;
 			log({ev: 'submit_unanswered', sid: session.sid, seq: pdu.sequence_number,

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Routing and final failures: parts queued for a link that is down fail over to
+# the next link of their route; a part older than relay-timeout expires without
+# being sent; a permanent submit error becomes REJECTD with its command_status;
+# a part of a down link with no route at all fails (UNDELIV).
+. "$top_srcdir/test/integration/lib.sh"
+. "$top_srcdir/test/integration/bb_link_lib.sh"
+bbl_need_node
+t_redis_start
+
+bbl_operator opb reject-to=447960000099:0x0B
+dead=$(t_free_port)
+{
+	bbl_core
+	cat <<CONF
+group = smsc
+smsc-id = a
+host = 127.0.0.1
+port = $dead
+system-id = hermod
+reconnect-delay = 1s
+
+group = smsc
+smsc-id = b
+host = 127.0.0.1
+port = $OP_PORT_opb
+system-id = hermod
+reconnect-delay = 1s
+
+group = route
+prefix = 44
+smsc-id = a, b
+CONF
+} >"$T_DIR/r.conf"
+t_spawn bb "$top_builddir/bearerbox/bearerbox" -c "$T_DIR/r.conf"
+bbl_wait 10 bbl_count_ge "$T_DIR/opb.jsonl" bind 1 || t_fail "link b never bound"
+bbl_wait 10 bbl_key_exists "$P:link:b:up" || t_fail "no $P:link:b:up key"
+[ "$(t_redis get "$P:link:b:up")" != "" ] || t_fail "link-up key without a box id"
+t_ok "link b up: $P:link:b:up holds the box id"
+
+n=10
+for ((i = 1; i <= n; i++)); do bbl_msg "f$i" 447960000$i; bbl_part a "f$i" 1 1 447960000$i "f $i"; done
+sent_via_b() { [ "$(grep '"ev":"resp"' "$T_DIR/opb.jsonl" | grep -c '"to":"447960000[0-9]*","status":0')" -ge $n ]; }
+bbl_wait 15 sent_via_b || t_fail "failover: parts of link a not sent through b"
+bbl_wait 10 bbl_stream_empty a || t_fail "failover: a's queue not empty"
+bbl_wait 10 bbl_stream_empty b || t_fail "failover: b's queue not empty"
+[ "$(t_redis hget "$P:msg:f1" p1)" = ENROUTE ] || t_fail "failover: f1 not ENROUTE"
+t_ok "link a down: $n parts failed over to link b and were sent"
+
+bbl_msg x1 447960000077
+old=$(( $(date +%s) * 1000 - 2 * 3600 * 1000 ))
+t_redis xadd "$P:q:b" '*' id x1 part 1 parts 1 acct acme to 447960000077 from Hermod \
+	coding 0 udh "" sar "" data "old" flash 0 dlr 0 ts "$old" tries 0 validity "" origin http >/dev/null
+bbl_wait 10 bbl_hash_is "$P:msg:x1" p1 EXPIRED || t_fail "expiry: p1 is $(t_redis hget "$P:msg:x1" p1)"
+grep -q '447960000077' "$T_DIR/opb.jsonl" && t_fail "expiry: an expired part was sent"
+bbl_wait 10 bbl_stream_empty b || t_fail "expiry: entry left in the queue"
+t_ok "a part older than relay-timeout expired without being sent"
+
+bbl_msg j1 447960000099
+bbl_part b j1 1 1 447960000099 "rejected"
+bbl_wait 10 bbl_hash_is "$P:msg:j1" p1 REJECTD || t_fail "reject: p1 is $(t_redis hget "$P:msg:j1" p1)"
+err=$(t_redis hget "$P:msg:j1" err1)
+[ "$err" = 11 ] || [ "$err" = 0x0B ] || [ "$err" = 0xb ] || t_fail "reject: err1 is '$err'"
+bbl_wait 10 bbl_stream_empty b || t_fail "reject: entry left in the queue"
+[ "$(grep -c '447960000099' "$T_DIR/opb.jsonl")" = 2 ] || t_fail "reject: submitted more than once"
+t_ok "ESME_RINVDSTADR: REJECTD with err $err, submitted once"
+
+bbl_msg u1 3312345678
+bbl_part a u1 1 1 3312345678 "nowhere"
+bbl_wait 10 bbl_hash_is "$P:msg:u1" p1 UNDELIV || t_fail "no route: p1 is $(t_redis hget "$P:msg:u1" p1)"
+bbl_wait 10 bbl_stream_empty a || t_fail "no route: entry left in the queue"
+t_ok "down link, destination without a route: UNDELIV"
