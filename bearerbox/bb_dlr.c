@@ -212,23 +212,29 @@ static const char lua_sweep[] =
 "table.insert(r, 1, redis.call('ZCARD', KEYS[1]))\n"
 "return r\n";
 
-/* KEYS [concat due]; ARGV P to from dcs text ts link -> http|smpp|unknown|dup */
+/* KEYS [concat due]; ARGV P to from dcs text ts link -> http|smpp|unknown|dup,
+ * with a concat hash {that, deadlines left in due} */
 static const char lua_mo[] =
-"if KEYS[1] then\n"
-"  redis.call('ZREM', KEYS[2], KEYS[1])\n"
-"  if redis.call('DEL', KEYS[1]) == 0 then return 'dup' end\n"
+"local function queue()\n"
+"  if KEYS[1] then\n"
+"    redis.call('ZREM', KEYS[2], KEYS[1])\n"
+"    if redis.call('DEL', KEYS[1]) == 0 then return 'dup' end\n"
+"  end\n"
+"  local P = ARGV[1]\n"
+"  local owner = redis.call('HGET', P .. ':numbers', ARGV[2])\n"
+"  if not owner then return 'unknown' end\n"
+"  local ak = P .. ':acct:' .. owner\n"
+"  if redis.call('EXISTS', ak) == 0 then return 'unknown' end\n"
+"  local url = redis.call('HGET', ak, 'mo-url')\n"
+"  local s, res = P .. ':mo:smpp:' .. owner, 'smpp'\n"
+"  if url and url ~= '' then s, res = P .. ':mo:http', 'http' end\n"
+"  redis.call('XADD', s, 'MAXLEN', '~', '1000000', '*', 'acct', owner,\n"
+"    'from', ARGV[3], 'to', ARGV[2], 'dcs', ARGV[4], 'text', ARGV[5],\n"
+"    'ts', ARGV[6], 'link', ARGV[7])\n"
+"  return res\n"
 "end\n"
-"local P = ARGV[1]\n"
-"local owner = redis.call('HGET', P .. ':numbers', ARGV[2])\n"
-"if not owner then return 'unknown' end\n"
-"local ak = P .. ':acct:' .. owner\n"
-"if redis.call('EXISTS', ak) == 0 then return 'unknown' end\n"
-"local url = redis.call('HGET', ak, 'mo-url')\n"
-"local s, res = P .. ':mo:smpp:' .. owner, 'smpp'\n"
-"if url and url ~= '' then s, res = P .. ':mo:http', 'http' end\n"
-"redis.call('XADD', s, 'MAXLEN', '~', '1000000', '*', 'acct', owner,\n"
-"  'from', ARGV[3], 'to', ARGV[2], 'dcs', ARGV[4], 'text', ARGV[5],\n"
-"  'ts', ARGV[6], 'link', ARGV[7])\n"
+"local res = queue()\n"
+"if KEYS[1] then return {res, redis.call('ZCARD', KEYS[2])} end\n"
 "return res\n";
 
 static unsigned long long now_ms(void)
@@ -856,6 +862,15 @@ static void sweep_arm(struct bb_dlr *d)
 		loop_timer_start(d->sweep, d->sweep_ms, true);
 }
 
+/* No deadline left: no timer (an idle box holds none). */
+static void sweep_stop(struct bb_dlr *d)
+{
+	if (d->b->loop == NULL)
+		return;
+	loop_timer_free(d->sweep);
+	d->sweep = NULL;
+}
+
 /* {left, key1, have1, ...}: logs each incomplete message the sweep deleted. */
 static void sweep_done(struct bb_dlr *d, const struct redisReply *r)
 {
@@ -874,10 +889,8 @@ static void sweep_done(struct bb_dlr *d, const struct redisReply *r)
 			 d->concat_s, k->str, (long long)n->integer,
 			 total != NULL ? total + 1 : "?");
 	}
-	if (r->element[0]->integer == 0) {
-		loop_timer_free(d->sweep);
-		d->sweep = NULL;
-	}
+	if (r->element[0]->integer == 0)
+		sweep_stop(d);
 }
 
 void bb_dlr_set_timeouts(struct bb_dlr *d, unsigned concat_s,
@@ -935,6 +948,13 @@ static void on_reply(struct redis *r, struct redisReply *reply, void *priv)
 			return;	/* went on to the MO script */
 		break;
 	case BB_DLR_K_MO:
+		if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+		    reply->element[0]->type == REDIS_REPLY_STRING &&
+		    reply->element[1]->type == REDIS_REPLY_INTEGER) {
+			w = reply->element[0]->str;
+			if (reply->element[1]->integer == 0)
+				sweep_stop(q->d);
+		}
 		mo_done(q, w);
 		break;
 	case BB_DLR_K_SWEEP:
