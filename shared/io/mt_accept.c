@@ -1,0 +1,751 @@
+/*
+ * mt_accept — route, encode, split, then price, debit and queue every part of
+ * a message for all its recipients in one Redis Lua script (all or none).
+ * The data model is doc/redis-keys.md (P:acct, P:rates, P:seq, P:msg:ID,
+ * P:q:LINK); the split rules are shared/codec/sms_split.h.
+ * Layer: shared/io. Runs on the box's event loop.
+ */
+#include "config.h"
+
+#include "shared/io/mt_accept.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "shared/codec/conf_schema.h"
+#include "shared/codec/route.h"
+#include "shared/codec/sms_split.h"
+#include "shared/codec/ucs2.h"
+#include "shared/io/account.h"
+#include "shared/io/box.h"
+#include "shared/io/log.h"
+#include "shared/io/loop.h"
+#include "shared/io/redis.h"
+
+#define MT_LINKS_MAX 256
+#define MT_REFRESH_MS 1000
+#define MT_MSG_TTL_S "604800"	/* P:msg:ID safety TTL before its final status */
+
+enum mt_method { MT_UDH, MT_SAR, MT_PAYLOAD, MT_METHODS };
+
+struct mt_link {
+	char id[ROUTE_ID_MAX];
+	enum mt_method method;
+	unsigned max_parts;
+	bool up;
+};
+
+struct mt_accept {
+	struct box *box;
+	const struct route_table *routes;
+	struct mt_link *links;
+	size_t nlinks;
+	struct loop_timer *refresh;
+	struct mt_probe *probe;	/* the MGET of up keys in flight, or NULL */
+	struct redis_script *script;
+	uint16_t ref;
+};
+
+/* One encoding of the message for one long-message method. */
+struct mt_split {
+	bool done;
+	int err;
+	char coding;		/* '0' GSM, '8' UCS-2, '4' 8-bit */
+	unsigned bill;		/* parts priced */
+	size_t n;		/* queue entries */
+	struct sms_part *parts;	/* UDH / SAR */
+	uint8_t *payload;	/* PAYLOAD: the whole message */
+	size_t payload_len;
+	const uint8_t *udh;	/* PAYLOAD binary: the caller's UDH */
+	size_t udh_len;
+	char (*sar)[24];
+};
+
+struct mt_probe {
+	struct mt_accept *a;	/* NULL once a is freed */
+};
+
+struct mt_job {
+	mt_accept_done_fn *done;
+	void *arg;
+	unsigned parts;
+};
+
+/* KEYS: acct, rates, seq. ARGV: see mt_args_build(). */
+static const char mt_script[] =
+	"local pfx, ts = ARGV[1], ARGV[2]\n"
+	"local nrec, nsplit = tonumber(ARGV[3]), tonumber(ARGV[4])\n"
+	"local acct, from, flash, dlr = ARGV[5], ARGV[6], ARGV[7], ARGV[8]\n"
+	"local validity, origin, messid = ARGV[9], ARGV[10], ARGV[11]\n"
+	"local dlrurl, dlrmask = ARGV[12], ARGV[13]\n"
+	"local i = 14\n"
+	"local splits = {}\n"
+	"for s = 1, nsplit do\n"
+	"  local sp = {n = tonumber(ARGV[i]), bill = tonumber(ARGV[i + 1]),\n"
+	"              coding = ARGV[i + 2], first = i + 3}\n"
+	"  splits[s] = sp\n"
+	"  i = i + 3 + 3 * sp.n\n"
+	"end\n"
+	"local recs = {}\n"
+	"for r = 1, nrec do\n"
+	"  recs[r] = {to = ARGV[i], link = ARGV[i + 1],\n"
+	"             sp = splits[tonumber(ARGV[i + 2])]}\n"
+	"  i = i + 3\n"
+	"end\n"
+	"if redis.call('EXISTS', KEYS[1]) == 0 then return {'noacct'} end\n"
+	"local total = 0\n"
+	"for r = 1, nrec do\n"
+	"  local to = recs[r].to\n"
+	"  local f = {}\n"
+	"  for l = #to, 1, -1 do f[#f + 1] = string.sub(to, 1, l) end\n"
+	"  f[#f + 1] = 'default'\n"
+	"  local v = redis.call('HMGET', KEYS[2], unpack(f))\n"
+	"  local price = nil\n"
+	"  for k = 1, #f do\n"
+	"    if v[k] then price = tonumber(v[k]); break end\n"
+	"  end\n"
+	"  if price == nil or price < 0 then return {'norate', to} end\n"
+	"  total = total + price * recs[r].sp.bill\n"
+	"end\n"
+	"local credit = tonumber(redis.call('HGET', KEYS[1], 'credit') or '0') or 0\n"
+	"if credit < total then\n"
+	"  return {'credit', string.format('%d', total), string.format('%d', credit)}\n"
+	"end\n"
+	"if total > 0 then\n"
+	"  redis.call('HINCRBY', KEYS[1], 'credit', string.format('%d', -total))\n"
+	"end\n"
+	"local out = {'ok', string.format('%d', total), string.format('%d', credit - total)}\n"
+	"for r = 1, nrec do\n"
+	"  local rec = recs[r]\n"
+	"  local sp = rec.sp\n"
+	"  local id = string.format('%d', redis.call('INCR', KEYS[3]))\n"
+	"  local n = string.format('%d', sp.n)\n"
+	"  local mk = pfx .. 'msg:' .. id\n"
+	"  redis.call('HSET', mk, 'acct', acct, 'to', rec.to, 'from', from,\n"
+	"    'parts', n, 'link', rec.link, 'origin', origin, 'mess-id', messid,\n"
+	"    'dlr-url', dlrurl, 'dlr-mask', dlrmask, 'dlr', dlr, 'ts', ts)\n"
+	"  redis.call('EXPIRE', mk, " MT_MSG_TTL_S ")\n"
+	"  local q = pfx .. 'q:' .. rec.link\n"
+	"  if redis.call('EXISTS', q) == 0 then\n"
+	"    redis.call('XGROUP', 'CREATE', q, 'links', '0', 'MKSTREAM')\n"
+	"  end\n"
+	"  for p = 1, sp.n do\n"
+	"    local j = sp.first + 3 * (p - 1)\n"
+	"    redis.call('XADD', q, '*', 'id', id, 'part', string.format('%d', p),\n"
+	"      'parts', n, 'acct', acct, 'to', rec.to, 'from', from,\n"
+	"      'coding', sp.coding, 'udh', ARGV[j], 'sar', ARGV[j + 1],\n"
+	"      'data', ARGV[j + 2], 'flash', flash, 'dlr', dlr, 'ts', ts,\n"
+	"      'tries', '0', 'validity', validity, 'origin', origin)\n"
+	"  end\n"
+	"  out[#out + 1] = id\n"
+	"end\n"
+	"return out\n";
+
+/* ---- links that are up ---------------------------------------------------- */
+
+static bool mt_up(const char *link, void *arg)
+{
+	const struct mt_accept *a = arg;
+
+	return mt_accept_link_up(a, link);
+}
+
+bool mt_accept_link_up(const struct mt_accept *a, const char *link)
+{
+	for (size_t i = 0; i < a->nlinks; i++)
+		if (strcmp(a->links[i].id, link) == 0)
+			return a->links[i].up;
+	return false;
+}
+
+static void mt_refresh_done(struct redis *r, struct redisReply *reply, void *arg)
+{
+	struct mt_probe *pr = arg;
+	struct mt_accept *a = pr->a;
+
+	(void)r;
+	free(pr);
+	if (a == NULL)
+		return;
+	a->probe = NULL;
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements != a->nlinks)
+		return;
+	for (size_t i = 0; i < a->nlinks; i++)
+		a->links[i].up = reply->element[i]->type == REDIS_REPLY_STRING;
+}
+
+static void mt_refresh(struct loop_timer *t, void *arg)
+{
+	struct mt_accept *a = arg;
+	char (*keys)[ROUTE_ID_MAX + BOX_PREFIX_MAX + 16];
+	const char **argv;
+	struct mt_probe *pr;
+	size_t n = 0;
+
+	(void)t;
+	if (a->probe != NULL || a->nlinks == 0 || !a->box->redis_up)
+		return;
+	keys = calloc(a->nlinks, sizeof(*keys));
+	argv = calloc(a->nlinks + 1, sizeof(*argv));
+	pr = calloc(1, sizeof(*pr));
+	if (keys == NULL || argv == NULL || pr == NULL)
+		goto done;
+	argv[n++] = "MGET";
+	for (size_t i = 0; i < a->nlinks; i++) {
+		if (box_key(a->box, keys[i], sizeof(keys[i]), "link:%s:up",
+			    a->links[i].id) < 0)
+			goto done;
+		argv[n++] = keys[i];
+	}
+	pr->a = a;
+	if (redis_command_argv(a->box->redis, mt_refresh_done, pr, (int)n, argv,
+			       NULL) == 0) {
+		a->probe = pr;
+		pr = NULL;
+	}
+done:
+	free(pr);
+	free(argv);
+	free(keys);
+}
+
+/* ---- creation -------------------------------------------------------------- */
+
+static int mt_links_load(struct mt_accept *a, const struct conf *c)
+{
+	const struct conf_group *g = NULL;
+
+	a->links = calloc(MT_LINKS_MAX, sizeof(*a->links));
+	if (a->links == NULL)
+		return -1;
+	while ((g = conf_group_next(c, g, "smsc")) != NULL &&
+	       a->nlinks < MT_LINKS_MAX) {
+		struct mt_link *l = &a->links[a->nlinks];
+		const char *id = conf_schema_get_str(g, "smsc-id");
+		int m = conf_schema_get_enum(g, "long-message");
+
+		if (id == NULL || strlen(id) >= sizeof(l->id))
+			continue;
+		snprintf(l->id, sizeof(l->id), "%s", id);
+		l->method = m == 1 ? MT_SAR : m == 2 ? MT_PAYLOAD : MT_UDH;
+		l->max_parts = (unsigned)conf_schema_get_int(g, "max-parts");
+		if (l->max_parts == 0 || l->max_parts > SMS_SPLIT_MAX_PARTS)
+			l->max_parts = SMS_SPLIT_MAX_PARTS;
+		a->nlinks++;
+	}
+	return 0;
+}
+
+struct mt_accept *mt_accept_new(struct box *b, const struct route_table *rt,
+				const struct conf *c)
+{
+	struct mt_accept *a = calloc(1, sizeof(*a));
+
+	if (a == NULL)
+		return NULL;
+	a->box = b;
+	a->routes = rt;
+	a->ref = (uint16_t)(getpid() ^ (unsigned)loop_now_ms(b->loop));
+	if (mt_links_load(a, c) != 0)
+		goto fail;
+	a->script = redis_script_new(b->redis, mt_script);
+	a->refresh = loop_timer_new(b->loop, mt_refresh, a);
+	if (a->script == NULL || a->refresh == NULL ||
+	    loop_timer_start(a->refresh, MT_REFRESH_MS, true) != 0)
+		goto fail;
+	return a;
+fail:
+	mt_accept_free(a);
+	return NULL;
+}
+
+void mt_accept_free(struct mt_accept *a)
+{
+	if (a == NULL)
+		return;
+	loop_timer_free(a->refresh);
+	if (a->probe != NULL)
+		a->probe->a = NULL;	/* its reply frees it */
+	/* a->script belongs to the Redis client, which frees it */
+	free(a->links);
+	free(a);
+}
+
+/* ---- encoding and splitting --------------------------------------------- */
+
+static int mt_split_status(int e)
+{
+	switch (e) {
+	case SMS_SPLIT_E_TOO_LONG:
+		return MT_ACCEPT_E_TOO_LONG;
+	case SMS_SPLIT_E_UTF8:
+	case SMS_SPLIT_E_ARG:
+		return MT_ACCEPT_E_FORMAT;
+	default:
+		return MT_ACCEPT_E_ARG;
+	}
+}
+
+static char mt_coding(enum sms_coding c)
+{
+	return c == SMS_CODING_UCS2 ? '8' : c == SMS_CODING_8BIT ? '4' : '0';
+}
+
+static void mt_split_fini(struct mt_split *s)
+{
+	free(s->parts);
+	free(s->payload);
+	free(s->sar);
+}
+
+/* The whole message as one message_payload entry. */
+static int mt_split_payload(const struct mt_accept_msg *m, const uint8_t *text,
+			    size_t tlen, const struct sms_split_opts *o,
+			    struct mt_split *s)
+{
+	struct sms_split_info info;
+	int n;
+
+	s->n = 1;
+	if (m->kind == MT_ACCEPT_BINARY) {
+		if (m->len + m->udh_len > SMS_SPLIT_PAYLOAD_MAX)
+			return MT_ACCEPT_E_TOO_LONG;
+		s->payload = malloc(m->len + 1);
+		if (s->payload == NULL)
+			return MT_ACCEPT_E_NOMEM;
+		if (m->len > 0)
+			memcpy(s->payload, m->data, m->len);
+		s->payload_len = m->len;
+		s->udh = m->udh;
+		s->udh_len = m->udh_len;
+		return 0;
+	}
+	s->payload = malloc(SMS_SPLIT_PAYLOAD_MAX);
+	if (s->payload == NULL)
+		return MT_ACCEPT_E_NOMEM;
+	n = sms_split_payload(text, tlen, o, s->payload, SMS_SPLIT_PAYLOAD_MAX,
+			      &info, NULL);
+	if (n < 0)
+		return mt_split_status(n);
+	s->payload_len = (size_t)n;
+	s->coding = mt_coding(info.coding);
+	return 0;
+}
+
+/* Encodes and splits the message for one method into *s (s->err set). */
+static int mt_split_make(struct mt_accept *a, const struct mt_accept_msg *m,
+			 const uint8_t *text, size_t tlen, enum mt_method method,
+			 struct mt_split *s)
+{
+	struct sms_split_opts o;
+	struct sms_split_info info;
+	int n;
+
+	memset(&o, 0, sizeof(o));
+	o.coding = m->kind == MT_ACCEPT_TEXT && !m->ucs2 ? SMS_CODING_GSM7 :
+		   SMS_CODING_UCS2;
+	o.method = method == MT_SAR ? SMS_CONCAT_SAR : SMS_CONCAT_UDH8;
+	o.max_parts = SMS_SPLIT_MAX_PARTS;
+	o.ref = a->ref++;
+	s->done = true;
+	s->parts = calloc(SMS_SPLIT_MAX_PARTS, sizeof(*s->parts));
+	if (s->parts == NULL)
+		return s->err = MT_ACCEPT_E_NOMEM;
+	if (m->kind == MT_ACCEPT_BINARY)
+		n = sms_split_binary(m->data, m->len, m->udh, m->udh_len, &o,
+				     s->parts, SMS_SPLIT_MAX_PARTS, &info);
+	else
+		n = sms_split_text(text, tlen, &o, s->parts, SMS_SPLIT_MAX_PARTS,
+				   &info, NULL);
+	if (n <= 0)
+		return s->err = n < 0 ? mt_split_status(n) : MT_ACCEPT_E_ARG;
+	s->coding = mt_coding(m->kind == MT_ACCEPT_BINARY ? SMS_CODING_8BIT :
+			      info.coding);
+	s->bill = (unsigned)n;
+	s->n = (size_t)n;
+	if (method == MT_PAYLOAD)
+		return s->err = mt_split_payload(m, text, tlen, &o, s);
+	if (method == MT_SAR && n > 1) {
+		s->sar = calloc((size_t)n, sizeof(*s->sar));
+		if (s->sar == NULL)
+			return s->err = MT_ACCEPT_E_NOMEM;
+		for (int i = 0; i < n; i++)
+			snprintf(s->sar[i], sizeof(s->sar[i]), "%u:%u:%u",
+				 (unsigned)s->parts[i].ref,
+				 (unsigned)s->parts[i].total,
+				 (unsigned)s->parts[i].seq);
+	}
+	return 0;
+}
+
+/* ---- the script's arguments -------------------------------------------- */
+
+struct mt_args {
+	const char **v;
+	size_t *len;
+	size_t n, cap;
+	char (*num)[24];	/* numbers written as text */
+	size_t nnum, numcap;
+	bool full;		/* an argument did not fit (a bug) */
+};
+
+static void mt_arg(struct mt_args *g, const void *p, size_t len)
+{
+	if (g->n < g->cap) {
+		g->v[g->n] = p != NULL ? p : "";
+		g->len[g->n] = len;
+		g->n++;
+	} else {
+		g->full = true;
+	}
+}
+
+static void mt_arg_str(struct mt_args *g, const char *s)
+{
+	mt_arg(g, s, strlen(s));
+}
+
+static void mt_arg_num(struct mt_args *g, long long v)
+{
+	if (g->nnum < g->numcap) {
+		char *p = g->num[g->nnum++];
+
+		snprintf(p, sizeof(g->num[0]), "%lld", v);
+		mt_arg_str(g, p);
+	} else {
+		g->full = true;
+	}
+}
+
+static int mt_args_init(struct mt_args *g, size_t cap, size_t numcap)
+{
+	memset(g, 0, sizeof(*g));
+	g->v = calloc(cap, sizeof(*g->v));
+	g->len = calloc(cap, sizeof(*g->len));
+	g->num = calloc(numcap, sizeof(*g->num));
+	g->cap = cap;
+	g->numcap = numcap;
+	return g->v != NULL && g->len != NULL && g->num != NULL ? 0 : -1;
+}
+
+static void mt_args_fini(struct mt_args *g)
+{
+	free(g->v);
+	free(g->len);
+	free(g->num);
+}
+
+static void mt_args_split(struct mt_args *g, const struct mt_split *s)
+{
+	char coding[2] = { s->coding, 0 };
+
+	mt_arg_num(g, (long long)s->n);
+	mt_arg_num(g, (long long)s->bill);
+	mt_arg(g, coding[0] == '0' ? "0" : coding[0] == '8' ? "8" : "4", 1);
+	if (s->payload != NULL) {
+		mt_arg(g, s->udh, s->udh_len);
+		mt_arg(g, "", 0);
+		mt_arg(g, s->payload, s->payload_len);
+		return;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sms_part *p = &s->parts[i];
+
+		mt_arg(g, p->data, p->udh_len);
+		if (s->sar != NULL)
+			mt_arg_str(g, s->sar[i]);
+		else
+			mt_arg(g, "", 0);
+		mt_arg(g, p->data + p->udh_len, p->len - p->udh_len);
+	}
+}
+
+static long long mt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- the reply ------------------------------------------------------------ */
+
+static bool mt_str(const redisReply *r, const char *s)
+{
+	return r->type == REDIS_REPLY_STRING && strlen(s) == r->len &&
+	       memcmp(r->str, s, r->len) == 0;
+}
+
+static int64_t mt_int(const redisReply *r)
+{
+	char buf[32];
+
+	if (r->type == REDIS_REPLY_INTEGER)
+		return r->integer;
+	if (r->type != REDIS_REPLY_STRING || r->len >= sizeof(buf))
+		return 0;
+	memcpy(buf, r->str, r->len);
+	buf[r->len] = 0;
+	return strtoll(buf, NULL, 10);
+}
+
+static void mt_reply(struct redis *r, struct redisReply *reply, void *arg)
+{
+	struct mt_job *job = arg;
+	struct mt_accept_result res;
+	const char **ids = NULL;
+
+	(void)r;
+	memset(&res, 0, sizeof(res));
+	res.status = MT_ACCEPT_E_REDIS;
+	res.parts = job->parts;
+	if (reply == NULL) {
+		log_warn("accept: redis connection lost before the answer");
+	} else if (reply->type == REDIS_REPLY_ERROR) {
+		log_error("accept: script error=%s", reply->str);
+	} else if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
+		log_error("accept: unexpected script reply type=%d", reply->type);
+	} else if (mt_str(reply->element[0], "ok") && reply->elements >= 3) {
+		res.cost = mt_int(reply->element[1]);
+		res.credit = mt_int(reply->element[2]);
+		res.nids = reply->elements - 3;
+		ids = calloc(res.nids + 1, sizeof(*ids));
+		if (ids != NULL) {
+			for (size_t i = 0; i < res.nids; i++)
+				ids[i] = reply->element[i + 3]->type ==
+					 REDIS_REPLY_STRING ?
+					 reply->element[i + 3]->str : "";
+			res.ids = ids;
+			res.status = MT_ACCEPT_OK;
+		} else {
+			/* accepted all the same: the ids are just not shown */
+			res.nids = 0;
+			res.status = MT_ACCEPT_OK;
+		}
+	} else if (mt_str(reply->element[0], "noacct")) {
+		res.status = MT_ACCEPT_E_NO_ACCOUNT;
+	} else if (mt_str(reply->element[0], "norate")) {
+		res.status = MT_ACCEPT_E_NO_RATE;
+	} else if (mt_str(reply->element[0], "credit") && reply->elements >= 3) {
+		res.status = MT_ACCEPT_E_CREDIT;
+		res.cost = mt_int(reply->element[1]);
+		res.credit = mt_int(reply->element[2]);
+	}
+	job->done(&res, job->arg);
+	free(ids);
+	free(job);
+}
+
+/* ---- submit ---------------------------------------------------------------- */
+
+static const struct mt_link *mt_link_find(const struct mt_accept *a,
+					  const char *id)
+{
+	for (size_t i = 0; i < a->nlinks; i++)
+		if (strcmp(a->links[i].id, id) == 0)
+			return &a->links[i];
+	return NULL;
+}
+
+static bool mt_msg_valid(const struct mt_accept_msg *m)
+{
+	if (m->acct == NULL || m->to == NULL || m->from == NULL ||
+	    m->origin == NULL || m->nto == 0 ||
+	    m->nto > MT_ACCEPT_RECIPIENTS_MAX || (m->data == NULL && m->len > 0))
+		return false;
+	for (size_t i = 0; i < m->nto; i++)
+		if (m->to[i] == NULL || m->to[i][0] == 0 ||
+		    strlen(m->to[i]) >= MT_ACCEPT_TO_MAX)
+			return false;
+	return true;
+}
+
+/* Routes every recipient and makes the splits their links need. */
+static int mt_plan(struct mt_accept *a, const struct mt_accept_msg *m,
+		   const uint8_t *text, size_t tlen, const struct mt_link **lk,
+		   struct mt_split *splits, unsigned *parts)
+{
+	for (size_t i = 0; i < m->nto; i++) {
+		const struct route *r = route_lookup(a->routes, m->to[i]);
+		const char *id = route_pick(r, mt_up, a);
+		struct mt_split *s;
+		unsigned limit;
+
+		if (id == NULL || (lk[i] = mt_link_find(a, id)) == NULL)
+			return MT_ACCEPT_E_NO_ROUTE;
+		s = &splits[lk[i]->method];
+		if (!s->done)
+			mt_split_make(a, m, text, tlen, lk[i]->method, s);
+		if (s->err != 0)
+			return s->err;
+		if (s->bill > *parts)
+			*parts = s->bill;
+		limit = lk[i]->max_parts;
+		if (m->max_parts != 0 && m->max_parts < limit)
+			limit = m->max_parts;
+		if (s->bill > limit)
+			return MT_ACCEPT_E_TOO_LONG;
+	}
+	return 0;
+}
+
+static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
+		   const struct mt_link **lk, struct mt_split *splits,
+		   struct mt_job *job)
+{
+	char kacct[ACCOUNT_KEY_MAX], krates[ACCOUNT_KEY_MAX], kseq[ACCOUNT_KEY_MAX];
+	char pfx[BOX_PREFIX_MAX + 2];
+	int idx[MT_METHODS] = { 0 };
+	size_t cap = 16 + 3 * m->nto, nsplit = 0;
+	struct mt_args g;
+	int rc = MT_ACCEPT_E_NOMEM;
+
+	memset(&g, 0, sizeof(g));
+	for (int k = 0; k < MT_METHODS; k++)
+		if (splits[k].done)
+			cap += 3 + 3 * splits[k].n;
+	if (box_key(a->box, kacct, sizeof(kacct), "acct:%s", m->acct) < 0 ||
+	    box_key(a->box, krates, sizeof(krates), "rates") < 0 ||
+	    box_key(a->box, kseq, sizeof(kseq), "seq") < 0)
+		return MT_ACCEPT_E_ARG;
+	snprintf(pfx, sizeof(pfx), "%s:", a->box->prefix);
+	if (mt_args_init(&g, cap, 16 + m->nto) != 0)
+		goto done;
+	mt_arg_str(&g, kacct);
+	mt_arg_str(&g, krates);
+	mt_arg_str(&g, kseq);
+	mt_arg_str(&g, pfx);
+	mt_arg_num(&g, mt_now_ms());
+	mt_arg_num(&g, (long long)m->nto);
+	for (int k = 0; k < MT_METHODS; k++)
+		if (splits[k].done)
+			idx[k] = (int)++nsplit;
+	mt_arg_num(&g, (long long)nsplit);
+	mt_arg_str(&g, m->acct);
+	mt_arg_str(&g, m->from);
+	mt_arg_str(&g, m->flash ? "1" : "0");
+	mt_arg_str(&g, m->dlr ? "1" : "0");
+	if (m->validity_s >= 0)
+		mt_arg_num(&g, m->validity_s);
+	else
+		mt_arg_str(&g, "");
+	mt_arg_str(&g, m->origin);
+	mt_arg_str(&g, m->mess_id != NULL ? m->mess_id : "");
+	mt_arg_str(&g, m->dlr_url != NULL ? m->dlr_url : "");
+	mt_arg_str(&g, m->dlr_mask != NULL ? m->dlr_mask : "");
+	for (int k = 0; k < MT_METHODS; k++)
+		if (splits[k].done)
+			mt_args_split(&g, &splits[k]);
+	for (size_t i = 0; i < m->nto; i++) {
+		mt_arg_str(&g, m->to[i]);
+		mt_arg_str(&g, lk[i]->id);
+		mt_arg_num(&g, idx[lk[i]->method]);
+	}
+	if (g.full) {
+		rc = MT_ACCEPT_E_ARG;
+		goto done;
+	}
+	rc = redis_script_call(a->box->redis, a->script, mt_reply, job, 3,
+			       (int)g.n, g.v, g.len) == 0 ? 0 : MT_ACCEPT_E_REDIS;
+done:
+	mt_args_fini(&g);
+	return rc;
+}
+
+int mt_accept_submit(struct mt_accept *a, const struct mt_accept_msg *m,
+		     mt_accept_done_fn *done, void *arg, unsigned *parts_out)
+{
+	struct mt_split splits[MT_METHODS];
+	const struct mt_link **lk = NULL;
+	uint8_t *utf8 = NULL;
+	const uint8_t *text = m->data;
+	size_t tlen = m->len;
+	struct mt_job *job = NULL;
+	unsigned parts = 0;
+	int rc;
+
+	memset(splits, 0, sizeof(splits));
+	if (!mt_msg_valid(m) || done == NULL) {
+		rc = MT_ACCEPT_E_ARG;
+		goto done;
+	}
+	if (!redis_connected(a->box->redis)) {
+		rc = MT_ACCEPT_E_REDIS;
+		goto done;
+	}
+	if (m->kind == MT_ACCEPT_UCS2) {
+		int n;
+
+		utf8 = malloc(m->len / 2 * 3 + 4);
+		if (utf8 == NULL) {
+			rc = MT_ACCEPT_E_NOMEM;
+			goto done;
+		}
+		n = ucs2_to_utf8(m->data, m->len, 0, utf8, m->len / 2 * 3 + 4, NULL);
+		if (n < 0) {
+			rc = MT_ACCEPT_E_FORMAT;
+			goto done;
+		}
+		text = utf8;
+		tlen = (size_t)n;
+	}
+	lk = calloc(m->nto, sizeof(*lk));
+	job = calloc(1, sizeof(*job));
+	if (lk == NULL || job == NULL) {
+		rc = MT_ACCEPT_E_NOMEM;
+		goto done;
+	}
+	rc = mt_plan(a, m, text, tlen, lk, splits, &parts);
+	if (rc != 0)
+		goto done;
+	job->done = done;
+	job->arg = arg;
+	job->parts = parts;
+	rc = mt_send(a, m, lk, splits, job);
+	if (rc == 0)
+		job = NULL;	/* owned by the reply now */
+done:
+	if (parts_out != NULL)
+		*parts_out = parts;
+	for (int k = 0; k < MT_METHODS; k++)
+		mt_split_fini(&splits[k]);
+	free(job);
+	free(lk);
+	free(utf8);
+	return rc;
+}
+
+const char *mt_accept_strerror(int status)
+{
+	switch (status) {
+	case MT_ACCEPT_OK:
+		return "accepted";
+	case MT_ACCEPT_E_TOO_LONG:
+		return "message too long";
+	case MT_ACCEPT_E_FORMAT:
+		return "malformed text, UCS-2 or UDH";
+	case MT_ACCEPT_E_NO_ROUTE:
+		return "no route";
+	case MT_ACCEPT_E_ARG:
+		return "bad arguments";
+	case MT_ACCEPT_E_REDIS:
+		return "redis unavailable";
+	case MT_ACCEPT_E_NO_ACCOUNT:
+		return "no such account";
+	case MT_ACCEPT_E_NO_RATE:
+		return "no rate for the destination";
+	case MT_ACCEPT_E_CREDIT:
+		return "not enough credit";
+	case MT_ACCEPT_E_NOMEM:
+		return "out of memory";
+	default:
+		return "unknown status";
+	}
+}
