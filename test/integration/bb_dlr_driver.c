@@ -16,6 +16,9 @@
  *   mo-udh LINK FROM TO DCS REF TOTAL SEQ HEX
  *   mo-sar LINK FROM TO DCS REF TOTAL SEQ HEX
  *   stats                                  prints the counters
+ *   text DCS DCS0 HEX                      prints bb_mo_text() of HEX read
+ *                                          with bb_mo_alphabet(DCS, DCS0) as
+ *                                          "text A=alphabet [UTF-8]" (no Redis)
  *   timeouts CONCAT_S SWEEP_MS             bb_dlr_set_timeouts()
  *   wait-incomplete N                      until N incomplete MO were swept
  *                                          (polls every 50 ms, at most 10 s)
@@ -29,6 +32,7 @@
 #include <string.h>
 
 #include "bearerbox/bb_dlr.h"
+#include "bearerbox/bb_mo.h"
 #include "shared/codec/smpp_pdu.h"
 #include "shared/io/box.h"
 #include "shared/io/log.h"
@@ -205,6 +209,22 @@ static int run_line(size_t i)
 		return 1;
 	if (strcmp(a[0], "stats") == 0) {
 		print_stats();
+		return 1;
+	}
+	if (strcmp(a[0], "text") == 0 && n == 4) {
+		uint8_t in[1024];
+		char out[3 * sizeof(in) + 1];
+		size_t len = unhex(a[3], in, sizeof(in));
+		enum bb_mo_alphabet al = bb_mo_alphabet(
+			(uint8_t)strtoul(a[1], NULL, 0), (enum bb_mo_dcs0)atoi(a[2]));
+		int k = bb_mo_text(al, in, len, out, sizeof(out));
+
+		if (k < 0 || (size_t)k != strlen(out) ||
+		    bb_mo_text(al, in, len, out, (size_t)k) != BB_MO_E_SPACE)
+			return -1;
+		bb_mo_text(al, in, len, out, sizeof(out));
+		printf("text %d [%s]\n", (int)al, out);
+		fflush(stdout);
 		return 1;
 	}
 	if (strcmp(a[0], "timeouts") == 0 && n == 3) {

@@ -58,6 +58,57 @@ expect() {
 	[ "$2" = "$3" ] || t_fail "$1: got '$2', want '$3'"
 }
 
+# --- data_coding -> alphabet -> UTF-8 (bb_mo), each also checked to fail
+#     with one byte less room than it needs
+drive text <<'CMDS'
+text 0 0 48656C6C6F
+text 0 0 1B651B3C80
+text 0 0 -
+text 0x00 2 E9
+text 0x00 1 E9
+text 0x01 0 41E9
+text 0x03 0 E9
+text 0x02 0 41
+text 4 0 -
+text 4 0 00FF7f
+text 0x08 0 D83DDE00
+text 0x08 0 004100
+text 0x08 0 D8000041
+text 0x11 0 41
+text 0x14 0 41
+text 0x18 0 00E9
+text 0x30 0 41
+text 0xC0 0 41
+text 0xE0 0 0041
+text 0xF0 0 41
+text 0xF4 0 41
+CMDS
+cat >"$T_DIR/text.want" <<'WANT'
+text 0 [Hello]
+text 0 [€[?]
+text 0 []
+text 1 [é]
+text 1 [é]
+text 1 [Aé]
+text 1 [é]
+text 3 [41]
+text 3 []
+text 3 [00ff7f]
+text 2 [😀]
+text 2 [A�]
+text 2 [�A]
+text 0 [A]
+text 3 [41]
+text 2 [é]
+text 3 [41]
+text 0 [A]
+text 2 [A]
+text 0 [A]
+text 3 [41]
+WANT
+diff "$T_DIR/text.want" "$T_DIR/text.out" >&2 || t_fail "text decoding differs"
+t_ok "data_coding: GSM (escapes, > 0x7F), Latin-1/IA5, per-link DCS 0, UCS-2 (surrogates, odd, lone), binary as hex, GSM coding groups"
+
 # --- GSM 03.38 in 3 UDH parts, out of order; the € escape split over parts 1|2
 drive udh <<CMDS
 mo-udh op1 491701 +4930100 0 7 3 3 1121

@@ -240,10 +240,11 @@ expect "smpp event stat" "$(ev "$P:ev:smpp:bob" 11 stat)" REJECTD
 expect "smpp event err" "$(ev "$P:ev:smpp:bob" 11 err)" 11
 expect "smpp event code (ESME_RINVDSTADR)" "$(ev "$P:ev:smpp:bob" 11 code)" 11
 expect "not on the http stream" "$(ev "$P:ev:http" 11 stat)" ""
-expect "dlr 0: final" "$(t_redis hget "$P:msg:12" final)" DELIVRD
+expect "dlr 0: no mapping stored" "$(t_redis exists "$P:opid:opdec:1201")" 0
+expect "dlr 0: op id kept" "$(t_redis hget "$P:msg:12" op1)" 1201
 expect "dlr 0: no event" "$(ev "$P:ev:http" 12 stat)" ""
 expect "relay timeout" "$(ev "$P:ev:http" 13 code)" 253
-t_ok "failed parts (err 0x0B → 11, EXPIRED → 253), P:ev:smpp:ACCT for SMPP, no event without dlr"
+t_ok "failed parts (err 0x0B → 11, EXPIRED → 253), P:ev:smpp:ACCT for SMPP; dlr 0: no mapping, no event"
 
 # --- 8: a receipt for a message that no longer exists
 drive eight <<CMDS
