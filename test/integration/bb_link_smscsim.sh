@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Against contrib/smscsim: parts asking for receipts are submitted, the
+# receipts come back on the transceiver bind and complete the messages
+# (DELIVRD / UNDELIV through bb_dlr); an MO is answered; a dropped connection
+# is rebound and the remaining parts are sent.
+. "$top_srcdir/test/integration/lib.sh"
+. "$top_srcdir/test/integration/bb_link_lib.sh"
+sim="$top_builddir/contrib/smscsim/smscsim"
+[ -x "$sim" ] || { echo "SKIP: no smscsim"; exit 77; }
+t_redis_start
+
+t_spawn sim "$sim" --port 0 --control-port 0 --system-id hermod --password pw \
+	--dlr-delay-ms 50 --enquire-interval 1
+t_wait_log sim 'listening port=' 10
+port=$(sed -n 's/.*listening port=\([0-9]*\).*/\1/p' "$T_DIR/sim.log" | head -1)
+ctl=$(sed -n 's/.*control_port=\([0-9]*\).*/\1/p' "$T_DIR/sim.log" | head -1)
+simctl() {
+	exec 3<>"/dev/tcp/127.0.0.1/$ctl"
+	echo "$*" >&3
+	read -r SIM_ANSWER <&3
+	exec 3<&-
+}
+{
+	bbl_core
+	cat <<CONF
+group = smsc
+smsc-id = sim
+host = 127.0.0.1
+port = $port
+system-id = hermod
+password = pw
+sessions = 2
+window = 20
+reconnect-delay = 1s
+enquire-link-interval = 1s
+CONF
+} >"$T_DIR/s.conf"
+t_spawn bb "$top_builddir/bearerbox/bearerbox" -c "$T_DIR/s.conf"
+t_wait_log bb 'link up smsc=sim' 10
+
+n=50
+for ((i = 1; i <= n; i++)); do
+	bbl_msg "s$i" 447980000$i
+	text="hello $i"
+	[ "$i" = 7 ] && text="stat:UNDELIV hello"
+	bbl_part sim "s$i" 1 1 447980000$i "$text" dlr 1
+done
+final_all() {
+	local i
+	for ((i = 1; i <= n; i++)); do
+		[ -n "$(t_redis hget "$P:msg:s$i" final)" ] || return 1
+	done
+}
+bbl_wait 20 final_all || t_fail "not every message got its receipt"
+[ "$(t_redis hget "$P:msg:s1" p1)" = DELIVRD ] || t_fail "s1: $(t_redis hget "$P:msg:s1" p1)"
+[ "$(t_redis hget "$P:msg:s7" p1)" = UNDELIV ] || t_fail "s7: $(t_redis hget "$P:msg:s7" p1)"
+bbl_stream_empty sim || t_fail "queue not drained"
+t_ok "$n parts submitted to smscsim, receipts correlated (DELIVRD, UNDELIV)"
+
+simctl mo 447700900001 447700900002 hi there
+[ "${SIM_ANSWER%% *}" = OK ] || t_fail "mo: $SIM_ANSWER"
+answered() { simctl stats; [[ " $SIM_ANSWER " == *" deliver_resp=$1 "* ]]; }
+bbl_wait 10 answered $((n + 1)) || t_fail "MO not answered: $SIM_ANSWER"
+t_ok "MO deliver_sm answered"
+
+simctl drop
+for ((i = 1; i <= 20; i++)); do bbl_msg "d$i" 447981000$i; bbl_part sim "d$i" 1 1 447981000$i "after $i"; done
+t_wait_log bb 'session down smsc=sim' 10
+enroute_all() {
+	local i
+	for ((i = 1; i <= 20; i++)); do
+		[ -n "$(t_redis hget "$P:msg:d$i" p1)" ] || return 1
+	done
+}
+bbl_wait 20 enroute_all || t_fail "parts after the drop not sent"
+bbl_wait 10 bbl_stream_empty sim || t_fail "queue not drained after the drop"
+t_ok "connection dropped by smscsim: rebound and the 20 parts sent"
+kill -TERM "$T_PID_bb"; wait "$T_PID_bb" || t_fail "bearerbox exit status"
+t_ok "SIGTERM: exit 0"
