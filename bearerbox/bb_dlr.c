@@ -638,7 +638,7 @@ static void receipt_done(struct bb_dlr_req *q, const char *w)
 
 	if (strcmp(w, "early") == 0) {
 		d->st.receipts_unmatched++;
-		log_info("receipt before its submit_sm_resp (kept 10 min) link=%s opid=%s",
+		log_debug("receipt before its submit_sm_resp (kept 10 min) link=%s opid=%s",
 			 q->link, q->ref);
 	} else if (strcmp(w, "nomsg") == 0) {
 		d->st.receipts_unmatched++;
