@@ -8,9 +8,9 @@
  * Lua script (atomic: stream entry acknowledged together with its result) and
  * calls done(status, arg) exactly once when the result is durable in Redis, or
  * with an SMPP command_status to answer when it is not (ESME_RSYSERR: Redis
- * failed, the operator retries). done is never called from within the call that
- * started the work (always later from the loop), except when that call returns
- * -1, in which case done is never called.
+ * failed, the operator retries). done is always called later from the loop,
+ * never from within the call that started the work; when that call returns -1,
+ * done is not called at all.
  *
  * Layer: bearerbox. Runs on the box's event loop only.
  */
@@ -32,12 +32,12 @@ typedef void bb_dlr_done_fn(int status, void *arg);
 /* Counters for the admin status page (monotonic since start). */
 struct bb_dlr_stats {
 	uint64_t receipts_matched;	/* applied to a known message part */
-	uint64_t receipts_unmatched;	/* parked as early (no mapping yet) */
+	uint64_t receipts_unmatched;	/* parked as early, or message gone */
 	uint64_t receipts_early;	/* early receipts applied on submit */
 	uint64_t receipts_bad;		/* deliver_sm flagged receipt, unparsable */
 	uint64_t events;		/* final status events appended */
 	uint64_t mo_complete;		/* MO messages queued for an account */
-	uint64_t mo_parts_pending;	/* MO parts stored, message not complete */
+	uint64_t mo_parts_pending;	/* MO parts stored before the last one */
 	uint64_t mo_unknown_number;	/* MO to a number no account owns (dropped) */
 	uint64_t mo_incomplete;		/* MO whose parts timed out (dropped) */
 	uint64_t redis_errors;		/* calls answered with ESME_RSYSERR */
