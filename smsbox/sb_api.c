@@ -369,7 +369,7 @@ static void sb_auth_reply(struct redis *r, struct redisReply *reply, void *arg)
 		if (rc < 0)
 			log_error("account record damaged acct=%s field=%s",
 				  j->s->user, err);
-		sb_job_end(j, rc > 0 ? SB_AUTH_FAILED : SB_SYS_ERROR, SB_R_NONE);
+		sb_job_end(j, rc > 0 ? SB_AUTH_FAILED : SB_FAILED, SB_R_NONE);
 		goto done;
 	}
 	ok = account_verify(j->api->pwcache, a->name, a->pwhash, j->s->pass,
@@ -381,7 +381,7 @@ static void sb_auth_reply(struct redis *r, struct redisReply *reply, void *arg)
 			log_error("account has a malformed pwhash acct=%s", a->name);
 		log_info("authentication failed acct=%s ip=%s", a->name,
 			 httpd_req_client_ip(j->req));
-		sb_job_end(j, ok < 0 ? SB_SYS_ERROR : SB_AUTH_FAILED, SB_R_NONE);
+		sb_job_end(j, ok < 0 ? SB_FAILED : SB_AUTH_FAILED, SB_R_NONE);
 		goto done;
 	}
 	if (j->balance)

@@ -1,0 +1,115 @@
+# Helpers for the smsbox HTTP API tests (sourced after lib.sh). No bearerbox:
+# the tests read what the accept step left in Redis.
+#
+#   sb_setup            -> Redis, $T_DIR/hermod.conf (links sim/sarl/payl), $CTL
+#   sb_start NAME       -> an smsbox on a free port; sets SB_URL (and SB_URL_NAME)
+#   sb_get PATH         -> the answer body of GET $SB_URL$PATH
+#   sb_expect WORD PATH -> fails unless the body is WORD (HTTP 200)
+#   qfield KEY N FIELD  -> field FIELD of the Nth entry of stream KEY
+#   qhex KEY N FIELD    -> the same in upper-case hex
+P='{hermod}'
+CTL="$top_builddir/hermodctl/hermodctl"
+SMSBOX="$top_builddir/smsbox/smsbox"
+
+sb_setup() {
+	[ -x "$SMSBOX" ] || t_fail "smsbox not built"
+	[ -x "$CTL" ] || t_fail "hermodctl not built"
+	command -v curl >/dev/null || t_fail "curl is needed"
+	t_redis_start
+	cat >"$T_DIR/base.conf" <<EOF
+group = core
+redis-url = "$T_REDIS_URL"
+key-prefix = "hermod"
+
+group = smsc
+smsc-id = sim
+host = 127.0.0.1
+port = 9
+system-id = x
+max-parts = 10
+
+group = smsc
+smsc-id = sarl
+host = 127.0.0.1
+port = 9
+system-id = x
+long-message = sar
+
+group = smsc
+smsc-id = payl
+host = 127.0.0.1
+port = 9
+system-id = x
+long-message = payload
+
+group = route
+default = yes
+smsc-id = sim
+
+group = route
+prefix = 49
+smsc-id = sarl
+
+group = route
+prefix = 33
+smsc-id = payl
+EOF
+	cp "$T_DIR/base.conf" "$T_DIR/hermod.conf"
+}
+
+ctl() {
+	"$CTL" -c "$T_DIR/hermod.conf" "$@" >>"$T_DIR/ctl.log" 2>&1 || t_fail "hermodctl $*"
+}
+
+sb_start() {
+	local name=$1 port
+	port=$(t_free_port)
+	{
+		cat "$T_DIR/base.conf"
+		printf '\ngroup = smsbox\nport = %s\ninterface = 127.0.0.1\n' "$port"
+	} >"$T_DIR/$name.conf"
+	t_spawn "$name" "$SMSBOX" -c "$T_DIR/$name.conf"
+	t_wait_port "$port"
+	t_wait_log "$name" 'redis connected'
+	SB_URL="http://127.0.0.1:$port"
+	eval "SB_URL_$name=\$SB_URL"
+}
+
+sb_get() {
+	curl -sS --max-time 10 "$SB_URL$1"
+}
+
+sb_expect() {
+	local want=$1 path=$2 got code
+	got=$(curl -sS --max-time 10 -w '\n%{http_code}' "$SB_URL$path") || t_fail "curl $path"
+	code=${got##*$'\n'}
+	got=${got%$'\n'*}
+	[ "$got" = "$want" ] || t_fail "GET $path: wanted '$want', got '$got'"
+	[ "$code" = 200 ] || t_fail "GET $path: HTTP $code"
+	t_ok "$want: ${3:-$path}"
+}
+
+credit() { t_redis HGET "$P:acct:$1" credit; }
+qlen() { t_redis XLEN "$P:q:$1"; }
+
+qfield() {
+	t_redis EVAL "local e = redis.call('XRANGE', KEYS[1], '-', '+')[tonumber(ARGV[1])]
+if not e then return '(none)' end
+for i = 1, #e[2], 2 do if e[2][i] == ARGV[2] then return e[2][i + 1] end end
+return '(nofield)'" 1 "$1" "$2" "$3"
+}
+
+qhex() {
+	t_redis EVAL "local e = redis.call('XRANGE', KEYS[1], '-', '+')[tonumber(ARGV[1])]
+if not e then return '(none)' end
+for i = 1, #e[2], 2 do if e[2][i] == ARGV[2] then
+  return (string.gsub(e[2][i + 1], '.', function(c) return string.format('%02X', string.byte(c)) end))
+end end
+return '(nofield)'" 1 "$1" "$2" "$3"
+}
+
+rep() { # rep STRING N: STRING N times
+	local s="" i
+	for ((i = 0; i < $2; i++)); do s+=$1; done
+	printf '%s' "$s"
+}
