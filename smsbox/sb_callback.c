@@ -773,6 +773,8 @@ static void take_entry(struct sb_callback *cb, bool is_mo, const redisReply *e)
 	struct sb_cb_job *j;
 	const redisReply *id;
 
+	if (cb->http == NULL)
+		return;		/* stopped: stays pending, claimed later */
 	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
 	    e->element[0]->type != REDIS_REPLY_STRING ||
 	    e->element[0]->len >= SB_CB_ENTRY_MAX)
@@ -905,8 +907,8 @@ static void take_member(struct sb_callback *cb, const redisReply *m)
 {
 	struct sb_cb_job *j;
 
-	if (m->type != REDIS_REPLY_STRING)
-		return;
+	if (m->type != REDIS_REPLY_STRING || cb->http == NULL)
+		return;		/* stopped: the lease expires, another box takes it */
 	j = job_new(cb);
 	if (j == NULL)
 		return;		/* the lease expires and it is taken again */

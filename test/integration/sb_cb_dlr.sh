@@ -107,12 +107,40 @@ sb_wait_idle
 [ "$(sb_count down)" = 1 ] || t_fail "replayed callback sent $(sb_count down) times"
 t_ok "hermodctl dead-letters replay: delivered once, dead list empty"
 
-# --- graceful stop ---------------------------------------------------------------
+# --- graceful stop with requests in flight -----------------------------------
+# A server that accepts and never answers: the requests run into http-timeout
+# while the worker stops; their outcome (a retry) is recorded before it exits.
+python3 - "$T_DIR/hole.port" >"$T_DIR/hole.log" 2>&1 <<'PY' &
+import os, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0)); s.listen(16)
+with open(sys.argv[1] + ".tmp", "w") as f: f.write("%d\n" % s.getsockname()[1])
+os.replace(sys.argv[1] + ".tmp", sys.argv[1])
+held = []
+while True:
+    c, _ = s.accept(); held.append(c); print("accepted", flush=True)
+PY
+T_PIDS="$T_PIDS $!"
+for ((i = 0; i < 100; i++)); do [ -s "$T_DIR/hole.port" ] && break; sleep 0.05; done
+ctl account add hole --password 'pw-hole-1' --dlr-url "http://127.0.0.1:$(cat "$T_DIR/hole.port")/dlr"
+sb_ev id 71 acct hole to 447700900071 mess-id h1 stat DELIVRD code 0
+sb_ev id 72 acct hole to 447700900072 mess-id h2 stat DELIVRD code 0
+t_wait_log hole '^accepted' 5
+for ((i = 0; i < 100; i++)); do [ "$(grep -c accepted "$T_DIR/hole.log")" -ge 2 ] && break; sleep 0.05; done
+t0=$(date +%s%N)
 kill -TERM "$T_PID_box1"
 rc=0
 wait "$T_PID_box1" || rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$rc" = 0 ] || t_fail "worker exited $rc on SIGTERM"
+[ "$ms" -lt 4500 ] || t_fail "stop took $ms ms (http-timeout 2 s)"
+[ "$(t_redis XPENDING "$P:ev:http" smsbox | head -n 1)" = 0 ] || t_fail "entries left pending"
+[ "$(t_redis ZCARD "$P:cb:retry")" = 2 ] || t_fail "the timed-out requests were not moved to the retries"
+t_ok "SIGTERM with 2 requests in flight: they time out, are recorded as retries, exit 0 in $ms ms"
+
 # 4 statuses + 1 without code + 3 bulk + 3 Kannel + flaky + replayed = 13;
-# dropped: the masked one and the one without a URL.
-grep -q 'driver exit dlr_sent=13 mo_sent=0 failed=5 retried=4 dead=1 dropped=2' "$T_DIR/box1.log" || t_fail "counters: $(grep 'driver exit' "$T_DIR/box1.log")"
-t_ok "SIGTERM: stops and exits 0; counters add up"
+# failed: flaky 2, down 3, hole 2; dropped: the masked one and the one without
+# a URL.
+grep -q 'driver exit dlr_sent=13 mo_sent=0 failed=7 retried=6 dead=1 dropped=2' "$T_DIR/box1.log" ||
+	t_fail "counters: $(grep 'driver exit' "$T_DIR/box1.log")"
+t_ok "the counters add up"
