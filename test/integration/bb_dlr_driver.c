@@ -13,6 +13,7 @@
  *   receipt-plain LINK OPID STAT           esm_class 0, receipt text only
  *   mo LINK FROM TO DCS HEX                single part in short_message
  *   mo-payload LINK FROM TO DCS HEX        single part in message_payload
+ *   mo-esm LINK FROM TO DCS ESM HEX        short_message HEX with esm_class ESM
  *   mo-udh LINK FROM TO DCS REF TOTAL SEQ HEX
  *   mo-sar LINK FROM TO DCS REF TOTAL SEQ HEX
  *   stats                                  prints the counters
@@ -158,6 +159,14 @@ static int cmd_mo(char **a, int n, const char *kind)
 		return -1;
 	deliver_init(a[2], a[3]);
 	pdu.data_coding = (uint8_t)strtoul(a[4], NULL, 0);
+	if (strcmp(kind, "mo-esm") == 0) {
+		if (n < 7)
+			return -1;
+		pdu.esm_class = (uint8_t)strtoul(a[5], NULL, 0);
+		len = unhex(a[6], data, sizeof(data));
+		set_sm(data, len, false);
+		return 0;
+	}
 	if (strcmp(kind, "mo-udh") == 0) {
 		data[0] = 5;
 		data[1] = 0;

@@ -205,3 +205,17 @@ expect "swept hash" "$(t_redis --scan --pattern "$P:concat:*" | wc -l)" 0
 grep -q 'MO incomplete after 1s, parts dropped .*parts=1/2' "$T_DIR"/driver-*.log ||
 	t_fail "no log line for the incomplete MO"
 t_ok "an incomplete MO is dropped and logged by the sweep after the concat timeout"
+
+# --- malformed input is answered OK and dropped: bad UDH, SAR seq > total,
+#     a PDU flagged as receipt without id/stat
+drive bad <<CMDS
+mo-esm op1 491714 4930100 0 0x40 0741
+mo-sar op1 491715 4930100 0 5 2 3 41
+mo-esm op1 491716 4930100 0 0x04 48656C6C6F
+stats
+CMDS
+expect "nothing queued" "$(mo "$P:mo:http" 491714 text)$(mo "$P:mo:http" 491715 text)$(mo "$P:mo:http" 491716 text)" ""
+grep -q ' bad=1 ' "$T_DIR/bad.out" || t_fail "stats: $(cat "$T_DIR/bad.out")"
+grep -q 'MO dropped: bad UDH or SAR link=op1 from=491714' "$T_DIR"/driver-*.log || t_fail "no log for the bad UDH"
+grep -q 'MO dropped: bad UDH or SAR link=op1 from=491715' "$T_DIR"/driver-*.log || t_fail "no log for the bad SAR"
+t_ok "bad UDH, SAR seq > total and an empty receipt: answered OK, logged, nothing queued"

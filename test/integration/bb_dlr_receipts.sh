@@ -256,3 +256,19 @@ expect "no hash created" "$(t_redis exists "$P:msg:999")" 0
 grep -q 'unmatched=1 ' "$T_DIR/eight.out" || t_fail "stats: $(cat "$T_DIR/eight.out")"
 t_ok "a receipt for an expired message creates nothing and is counted"
 
+
+# --- a script error answers ESME_RSYSERR (8) and writes nothing
+msg 15 opbad 1 http 1
+t_redis set "$P:q:opbad" "not a stream" >/dev/null
+"$top_builddir/test/integration/bb_dlr_driver" -c "$T_DIR/d.conf" >"$T_DIR/nine.out" \
+	2>"$T_DIR/driver-nine.log" <<CMDS || t_fail "driver run nine failed"
+submitted opbad 1-1 15 1 1501
+failed opbad 1-1 15 1 REJECTD 0
+stats
+CMDS
+expect "submitted status" "$(sed -n 1p "$T_DIR/nine.out")" "1 submitted status=8"
+expect "failed status" "$(sed -n 2p "$T_DIR/nine.out")" "2 failed status=8"
+grep -q ' errors=2$' "$T_DIR/nine.out" || t_fail "stats: $(cat "$T_DIR/nine.out")"
+expect "no mapping" "$(t_redis exists "$P:opid:opbad:1501")" 0
+expect "part untouched" "$(t_redis hexists "$P:msg:15" p1)" 0
+t_ok "a failing script (queue key of the wrong type): ESME_RSYSERR, nothing written"
