@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Benchmark: N parts pre-loaded on P:q:bench are submitted by one bearerbox to
+# contrib/smscsim, which sends a receipt for each; prints messages/second for
+# the submits (queue drained: every part acknowledged with its operator id)
+# and for the receipts (every message final). Not part of `make check`.
+#   test/bench/bb_throughput.sh BUILDDIR [N] [SESSIONS] [WINDOW]
+set -eu
+b=$(cd "${1:?usage: bb_throughput.sh BUILDDIR [N] [SESSIONS] [WINDOW]}" && pwd)
+n=${2:-100000}
+sessions=${3:-4}
+window=${4:-200}
+dir=$(mktemp -d /tmp/bb-bench.XXXXXX)
+pids=""
+cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$dir"; }
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+rport=$(port)
+redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$dir/redis.log" 2>&1 &
+pids="$pids $!"
+r() { redis-cli -p "$rport" "$@"; }
+for _ in $(seq 100); do r ping >/dev/null 2>&1 && break; sleep 0.05; done
+
+"$b/contrib/smscsim/smscsim" --port 0 --quiet --dlr-delay-ms 10 >"$dir/sim.log" 2>&1 &
+pids="$pids $!"
+for _ in $(seq 100); do grep -q 'listening port=' "$dir/sim.log" && break; sleep 0.05; done
+sport=$(sed -n 's/.*listening port=\([0-9]*\).*/\1/p' "$dir/sim.log" | head -1)
+
+echo "loading $n parts..."
+now=$(date +%s000)
+awk -v n="$n" -v now="$now" 'function cmd(a, k, i, s) {
+		s = "*" k "\r\n"
+		for (i = 1; i <= k; i++) s = s "$" length(a[i]) "\r\n" a[i] "\r\n"
+		return s
+	}
+	BEGIN {
+		for (j = 1; j <= n; j++) {
+			id = "b" j; to = "4477" (10000000 + j)
+			split("HSET|{b}:msg:" id "|acct|bench|to|" to "|from|Hermod|parts|1|origin|http|dlr|1|dlr-url||dlr-mask|0|mess-id|" j "|ts|" now, h, "|")
+			printf "%s", cmd(h, 22)
+			split("XADD|{b}:q:bench|*|id|" id "|part|1|parts|1|acct|bench|to|" to "|from|Hermod|coding|0|udh||sar||data|benchmark message " j "|flash|0|dlr|1|ts|" now "|tries|0|validity||origin|http", x, "|")
+			printf "%s", cmd(x, 37)
+		}
+	}' | redis-cli -p "$rport" --pipe >/dev/null
+
+cat >"$dir/b.conf" <<CONF
+group = core
+redis-url = "redis://127.0.0.1:$rport/0"
+key-prefix = b
+log-level = warn
+
+group = smsc
+smsc-id = bench
+host = 127.0.0.1
+port = $sport
+system-id = bench
+sessions = $sessions
+window = $window
+CONF
+start=$(date +%s%3N)
+"$b/bearerbox/bearerbox" -c "$dir/b.conf" >"$dir/bb.log" 2>&1 &
+bb=$!
+pids="$pids $bb"
+while :; do
+	left=$(r xlen '{b}:q:bench')
+	[ "$left" = 0 ] && break
+	sleep 0.05
+done
+sub=$(date +%s%3N)
+last="b$n"
+while [ -z "$(r hget "{b}:msg:$last" final)" ]; do sleep 0.05; done
+while [ "$(r xlen '{b}:ev:http')" -lt "$n" ] 2>/dev/null; do
+	[ $(( $(date +%s%3N) - sub )) -gt 60000 ] && break
+	sleep 0.05
+done
+fin=$(date +%s%3N)
+echo "parts=$n sessions=$sessions window=$window"
+echo "submitted+acknowledged: $(( (sub - start) )) ms, $(( n * 1000 / (sub - start) )) msg/s"
+echo "with receipts final:    $(( (fin - start) )) ms, $(( n * 1000 / (fin - start) )) msg/s (events $(r xlen '{b}:ev:http'))"
