@@ -1,0 +1,753 @@
+/*
+ * bb_srv_deliver — receipts and MO out of Redis to the customer's receiver
+ * and transceiver binds as deliver_sm. Reads P:ev:smpp:ACCT (final status
+ * events written by bb_dlr) and P:mo:smpp:ACCT (complete MO for the
+ * account's long numbers) through consumer group "smpp-server", only for
+ * accounts that hold such a bind on this bearerbox; acknowledges an entry
+ * (XACK + XDEL, one script) only after the customer's deliver_sm_resp; claims
+ * entries idle for 30 s from any consumer (a bearerbox that died, a bind that
+ * dropped) and sends them again. Entries older than receipt-ttl are trimmed.
+ * Receipt text per SMPP 3.4 Appendix B (dlr_text.h); doc/smpp-server.md.
+ * Layer: bearerbox; loop thread only.
+ */
+#include "config.h"
+
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bearerbox/bb_srv_int.h"
+#include "shared/codec/dlr_text.h"
+#include "shared/codec/latin1.h"
+#include "shared/codec/ucs2.h"
+#include "shared/io/box.h"
+#include "shared/io/log.h"
+#include "shared/io/loop.h"
+#include "shared/io/redis.h"
+
+#define SRV_GROUP "smpp-server"
+#define SRV_READ_COUNT 16
+#define SRV_POLL_MS 200
+#define SRV_CLAIM_EVERY_MS 10000
+#define SRV_RETRY_MS 5000	/* customer answered "try later" */
+#define SRV_MO_TEXT_MAX 16384
+
+/* KEYS stream; ARGV group entry: the entry is done. */
+static const char lua_ack[] =
+"redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
+"redis.call('XDEL', KEYS[1], ARGV[2])\n"
+"return 1\n";
+
+static void srv_on_poll(struct loop_timer *t, void *arg);
+
+/* ------------------------------------------------------------ queue */
+
+static void srv_item_free_list(struct srv_item *it)
+{
+	while (it != NULL) {
+		struct srv_item *n = it->next;
+
+		free(it);
+		it = n;
+	}
+}
+
+void srv_acct_drop_queue(struct srv_acct *a)
+{
+	srv_item_free_list(a->q);
+	a->q = a->q_tail = NULL;
+	a->nq = 0;
+}
+
+static void srv_q_push(struct srv_acct *a, struct srv_item *it, bool front)
+{
+	it->next = NULL;
+	if (a->q == NULL) {
+		a->q = a->q_tail = it;
+	} else if (front) {
+		it->next = a->q;
+		a->q = it;
+	} else {
+		a->q_tail->next = it;
+		a->q_tail = it;
+	}
+	a->nq++;
+}
+
+static struct srv_acct *srv_acct_find(struct bb_server *s, const char *name)
+{
+	struct srv_acct *a;
+
+	for (a = s->accts; a != NULL; a = a->next)
+		if (strcmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+/* True when entry is already held in memory for a (queue or in flight). */
+static bool srv_held(struct bb_server *s, struct srv_acct *a, const char *entry,
+		     bool mo)
+{
+	struct srv_item *it;
+	struct srv_sess *ss;
+
+	for (it = a->q; it != NULL; it = it->next)
+		if (it->mo == mo && strcmp(it->entry, entry) == 0)
+			return true;
+	for (ss = s->sessions; ss != NULL; ss = ss->next) {
+		if (ss->acct != a)
+			continue;
+		for (it = ss->out; it != NULL; it = it->next)
+			if (it->mo == mo && strcmp(it->entry, entry) == 0)
+				return true;
+	}
+	return false;
+}
+
+void srv_sess_requeue(struct srv_sess *ss)
+{
+	struct srv_item *it, *next;
+
+	if (ss->acct == NULL)
+		return;
+	for (it = ss->out; it != NULL; it = next) {
+		next = it->next;
+		srv_q_push(ss->acct, it, true);
+	}
+	ss->out = NULL;
+	ss->nout = 0;
+}
+
+static void srv_ack(struct bb_server *s, const char *acct,
+		    const struct srv_item *it)
+{
+	char key[ACCOUNT_KEY_MAX];
+	const char *argv[3];
+
+	if (srv_key(s, key, sizeof(key), it->mo ? "mo:smpp:%s" : "ev:smpp:%s",
+		    acct) < 0)
+		return;
+	argv[0] = key;
+	argv[1] = SRV_GROUP;
+	argv[2] = it->entry;
+	redis_script_call(s->b->redis, s->s_ack, NULL, NULL, 1, 3, argv, NULL);
+}
+
+/* ------------------------------------------------------------ encoding */
+
+static void srv_date(long long ms, struct dlr_text_date *d)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	d->yy = (uint8_t)(tm.tm_year % 100);
+	d->mon = (uint8_t)(tm.tm_mon + 1);
+	d->day = (uint8_t)tm.tm_mday;
+	d->hour = (uint8_t)tm.tm_hour;
+	d->min = (uint8_t)tm.tm_min;
+	d->sec = (uint8_t)tm.tm_sec;
+	d->has_sec = false;
+}
+
+static void srv_addr(const char *a, uint8_t *ton, uint8_t *npi, char *out,
+		     size_t cap)
+{
+	size_t n;
+
+	if (a[0] == '+')
+		a++;
+	n = strlen(a);
+	if (n > 0 && strspn(a, "0123456789") == n) {
+		*ton = SMPP_TON_INTERNATIONAL;
+		*npi = SMPP_NPI_ISDN;
+	} else {
+		*ton = SMPP_TON_ALPHANUMERIC;
+		*npi = SMPP_NPI_UNKNOWN;
+	}
+	snprintf(out, cap, "%s", a);
+}
+
+/* The receipt: text and, on 3.4, receipted_message_id and message_state. */
+static int srv_enc_receipt(struct srv_sess *ss, struct srv_item *it,
+			   struct smpp_pdu *r)
+{
+	struct dlr_text d;
+	char id[32];
+	int n;
+
+	memset(&d, 0, sizeof(d));
+	if (srv_id_out(ss, it->id, id, sizeof(id)) < 0)
+		return -1;
+	d.fields = DLR_TEXT_HAS_ID | DLR_TEXT_HAS_SUB | DLR_TEXT_HAS_DLVRD |
+		   DLR_TEXT_HAS_SUBMIT | DLR_TEXT_HAS_DONE | DLR_TEXT_HAS_STAT |
+		   DLR_TEXT_HAS_ERR | DLR_TEXT_HAS_TEXT;
+	snprintf(d.id, sizeof(d.id), "%s", id);
+	d.state = dlr_text_state_from_word(it->stat, strlen(it->stat));
+	if (d.state == DLR_TEXT_STATE_NONE)
+		d.state = DLR_TEXT_STATE_UNKNOWN;
+	snprintf(d.stat, sizeof(d.stat), "%s", dlr_text_state_word(d.state));
+	d.sub = 1;
+	d.dlvrd = d.state == DLR_TEXT_STATE_DELIVERED ? 1 : 0;
+	srv_date(it->submit_ts ? it->submit_ts : it->ts, &d.submit);
+	srv_date(it->ts, &d.done);
+	snprintf(d.err, sizeof(d.err), "%03d", atoi(it->err) % 1000);
+	n = dlr_text_encode(&d, (char *)r->short_message, SMPP_SM_MAX + 1);
+	if (n < 0)
+		return -1;
+	r->sm_length = (uint8_t)n;
+	r->esm_class = SMPP_ESM_DELIVERY_RECEIPT;
+	srv_addr(it->to, &r->source_addr_ton, &r->source_addr_npi,
+		 r->source_addr, 21);
+	srv_addr(it->from, &r->dest_addr_ton, &r->dest_addr_npi,
+		 r->destination_addr, 21);
+	if (!ss->v33) {
+		snprintf(r->tlv.receipted_message_id,
+			 sizeof(r->tlv.receipted_message_id), "%s", id);
+		smpp_tlv_set(&r->tlv, SMPP_TI_RECEIPTED_MESSAGE_ID);
+		r->tlv.message_state = (uint8_t)d.state;
+		smpp_tlv_set(&r->tlv, SMPP_TI_MESSAGE_STATE);
+	}
+	return 0;
+}
+
+/* MO text: ASCII as DCS 0, Latin-1 as DCS 3, else UCS-2; over 254 octets in
+ * message_payload (3.4) or cut (3.3). */
+static int srv_enc_mo(struct srv_sess *ss, struct srv_item *it,
+		      struct smpp_pdu *r)
+{
+	uint8_t *buf = ss->srv->text;
+	size_t cap = sizeof(ss->srv->text), n = 0, i;
+	const uint8_t *t = (const uint8_t *)it->text;
+	bool ascii = true;
+	int k;
+
+	for (i = 0; i < it->text_len; i++)
+		if (t[i] >= 0x80)
+			ascii = false;
+	if (ascii) {
+		n = it->text_len < cap ? it->text_len : cap;
+		memcpy(buf, t, n);
+		r->data_coding = SMPP_DCS_DEFAULT;
+	} else if (latin1_can_encode(t, it->text_len) &&
+		   (k = latin1_from_utf8(t, it->text_len, 0, buf, cap, NULL)) >= 0) {
+		n = (size_t)k;
+		r->data_coding = SMPP_DCS_LATIN1;
+	} else {
+		k = ucs2_from_utf8(t, it->text_len, buf, cap, NULL);
+		if (k < 0)
+			return -1;
+		n = (size_t)k;
+		r->data_coding = SMPP_DCS_UCS2;
+	}
+	if (n > SMPP_SM_MAX && !ss->v33 && n <= 65535) {
+		r->tlv.message_payload.p = buf;
+		r->tlv.message_payload.len = (uint16_t)n;
+		smpp_tlv_set(&r->tlv, SMPP_TI_MESSAGE_PAYLOAD);
+	} else {
+		if (n > SMPP_SM_MAX) {
+			log_warn("smpp-server MO cut to 254 octets (3.3 bind) "
+				 "session=%llu", ss->id);
+			n = SMPP_SM_MAX;	/* even: UCS-2 stays whole */
+		}
+		memcpy(r->short_message, buf, n);
+		r->sm_length = (uint8_t)n;
+	}
+	srv_addr(it->from, &r->source_addr_ton, &r->source_addr_npi,
+		 r->source_addr, 21);
+	srv_addr(it->to, &r->dest_addr_ton, &r->dest_addr_npi,
+		 r->destination_addr, 21);
+	return 0;
+}
+
+static bool srv_send_item(struct srv_sess *ss, struct srv_item *it)
+{
+	struct smpp_pdu *r = &ss->srv->resp;
+	int rc;
+
+	smpp_pdu_init(r, SMPP_DELIVER_SM, 0);
+	ss->next_seq = ss->next_seq >= SMPP_SEQ_MAX ? 1 : ss->next_seq + 1;
+	r->sequence_number = ss->next_seq;
+	rc = it->mo ? srv_enc_mo(ss, it, r) : srv_enc_receipt(ss, it, r);
+	if (rc != 0)
+		return false;
+	it->seq = r->sequence_number;
+	it->sent_ms = srv_now_ms(ss->srv);
+	srv_send(ss, r);
+	return true;
+}
+
+/* The receiver bind of a with the most room, or NULL. */
+static struct srv_sess *srv_pick(struct bb_server *s, struct srv_acct *a)
+{
+	struct srv_sess *ss, *best = NULL;
+
+	for (ss = s->sessions; ss != NULL; ss = ss->next)
+		if (ss->acct == a && ss->state == SRV_BOUND &&
+		    (ss->mode & SRV_CAN_RX) && ss->nout < SRV_DLV_WINDOW &&
+		    (best == NULL || ss->nout < best->nout))
+			best = ss;
+	return best;
+}
+
+void srv_dispatch(struct bb_server *s, struct srv_acct *a)
+{
+	unsigned long long now = srv_now_ms(s);
+	long long wall = srv_wall_ms();
+	struct srv_sess *ss;
+	struct srv_item *it;
+
+	while ((it = a->q) != NULL && it->sent_ms <= now) {
+		bool expired = it->ts > 0 && wall - it->ts > s->receipt_ttl_ms;
+
+		ss = expired ? NULL : srv_pick(s, a);
+		if (!expired && ss == NULL)
+			return;
+		a->q = it->next;
+		if (a->q == NULL)
+			a->q_tail = NULL;
+		a->nq--;
+		if (ss == NULL || !srv_send_item(ss, it)) {
+			log_info("smpp-server %s dropped acct=%s entry=%s why=%s",
+				 it->mo ? "MO" : "receipt", a->name, it->entry,
+				 expired ? "receipt-ttl" : "cannot encode");
+			srv_ack(s, a->name, it);
+			free(it);
+			continue;
+		}
+		it->next = ss->out;
+		ss->out = it;
+		ss->nout++;
+	}
+}
+
+void srv_on_deliver_resp(struct srv_sess *ss, const struct smpp_pdu *p)
+{
+	struct bb_server *s = ss->srv;
+	struct srv_item **pp, *it;
+	uint32_t st = p->command_status;
+
+	for (pp = &ss->out; (it = *pp) != NULL; pp = &it->next)
+		if (it->seq == p->sequence_number)
+			break;
+	if (it == NULL || ss->acct == NULL)
+		return;
+	*pp = it->next;
+	ss->nout--;
+	if (st == SMPP_ESME_RX_T_APPN || st == SMPP_ESME_RMSGQFUL ||
+	    st == SMPP_ESME_RTHROTTLED || st == SMPP_ESME_RSYSERR) {
+		it->sent_ms = srv_now_ms(s) + SRV_RETRY_MS;
+		srv_q_push(ss->acct, it, false);
+		return;
+	}
+	if (st != SMPP_ESME_ROK)
+		log_info("smpp-server customer refused %s acct=%s entry=%s "
+			 "status=%s (dropped)", it->mo ? "MO" : "receipt",
+			 ss->acct->name, it->entry, smpp_status_name(st));
+	else if (it->mo)
+		s->st.mo_sent++;
+	else
+		s->st.receipts_sent++;
+	srv_ack(s, ss->acct->name, it);
+	free(it);
+	srv_dispatch(s, ss->acct);
+}
+
+/* ------------------------------------------------------------ reading */
+
+/* A reply string field, or "". */
+static const char *srv_str(const redisReply *r)
+{
+	return r && (r->type == REDIS_REPLY_STRING ||
+		     r->type == REDIS_REPLY_STATUS) ? r->str : "";
+}
+
+struct srv_fetch {
+	struct bb_server *s;
+	struct srv_item *it;
+	char acct[ACCOUNT_NAME_MAX];
+};
+
+static void srv_enqueue(struct bb_server *s, const char *acct,
+			struct srv_item *it)
+{
+	struct srv_acct *a = srv_acct_find(s, acct);
+
+	if (a == NULL || a->rx_binds == 0 || srv_held(s, a, it->entry, it->mo)) {
+		free(it);	/* stays pending in Redis: claimed later */
+		return;
+	}
+	it->ready = true;
+	srv_q_push(a, it, false);
+	srv_dispatch(s, a);
+}
+
+static void srv_msg_loaded(struct redis *r, struct redisReply *rep, void *arg)
+{
+	struct srv_fetch *f = arg;
+	struct bb_server *s = f->s;
+
+	(void)r;
+	if (srv_release(s)) {
+		free(f->it);
+		free(f);
+		return;
+	}
+	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2) {
+		snprintf(f->it->from, sizeof(f->it->from), "%s",
+			 srv_str(rep->element[0]));
+		f->it->submit_ts = atoll(srv_str(rep->element[1]));
+	}
+	srv_enqueue(s, f->acct, f->it);
+	free(f);
+}
+
+/* One stream entry [id, [field, value, ...]] of account acct. */
+static void srv_entry(struct bb_server *s, const char *acct, bool mo,
+		      const redisReply *e)
+{
+	const redisReply *kv;
+	struct srv_item *it;
+	size_t i, tlen = 0;
+	const char *text = "";
+
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+	    e->element[1]->type != REDIS_REPLY_ARRAY)
+		return;	/* deleted entry (nil fields) */
+	kv = e->element[1];
+	for (i = 0; mo && i + 1 < kv->elements; i += 2)
+		if (strcmp(srv_str(kv->element[i]), "text") == 0) {
+			text = srv_str(kv->element[i + 1]);
+			tlen = kv->element[i + 1]->len;
+		}
+	if (tlen > SRV_MO_TEXT_MAX)
+		tlen = SRV_MO_TEXT_MAX;
+	it = calloc(1, sizeof(*it) + tlen + 1);
+	if (it == NULL)
+		return;
+	it->mo = mo;
+	snprintf(it->entry, sizeof(it->entry), "%s", srv_str(e->element[0]));
+	memcpy(it->text, text, tlen);
+	it->text_len = tlen;
+	for (i = 0; i + 1 < kv->elements; i += 2) {
+		const char *k = srv_str(kv->element[i]);
+		const char *v = srv_str(kv->element[i + 1]);
+
+		if (strcmp(k, "id") == 0)
+			snprintf(it->id, sizeof(it->id), "%s", v);
+		else if (strcmp(k, "to") == 0)
+			snprintf(it->to, sizeof(it->to), "%s", v);
+		else if (strcmp(k, "from") == 0)
+			snprintf(it->from, sizeof(it->from), "%s", v);
+		else if (strcmp(k, "stat") == 0)
+			snprintf(it->stat, sizeof(it->stat), "%s", v);
+		else if (strcmp(k, "err") == 0)
+			snprintf(it->err, sizeof(it->err), "%s", v);
+		else if (strcmp(k, "ts") == 0)
+			it->ts = atoll(v);
+		else if (strcmp(k, "dcs") == 0)
+			it->dcs = (uint8_t)atoi(v);
+	}
+	if (mo) {
+		srv_enqueue(s, acct, it);
+		return;
+	}
+	/* A receipt needs the original sender and submit time. */
+	struct srv_fetch *f = calloc(1, sizeof(*f));
+	char key[ACCOUNT_KEY_MAX];
+
+	if (f == NULL || srv_key(s, key, sizeof(key), "msg:%s", it->id) < 0) {
+		free(f);
+		srv_enqueue(s, acct, it);
+		return;
+	}
+	f->s = s;
+	f->it = it;
+	snprintf(f->acct, sizeof(f->acct), "%s", acct);
+	if (redis_command(s->b->redis, srv_msg_loaded, f, "HMGET %s from ts",
+			  key) != 0) {
+		free(f);
+		srv_enqueue(s, acct, it);
+		return;
+	}
+	srv_hold(s);
+}
+
+/* "{p}:ev:smpp:NAME" -> NAME and whether it is the MO stream. */
+static const char *srv_key_acct(const struct bb_server *s, const char *key,
+				bool *mo)
+{
+	size_t pl = strlen(s->b->prefix);
+
+	if (strncmp(key, s->b->prefix, pl) != 0 || key[pl] != ':')
+		return NULL;
+	key += pl + 1;
+	if (strncmp(key, "ev:smpp:", 8) == 0)
+		*mo = false;
+	else if (strncmp(key, "mo:smpp:", 8) == 0)
+		*mo = true;
+	else
+		return NULL;
+	return key + 8;
+}
+
+static void srv_entries(struct bb_server *s, const char *key,
+			const redisReply *list)
+{
+	const char *acct;
+	bool mo;
+	size_t j;
+
+	if ((acct = srv_key_acct(s, key, &mo)) == NULL ||
+	    list->type != REDIS_REPLY_ARRAY)
+		return;
+	for (j = 0; j < list->elements; j++)
+		srv_entry(s, acct, mo, list->element[j]);
+}
+
+static void srv_read_done(struct redis *r, struct redisReply *rep, void *arg)
+{
+	struct bb_server *s = arg;
+	struct srv_acct *a;
+	size_t i;
+
+	(void)r;
+	if (srv_release(s))
+		return;
+	s->polling = false;
+	if (rep == NULL)
+		return;
+	if (rep->type == REDIS_REPLY_ERROR) {
+		log_warn("smpp-server XREADGROUP failed error=\"%s\"", rep->str);
+		if (strstr(rep->str, "NOGROUP") != NULL)
+			for (a = s->accts; a != NULL; a = a->next)
+				a->groups_ok = false;
+		return;
+	}
+	if (rep->type != REDIS_REPLY_ARRAY)
+		return;
+	for (i = 0; i < rep->elements; i++) {
+		const redisReply *st = rep->element[i];
+
+		if (st->type == REDIS_REPLY_ARRAY && st->elements == 2)
+			srv_entries(s, srv_str(st->element[0]), st->element[1]);
+	}
+}
+
+/* One XREADGROUP over both streams of every account that has room. */
+static void srv_poll(struct bb_server *s)
+{
+	struct srv_acct *a;
+	size_t n = 0, k = 0, i;
+	const char **argv;
+	char (*keys)[ACCOUNT_KEY_MAX];
+	char count[8];
+
+	if (s->polling || s->stopping || !redis_connected(s->b->redis))
+		return;
+	for (a = s->accts; a != NULL; a = a->next)
+		if (a->rx_binds > 0 && a->groups_ok && a->nq < SRV_QUEUE_MAX / 2)
+			n++;
+	if (n == 0)
+		return;
+	argv = calloc(7 + 4 * n, sizeof(*argv));
+	keys = calloc(2 * n, sizeof(*keys));
+	if (argv == NULL || keys == NULL)
+		goto out;
+	snprintf(count, sizeof(count), "%d", SRV_READ_COUNT);
+	argv[k++] = "XREADGROUP";
+	argv[k++] = "GROUP";
+	argv[k++] = SRV_GROUP;
+	argv[k++] = s->b->id;
+	argv[k++] = "COUNT";
+	argv[k++] = count;
+	argv[k++] = "STREAMS";
+	i = 0;
+	for (a = s->accts; a != NULL && i < n; a = a->next) {
+		if (!(a->rx_binds > 0 && a->groups_ok &&
+		      a->nq < SRV_QUEUE_MAX / 2))
+			continue;
+		srv_key(s, keys[2 * i], sizeof(keys[0]), "ev:smpp:%s", a->name);
+		srv_key(s, keys[2 * i + 1], sizeof(keys[0]), "mo:smpp:%s",
+			a->name);
+		argv[k++] = keys[2 * i];
+		argv[k++] = keys[2 * i + 1];
+		i++;
+	}
+	for (i = 0; i < 2 * n; i++)
+		argv[k++] = ">";
+	if (redis_command_argv(s->b->redis, srv_read_done, s, (int)k, argv,
+			       NULL) == 0) {
+		s->polling = true;
+		srv_hold(s);
+	}
+out:
+	free(argv);
+	free(keys);
+}
+
+static void srv_on_poll(struct loop_timer *t, void *arg)
+{
+	(void)t;
+	srv_poll(arg);
+}
+
+/* ------------------------------------------------------------ groups */
+
+struct srv_grp {
+	struct bb_server *s;
+	bool mo;
+	char acct[ACCOUNT_NAME_MAX];
+};
+
+static void srv_group_made(struct redis *r, struct redisReply *rep, void *arg)
+{
+	struct srv_grp *g = arg;
+	struct bb_server *s = g->s;
+	struct srv_acct *a;
+
+	(void)r;
+	if (srv_release(s)) {
+		free(g);
+		return;
+	}
+	a = srv_acct_find(s, g->acct);
+	if (a != NULL) {
+		a->groups_pending = false;
+		a->groups_ok = rep != NULL &&
+			       (rep->type != REDIS_REPLY_ERROR ||
+				strstr(rep->str, "BUSYGROUP") != NULL);
+		if (a->groups_ok)
+			srv_poll(s);
+	}
+	free(g);
+}
+
+static void srv_claim_done(struct redis *r, struct redisReply *rep, void *arg)
+{
+	struct srv_grp *g = arg;
+	struct bb_server *s = g->s;
+
+	(void)r;
+	if (srv_release(s)) {
+		free(g);
+		return;
+	}
+	/* XAUTOCLAIM: [next, [entries...], [deleted...]] */
+	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements >= 2 &&
+	    rep->element[1]->type == REDIS_REPLY_ARRAY)
+		for (size_t j = 0; j < rep->element[1]->elements; j++)
+			srv_entry(s, g->acct, g->mo, rep->element[1]->element[j]);
+	free(g);
+}
+
+/* Takes over entries idle for SRV_CLAIM_IDLE_MS (ours or a dead box's). */
+static void srv_claim(struct bb_server *s, struct srv_acct *a, bool mo)
+{
+	struct srv_grp *g = calloc(1, sizeof(*g));
+	char key[ACCOUNT_KEY_MAX], idle[16];
+
+	if (g == NULL || srv_key(s, key, sizeof(key),
+				 mo ? "mo:smpp:%s" : "ev:smpp:%s", a->name) < 0) {
+		free(g);
+		return;
+	}
+	g->s = s;
+	g->mo = mo;
+	snprintf(g->acct, sizeof(g->acct), "%s", a->name);
+	snprintf(idle, sizeof(idle), "%d", SRV_CLAIM_IDLE_MS);
+	if (redis_command(s->b->redis, srv_claim_done, g,
+			  "XAUTOCLAIM %s %s %s %s 0-0 COUNT %d", key, SRV_GROUP,
+			  s->b->id, idle, SRV_READ_COUNT) != 0) {
+		free(g);
+		return;
+	}
+	srv_hold(s);
+}
+
+static void srv_make_groups(struct bb_server *s, struct srv_acct *a)
+{
+	char ev[ACCOUNT_KEY_MAX], mo[ACCOUNT_KEY_MAX], minid[32];
+	struct srv_grp *g;
+
+	if (a->groups_ok || a->groups_pending ||
+	    srv_key(s, ev, sizeof(ev), "ev:smpp:%s", a->name) < 0 ||
+	    srv_key(s, mo, sizeof(mo), "mo:smpp:%s", a->name) < 0 ||
+	    (g = calloc(1, sizeof(*g))) == NULL)
+		return;
+	g->s = s;
+	snprintf(g->acct, sizeof(g->acct), "%s", a->name);
+	/* What waited longer than receipt-ttl is dropped first. */
+	snprintf(minid, sizeof(minid), "%lld", srv_wall_ms() - s->receipt_ttl_ms);
+	redis_command(s->b->redis, NULL, NULL, "XTRIM %s MINID %s", ev, minid);
+	redis_command(s->b->redis, NULL, NULL, "XTRIM %s MINID %s", mo, minid);
+	redis_command(s->b->redis, NULL, NULL,
+		      "XGROUP CREATE %s %s 0 MKSTREAM", ev, SRV_GROUP);
+	if (redis_command(s->b->redis, srv_group_made, g,
+			  "XGROUP CREATE %s %s 0 MKSTREAM", mo, SRV_GROUP) != 0) {
+		free(g);
+		return;
+	}
+	a->groups_pending = true;
+	srv_hold(s);
+}
+
+void srv_acct_rx_up(struct bb_server *s, struct srv_acct *a)
+{
+	if (!a->groups_ok)
+		srv_make_groups(s, a);
+	else
+		srv_dispatch(s, a);
+	if (a->rx_binds == 1) {
+		srv_claim(s, a, false);
+		srv_claim(s, a, true);
+		a->claim_ms = srv_now_ms(s);
+	}
+}
+
+void srv_deliver_tick(struct bb_server *s, unsigned long long now)
+{
+	struct srv_sess *ss;
+	struct srv_acct *a;
+
+	/* deliver_sm without an answer: send again (maybe on another bind). */
+	for (ss = s->sessions; ss != NULL; ss = ss->next) {
+		struct srv_item **pp = &ss->out, *it;
+
+		while ((it = *pp) != NULL) {
+			if (now - it->sent_ms < SRV_DLV_TIMEOUT_MS) {
+				pp = &it->next;
+				continue;
+			}
+			*pp = it->next;
+			ss->nout--;
+			if (ss->acct != NULL)
+				srv_q_push(ss->acct, it, true);
+			else
+				free(it);
+		}
+	}
+	for (a = s->accts; a != NULL; a = a->next) {
+		if (a->rx_binds == 0)
+			continue;
+		if (!a->groups_ok)
+			srv_make_groups(s, a);
+		if (now - a->claim_ms >= SRV_CLAIM_EVERY_MS) {
+			a->claim_ms = now;
+			srv_claim(s, a, false);
+			srv_claim(s, a, true);
+		}
+		srv_dispatch(s, a);
+	}
+}
+
+int srv_deliver_init(struct bb_server *s)
+{
+	s->s_ack = redis_script_new(s->b->redis, lua_ack);
+	s->poll = loop_timer_new(s->b->loop, srv_on_poll, s);
+	if (s->s_ack == NULL || s->poll == NULL)
+		return -1;
+	return loop_timer_start(s->poll, SRV_POLL_MS, true);
+}

@@ -1,0 +1,572 @@
+/*
+ * bb_srv_submit — what a customer's transmitter or transceiver bind sends:
+ * submit_sm, data_sm and submit_multi (validated here, then accepted through
+ * the shared accept step, shared/io/mt_accept.h, whose reply means the message
+ * is durable in Redis: only then the _resp goes out) and query_sm (state from
+ * P:msg:ID). Per-account throughput and per-bind window. SMPP 3.3 / 3.4
+ * (protocols.md §1); doc/smpp-server.md lists every status.
+ * Layer: bearerbox; loop thread only.
+ */
+#include "config.h"
+
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bearerbox/bb_srv_int.h"
+#include "shared/codec/dlr_text.h"
+#include "shared/codec/gsm7.h"
+#include "shared/codec/latin1.h"
+#include "shared/codec/udh.h"
+#include "shared/io/box.h"
+#include "shared/io/log.h"
+#include "shared/io/mt_accept.h"
+#include "shared/io/redis.h"
+
+/* An accept request in flight. */
+struct srv_req {
+	struct srv_sess *ss;
+	uint32_t command_id, seq;
+	unsigned nbad;			/* submit_multi: refused destinations */
+	struct smpp_unsuccess bad[];
+};
+
+/* How the content of a submit is to be read. */
+struct srv_content {
+	enum mt_accept_kind kind;
+	bool flash;
+	const uint8_t *data;
+	size_t len;
+	const uint8_t *udh;
+	size_t udh_len;
+};
+
+int srv_submit_init(struct bb_server *s)
+{
+	(void)s;
+	return 0;
+}
+
+void srv_submit_fini(struct bb_server *s)
+{
+	(void)s;
+}
+
+int srv_id_out(const struct srv_sess *ss, const char *id, char *dst,
+	       size_t cap)
+{
+	uint64_t v;
+
+	if (!ss->v33) {
+		int n = snprintf(dst, cap, "%s", id);
+
+		return n < 0 || (size_t)n >= cap ? -1 : n;
+	}
+	if (dlr_text_id_value(id, strlen(id), 10, &v) != 0)
+		return -1;
+	return dlr_text_id_format(v, 16, dst, cap);
+}
+
+/* A customer's id back to Hermod's decimal id. Returns 0 or -1. */
+static int srv_id_in(const struct srv_sess *ss, const char *id, char *dst,
+		     size_t cap)
+{
+	uint64_t v;
+
+	if (dlr_text_id_value(id, strlen(id), ss->v33 ? 16 : 10, &v) != 0)
+		return -1;
+	return dlr_text_id_format(v, 10, dst, cap) > 0 ? 0 : -1;
+}
+
+/* Destination: [+]digits, 1..15 of them, into out (no '+'). */
+static bool srv_dest_ok(const char *addr, char *out, size_t cap)
+{
+	size_t n;
+
+	if (addr[0] == '+')
+		addr++;
+	n = strlen(addr);
+	if (n == 0 || n > 15 || n >= cap || strspn(addr, "0123456789") != n)
+		return false;
+	memcpy(out, addr, n + 1);
+	return true;
+}
+
+/* Source: digits (1..15, '+' allowed) or alphanumeric (1..11 printable). The
+ * accept step gets '+' in front of an international number. */
+static uint32_t srv_source(const struct srv_sess *ss, const struct smpp_pdu *p,
+			   char *out, size_t cap)
+{
+	const char *a = p->source_addr;
+	size_t n;
+	bool digits;
+
+	if (a[0] == '+')
+		a++;
+	n = strlen(a);
+	digits = n > 0 && strspn(a, "0123456789") == n;
+	if (n == 0 || (digits && n > 15) || (!digits && n > 11) || n + 2 > cap)
+		return SMPP_ESME_RINVSRCADR;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)a[i] < 0x20 || (unsigned char)a[i] > 0x7e)
+			return SMPP_ESME_RINVSRCADR;
+	if (!account_sender_allowed(&ss->acct->rec, a))
+		return SMPP_ESME_RINVSRCADR;
+	snprintf(out, cap, "%s%s",
+		 digits && (p->source_addr_ton == SMPP_TON_INTERNATIONAL ||
+			    p->source_addr[0] == '+') ? "+" : "", a);
+	return SMPP_ESME_ROK;
+}
+
+/* data_coding -> how to read the octets. Seed 004 §4.1: DCS 0 is
+ * ISO-8859-1, DCS 1 is GSM 03.38 (one septet per octet). */
+enum srv_alpha { SRV_LATIN1, SRV_GSM7, SRV_UCS2, SRV_BIN };
+
+static uint32_t srv_dcs(uint8_t dcs, enum srv_alpha *al, bool *flash)
+{
+	*flash = false;
+	if ((dcs & 0xF0) == 0xF0) {		/* data coding / message class */
+		*flash = (dcs & 0x03) == 0;
+		*al = (dcs & 0x04) ? SRV_BIN : SRV_GSM7;
+		return SMPP_ESME_ROK;
+	}
+	if ((dcs & 0xE0) == 0x00 && (dcs & 0x10)) {	/* general, with class */
+		*flash = (dcs & 0x03) == 0;
+		switch ((dcs >> 2) & 0x03) {
+		case 0: *al = SRV_GSM7; return SMPP_ESME_ROK;
+		case 1: *al = SRV_BIN; return SMPP_ESME_ROK;
+		case 2: *al = SRV_UCS2; return SMPP_ESME_ROK;
+		default: return SMPP_ESME_RINVDCS;
+		}
+	}
+	switch (dcs) {
+	case SMPP_DCS_DEFAULT:
+	case SMPP_DCS_LATIN1:
+		*al = SRV_LATIN1;
+		return SMPP_ESME_ROK;
+	case SMPP_DCS_IA5:
+		*al = SRV_GSM7;
+		return SMPP_ESME_ROK;
+	case SMPP_DCS_UCS2:
+		*al = SRV_UCS2;
+		return SMPP_ESME_ROK;
+	case SMPP_DCS_BINARY:
+	case SMPP_DCS_BINARY_TDMA:
+		*al = SRV_BIN;
+		return SMPP_ESME_ROK;
+	default:
+		return SMPP_ESME_RINVDCS;
+	}
+}
+
+/* The message octets: short_message or message_payload, one of them. */
+static uint32_t srv_octets(const struct smpp_pdu *p, const uint8_t **d,
+			   size_t *len)
+{
+	bool pl = smpp_tlv_has(&p->tlv, SMPP_TI_MESSAGE_PAYLOAD);
+
+	if (pl && p->sm_length > 0)
+		return SMPP_ESME_RINVMSGLEN;
+	if (pl) {
+		*d = p->tlv.message_payload.p;
+		*len = p->tlv.message_payload.len;
+	} else {
+		*d = p->short_message;
+		*len = p->sm_length;
+	}
+	if (*len > SRV_TEXT_MAX)
+		return SMPP_ESME_RINVMSGLEN;
+	return SMPP_ESME_ROK;
+}
+
+/*
+ * Reads the content into c: text alphabets are turned into UTF-8 in the
+ * server's scratch buffer (the accept step chooses the coding again). A UDH
+ * on text (customer-made parts) is dropped: each part goes on as a message of
+ * its own (doc/smpp-server.md); on binary it is kept.
+ */
+static uint32_t srv_content(struct bb_server *s, const struct smpp_pdu *p,
+			    struct srv_content *c)
+{
+	enum srv_alpha al;
+	const uint8_t *d;
+	size_t len;
+	struct udh u;
+	int n;
+	uint32_t st;
+
+	memset(c, 0, sizeof(*c));
+	if ((st = srv_dcs(p->data_coding, &al, &c->flash)) != SMPP_ESME_ROK ||
+	    (st = srv_octets(p, &d, &len)) != SMPP_ESME_ROK)
+		return st;
+	if (p->esm_class & SMPP_ESM_UDHI) {
+		n = udh_decode(d, len, &u);
+		if (n < 0)
+			return SMPP_ESME_RINVMSGLEN;
+		c->udh = d;
+		c->udh_len = (size_t)n;
+		d += n;
+		len -= (size_t)n;
+	}
+	switch (al) {
+	case SRV_BIN:
+		c->kind = MT_ACCEPT_BINARY;
+		c->data = d;
+		c->len = len;
+		return SMPP_ESME_ROK;
+	case SRV_UCS2:
+		if (len % 2 != 0)
+			return SMPP_ESME_RINVMSGLEN;
+		c->kind = MT_ACCEPT_UCS2;
+		c->data = d;
+		c->len = len;
+		break;
+	case SRV_GSM7:
+		n = gsm7_to_utf8(d, len, GSM7_SUBSTITUTE, s->text,
+				 sizeof(s->text), NULL);
+		goto text;
+	case SRV_LATIN1:
+		n = latin1_to_utf8(d, len, s->text, sizeof(s->text));
+text:
+		if (n < 0)
+			return SMPP_ESME_RINVMSGLEN;
+		c->kind = MT_ACCEPT_TEXT;
+		c->data = s->text;
+		c->len = (size_t)n;
+		break;
+	}
+	c->udh = NULL;
+	c->udh_len = 0;
+	return SMPP_ESME_ROK;
+}
+
+/* "YYMMDDhhmmsstnnp" -> seconds from now; "" -> -1. -2 when malformed. */
+static long srv_validity(const char *v)
+{
+	int f[6];
+	long rel;
+
+	if (v[0] == '\0')
+		return -1;
+	if (strlen(v) != 16 || strspn(v, "0123456789") != 15 ||
+	    (v[15] != 'R' && v[15] != '+' && v[15] != '-'))
+		return -2;
+	for (int i = 0; i < 6; i++)
+		f[i] = (v[2 * i] - '0') * 10 + (v[2 * i + 1] - '0');
+	if (v[15] == 'R') {
+		rel = ((((long)f[0] * 365 + f[1] * 30 + f[2]) * 24 + f[3]) * 60 +
+		       f[4]) * 60 + f[5];
+		return rel > 0 ? rel : -2;
+	}
+	struct tm tm = {
+		.tm_year = 100 + f[0], .tm_mon = f[1] - 1, .tm_mday = f[2],
+		.tm_hour = f[3], .tm_min = f[4], .tm_sec = f[5],
+	};
+	long q = ((v[13] - '0') * 10 + (v[14] - '0')) * 15 * 60;
+	time_t t;
+
+	if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 ||
+	    f[4] > 59 || f[5] > 59 || (t = timegm(&tm)) == (time_t)-1)
+		return -2;
+	t -= v[15] == '+' ? q : -q;	/* the time is local to UTC+q */
+	rel = (long)(t - time(NULL));
+	return rel > 0 ? rel : -2;
+}
+
+static uint32_t srv_status_of(int st)
+{
+	switch (st) {
+	case MT_ACCEPT_OK:
+		return SMPP_ESME_ROK;
+	case MT_ACCEPT_E_TOO_LONG:
+	case MT_ACCEPT_E_FORMAT:
+		return SMPP_ESME_RINVMSGLEN;
+	case MT_ACCEPT_E_NO_ROUTE:
+	case MT_ACCEPT_E_NO_RATE:
+		return SMPP_ESME_RINVDSTADR;
+	case MT_ACCEPT_E_CREDIT:
+	case MT_ACCEPT_E_NO_ACCOUNT:
+		return SMPP_ESME_RSUBMITFAIL;
+	default:
+		return SMPP_ESME_RSYSERR;
+	}
+}
+
+/* Sends the _resp of req (message_id when OK; submit_multi's refusals). */
+static void srv_req_answer(struct srv_req *rq, uint32_t status, const char *id)
+{
+	struct srv_sess *ss = rq->ss;
+	struct smpp_pdu *r = &ss->srv->resp;
+	unsigned i;
+
+	smpp_pdu_init(r, rq->command_id | SMPP_RESP_BIT, rq->seq);
+	r->command_status = status;
+	if (id != NULL && srv_id_out(ss, id, r->message_id,
+				     sizeof(r->message_id)) < 0)
+		r->message_id[0] = '\0';
+	if (rq->command_id == SMPP_SUBMIT_MULTI) {
+		r->no_unsuccess = (uint8_t)rq->nbad;
+		for (i = 0; i < rq->nbad; i++)
+			r->list.unsuccess[i] = rq->bad[i];
+	}
+	srv_send(ss, r);
+	if (status == SMPP_ESME_ROK)
+		ss->srv->st.submit_ok++;
+	else
+		ss->srv->st.submit_fail++;
+}
+
+static void srv_submit_done(const struct mt_accept_result *res, void *arg)
+{
+	struct srv_req *rq = arg;
+	struct srv_sess *ss = rq->ss;
+
+	ss->pending--;
+	if (ss->state != SRV_CLOSED) {
+		uint32_t st = srv_status_of(res->status);
+
+		if (st != SMPP_ESME_ROK)
+			log_info("smpp-server submit refused session=%llu acct=%s "
+				 "status=%s why=\"%s\"", ss->id,
+				 ss->acct ? ss->acct->name : "-",
+				 smpp_status_name(st),
+				 mt_accept_strerror(res->status));
+		else
+			log_debug("smpp-server accepted session=%llu id=%s "
+				  "parts=%u", ss->id, res->nids ? res->ids[0] : "",
+				  res->parts);
+		srv_req_answer(rq, st, st == SMPP_ESME_ROK && res->nids > 0 ?
+				       res->ids[0] : NULL);
+	}
+	srv_sess_unref(ss);
+	free(rq);
+}
+
+/* Token bucket of the account (per bearerbox). True when n may go now. */
+static bool srv_take(struct bb_server *s, struct srv_acct *a, unsigned n)
+{
+	unsigned long long now = srv_now_ms(s);
+	double tp = a->rec.throughput;
+
+	if (tp == 0)
+		return true;
+	a->tokens += (double)(now - a->tokens_ms) * tp / 1000.0;
+	a->tokens_ms = now;
+	if (a->tokens > tp)
+		a->tokens = tp;
+	if (a->tokens < n)
+		return false;
+	a->tokens -= n;
+	return true;
+}
+
+/* Recipients of p into to[] (valid ones) and rq->bad (refused ones). */
+static uint32_t srv_recipients(struct srv_sess *ss, const struct smpp_pdu *p,
+			       char (*to)[MT_ACCEPT_TO_MAX], size_t *nto,
+			       struct srv_req *rq)
+{
+	unsigned i;
+
+	*nto = 0;
+	if (p->command_id != SMPP_SUBMIT_MULTI) {
+		if (!srv_dest_ok(p->destination_addr, to[0], sizeof(to[0])))
+			return SMPP_ESME_RINVDSTADR;
+		*nto = 1;
+		return SMPP_ESME_ROK;
+	}
+	if (p->number_of_dests == 0 ||
+	    p->number_of_dests > ss->acct->rec.max_recipients)
+		return SMPP_ESME_RINVNUMDESTS;
+	for (i = 0; i < p->number_of_dests; i++) {
+		const struct smpp_dest *d = &p->list.dests[i];
+
+		if (d->dest_flag == 1 &&
+		    srv_dest_ok(d->addr, to[*nto], sizeof(to[0]))) {
+			(*nto)++;
+			continue;
+		}
+		struct smpp_unsuccess *u = &rq->bad[rq->nbad++];
+
+		u->ton = d->ton;
+		u->npi = d->npi;
+		snprintf(u->addr, sizeof(u->addr), "%s", d->addr);
+		u->error_status = d->dest_flag == 1 ? SMPP_ESME_RINVDSTADR :
+						      SMPP_ESME_RINVDLNAME;
+	}
+	return *nto > 0 ? SMPP_ESME_ROK : SMPP_ESME_RINVDSTADR;
+}
+
+static uint32_t srv_fill(struct srv_sess *ss, const struct smpp_pdu *p,
+			 struct mt_accept_msg *m, char *from, size_t fcap)
+{
+	struct srv_content c;
+	uint32_t st;
+	long vp;
+
+	if ((p->esm_class & SMPP_ESM_TYPE_MASK) != 0)
+		return SMPP_ESME_RINVESMCLASS;
+	if ((st = srv_source(ss, p, from, fcap)) != SMPP_ESME_ROK ||
+	    (st = srv_content(ss->srv, p, &c)) != SMPP_ESME_ROK)
+		return st;
+	if (p->command_id != SMPP_DATA_SM && p->schedule_delivery_time[0])
+		return SMPP_ESME_RINVSCHED;
+	vp = p->command_id == SMPP_DATA_SM ? -1 : srv_validity(p->validity_period);
+	if (vp == -2)
+		return SMPP_ESME_RINVEXPIRY;
+	m->acct = ss->acct->name;
+	m->from = from;
+	m->kind = c.kind;
+	m->data = c.data;
+	m->len = c.len;
+	m->udh = c.udh;
+	m->udh_len = c.udh_len;
+	m->flash = c.flash;
+	m->dlr = (p->registered_delivery & SMPP_REG_DLR_MASK) != 0;
+	m->mess_id = "";
+	m->dlr_url = "";
+	m->dlr_mask = "";
+	m->validity_s = vp;
+	m->origin = "smpp";
+	return SMPP_ESME_ROK;
+}
+
+void srv_on_submit(struct srv_sess *ss, const struct smpp_pdu *p)
+{
+	struct bb_server *s = ss->srv;
+	struct mt_accept_msg m = { 0 };
+	char (*to)[MT_ACCEPT_TO_MAX] = NULL;
+	const char **top = NULL;
+	char from[24];
+	struct srv_req *rq;
+	size_t nto = 0, n = p->command_id == SMPP_SUBMIT_MULTI ?
+			    p->number_of_dests : 1;
+	uint32_t st;
+	int rc;
+
+	if (ss->pending >= SRV_WINDOW || !srv_take(s, ss->acct, 1)) {
+		s->st.throttled++;
+		srv_send_status(ss, p, SMPP_ESME_RTHROTTLED);
+		return;
+	}
+	rq = calloc(1, sizeof(*rq) + n * sizeof(rq->bad[0]));
+	to = calloc(n ? n : 1, sizeof(*to));
+	top = calloc(n ? n : 1, sizeof(*top));
+	if (rq == NULL || to == NULL || top == NULL) {
+		st = SMPP_ESME_RSYSERR;
+		goto answer;
+	}
+	rq->ss = ss;
+	rq->command_id = p->command_id;
+	rq->seq = p->sequence_number;
+	if ((st = srv_recipients(ss, p, to, &nto, rq)) != SMPP_ESME_ROK ||
+	    (st = srv_fill(ss, p, &m, from, sizeof(from))) != SMPP_ESME_ROK)
+		goto answer;
+	for (size_t i = 0; i < nto; i++)
+		top[i] = to[i];
+	m.to = top;
+	m.nto = nto;
+	rc = mt_accept_submit(s->acc, &m, srv_submit_done, rq, NULL);
+	if (rc != MT_ACCEPT_OK) {
+		st = srv_status_of(rc);
+		log_info("smpp-server submit refused session=%llu acct=%s "
+			 "status=%s why=\"%s\"", ss->id, ss->acct->name,
+			 smpp_status_name(st), mt_accept_strerror(rc));
+		goto answer;
+	}
+	ss->pending++;
+	ss->refs++;
+	free(to);
+	free(top);
+	return;
+answer:
+	if (rq != NULL)
+		srv_req_answer(rq, st, NULL);
+	else
+		srv_send_status(ss, p, st);
+	free(rq);
+	free(to);
+	free(top);
+}
+
+/* ------------------------------------------------------------ query_sm */
+
+struct srv_query {
+	struct srv_sess *ss;
+	uint32_t seq;
+	char id[65];		/* as the customer wrote it */
+};
+
+static void srv_query_done(struct redis *r, struct redisReply *rep, void *arg)
+{
+	struct srv_query *q = arg;
+	struct srv_sess *ss = q->ss;
+	struct smpp_pdu *o;
+	const char *acct, *fin, *err;
+
+	(void)r;
+	if (ss->state == SRV_CLOSED)
+		goto out;
+	o = &ss->srv->resp;
+	smpp_pdu_init(o, SMPP_QUERY_SM_RESP, q->seq);
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 3) {
+		o->command_status = SMPP_ESME_RSYSERR;
+		srv_send(ss, o);
+		goto out;
+	}
+	acct = rep->element[0]->type == REDIS_REPLY_STRING ?
+	       rep->element[0]->str : NULL;
+	fin = rep->element[1]->type == REDIS_REPLY_STRING ?
+	      rep->element[1]->str : NULL;
+	err = rep->element[2]->type == REDIS_REPLY_STRING ?
+	      rep->element[2]->str : NULL;
+	if (acct == NULL || ss->acct == NULL || strcmp(acct, ss->acct->name)) {
+		o->command_status = SMPP_ESME_RQUERYFAIL;
+		srv_send(ss, o);
+		goto out;
+	}
+	snprintf(o->message_id, sizeof(o->message_id), "%s", q->id);
+	if (fin == NULL) {
+		o->message_state = SMPP_STATE_ENROUTE;
+	} else {
+		enum dlr_text_state d = dlr_text_state_from_word(fin,
+								 strlen(fin));
+
+		o->message_state = d == DLR_TEXT_STATE_NONE ?
+				   SMPP_STATE_UNKNOWN : (uint8_t)d;
+		o->error_code = err ? (uint8_t)atoi(err) : 0;
+	}
+	srv_send(ss, o);
+out:
+	srv_sess_unref(ss);
+	free(q);
+}
+
+void srv_on_query(struct srv_sess *ss, const struct smpp_pdu *p)
+{
+	struct bb_server *s = ss->srv;
+	struct srv_query *q;
+	char id[24], key[ACCOUNT_KEY_MAX];
+
+	if (srv_id_in(ss, p->message_id, id, sizeof(id)) != 0) {
+		srv_send_status(ss, p, SMPP_ESME_RINVMSGID);
+		return;
+	}
+	q = calloc(1, sizeof(*q));
+	if (q == NULL || srv_key(s, key, sizeof(key), "msg:%s", id) < 0) {
+		free(q);
+		srv_send_status(ss, p, SMPP_ESME_RSYSERR);
+		return;
+	}
+	q->ss = ss;
+	q->seq = p->sequence_number;
+	snprintf(q->id, sizeof(q->id), "%s", p->message_id);
+	if (redis_command(s->b->redis, srv_query_done, q,
+			  "HMGET %s acct final final-err", key) != 0) {
+		free(q);
+		srv_send_status(ss, p, SMPP_ESME_RSYSERR);
+		return;
+	}
+	ss->refs++;
+}
