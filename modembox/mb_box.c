@@ -78,6 +78,7 @@ struct mb_sim {
 	bool limited;
 	unsigned long long limit_check_ms;
 	long long today, sent_total;	/* from Redis */
+	char number[24];		/* own number from P:sim:KEY:number */
 };
 
 struct mb_box {
@@ -171,6 +172,39 @@ static void limit_peek_done(struct redis *r, redisReply *reply, void *arg)
 	if (r == NULL || s->mb->dying)
 		return;
 	limit_reply(s, reply);
+}
+
+static void number_done(struct redis *r, redisReply *reply, void *arg)
+{
+	struct mb_sim *s = arg;
+
+	if (r == NULL || s->mb->dying || reply == NULL)
+		return;
+	if (reply->type == REDIS_REPLY_STRING && reply->len > 0 &&
+	    reply->len < sizeof(s->number) &&
+	    strspn(reply->str, "0123456789") == reply->len) {
+		if (strcmp(s->number, reply->str) != 0)
+			log_info("own number from Redis modem=%s number=%s", s->id,
+				 reply->str);
+		memcpy(s->number, reply->str, reply->len + 1);
+	}
+}
+
+/* The SIM's own number when +CNUM gave none: P:sim:KEY:number. */
+static void number_get(struct mb_sim *s)
+{
+	char k[MB_KEY_MAX], sk[48];
+
+	if (s->m->number[0] != '\0' ||
+	    box_key(s->mb->b, k, sizeof(k), "sim:%s:number",
+		    sim_key(s, sk, sizeof(sk))) < 0)
+		return;
+	redis_command(s->mb->b->redis, number_done, s, "GET %s", k);
+}
+
+static const char *sim_number(const struct mb_sim *s)
+{
+	return s->m->number[0] != '\0' ? s->m->number : s->number;
 }
 
 static void sim_release(struct mb_sim *s)
@@ -352,8 +386,10 @@ static void on_state(void *arg, enum mb_modem_state st)
 			 "creg=%d", s->id, m->imei, m->imsi, m->number, m->rssi,
 			 m->creg);
 		s->poll_ms = now_ms(s->mb);
-		if (s->mb->redis_up && !s->mb->dying)
+		if (s->mb->redis_up && !s->mb->dying) {
 			limit_call(s, "0", limit_peek_done);
+			number_get(s);
+		}
 	} else {
 		log_info("modem %s modem=%s", mb_modem_state_name(st), s->id);
 	}
@@ -459,7 +495,7 @@ static int deliver_pdu(const struct mb_sim *s, const struct tpdu *t,
 	snprintf(p->source_addr, sizeof(p->source_addr), "%s",
 		 t->addr.text[0] == '+' ? t->addr.text + 1 : t->addr.text);
 	snprintf(p->destination_addr, sizeof(p->destination_addr), "%s",
-		 s->m->number);
+		 sim_number(s));
 	if (t->dcs >= 0x10)
 		p->data_coding = t->dcs;
 	else
@@ -671,7 +707,7 @@ static void status_write(struct mb_box *mb)
 		MB_F("line", "%s", mb_dev_where(s->dev));
 		MB_F("imei", "%s", m->imei);
 		MB_F("imsi", "%s", m->imsi);
-		MB_F("number", "%s", m->number);
+		MB_F("number", "%s", sim_number(s));
 		MB_F("signal", "%d", m->rssi);
 		MB_F("registration", "%d", m->creg);
 		MB_F("sent", "%lu", m->sent_ok);
@@ -719,6 +755,8 @@ static void tick(struct loop_timer *t, void *arg)
 	for (size_t i = 0; i < mb->nsims; i++) {
 		struct mb_sim *s = &mb->sims[i];
 
+		if (hb && mb->redis_up && s->m->state == MB_MODEM_READY)
+			number_get(s);
 		if (s->m->state == MB_MODEM_READY && s->msg == NULL &&
 		    now - s->poll_ms >= MB_BOX_POLL_MS) {
 			s->poll_ms = now;
