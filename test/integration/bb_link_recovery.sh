@@ -65,3 +65,34 @@ bbl_wait 20 answered_once "$T_DIR/opk2.jsonl" $n || t_fail "kill: parts not clai
 bbl_wait 10 bbl_stream_empty k || t_fail "kill: queue not drained"
 t_wait_log bbk2 'claimed parts of a stopped consumer' 1
 t_ok "SIGKILL with $n parts in flight: another bearerbox claimed and sent them"
+
+# --- SIGTERM with parts in flight: the responses are waited for, then unbind
+bbl_operator opt latency-ms=1500
+link_conf t "$OP_PORT_opt" >"$T_DIR/t.conf"
+n=15
+for ((i = 1; i <= n; i++)); do bbl_msg "t$i" 447955000$i; bbl_part t "t$i" 1 1 447955000$i "t $i"; done
+t_spawn bbt "$top_builddir/bearerbox/bearerbox" -c "$T_DIR/t.conf"
+bbl_wait 10 bbl_count_ge "$T_DIR/opt.jsonl" submit $n || t_fail "term: parts not in flight"
+bbl_count_ge "$T_DIR/opt.jsonl" resp 1 && t_fail "term: answered too early for this test"
+kill -TERM "$T_PID_bbt"
+rc=0
+wait "$T_PID_bbt" || rc=$?
+[ "$rc" = 0 ] || t_fail "term: exit status $rc"
+bbl_count_ge "$T_DIR/opt.jsonl" resp $n || t_fail "term: exited before the responses"
+bbl_count_ge "$T_DIR/opt.jsonl" unbind 2 || t_fail "term: not unbound"
+bbl_stream_empty t || t_fail "term: parts left in the queue"
+[ "$(t_redis hget "$P:msg:t$n" p1)" = ENROUTE ] || t_fail "term: last part not recorded"
+t_ok "SIGTERM with $n parts in flight: waited for the responses, unbound, exit 0"
+
+# --- a refused bind is retried after reconnect-delay, then twice that
+bbl_operator opp password=right
+link_conf p "$OP_PORT_opp" | sed 's/^sessions = 2/sessions = 1/' >"$T_DIR/p.conf"
+t_spawn bbp "$top_builddir/bearerbox/bearerbox" -c "$T_DIR/p.conf"
+bbl_wait 10 bbl_count_ge "$T_DIR/opp.jsonl" bind 3 || t_fail "backoff: no third bind"
+times=$(grep '"ev":"bind"' "$T_DIR/opp.jsonl" | head -3 | sed 's/.*"t":\([0-9]*\).*/\1/' | tr '\n' ' ')
+set -- $times
+g1=$(($2 - $1)) g2=$(($3 - $2))
+[ "$g1" -ge 900 ] && [ "$g1" -le 1600 ] && [ "$g2" -ge 1900 ] && [ "$g2" -le 2600 ] ||
+	t_fail "backoff: gaps ${g1} ms and ${g2} ms, expected about 1000 and 2000"
+t_wait_log bbp 'bind refused smsc=p session=1 status=ESME_RINVPASWD' 1
+t_ok "refused bind: reconnect after ${g1} ms, then ${g2} ms (exponential backoff)"
