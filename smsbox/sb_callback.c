@@ -1095,11 +1095,14 @@ static void on_done_timer(struct loop_timer *t, void *arg)
 	if (cb->done_called)
 		return;
 	cb->done_called = true;
-	log_info("callbacks stopped dlr_sent=%llu mo_sent=%llu retried=%llu "
-		 "dead=%llu", (unsigned long long)cb->st.dlr_sent,
+	log_info("callbacks stopped dlr_sent=%llu mo_sent=%llu failed=%llu "
+		 "retried=%llu dead=%llu dropped=%llu",
+		 (unsigned long long)cb->st.dlr_sent,
 		 (unsigned long long)cb->st.mo_sent,
+		 (unsigned long long)cb->st.failed,
 		 (unsigned long long)cb->st.retried,
-		 (unsigned long long)cb->st.dead);
+		 (unsigned long long)cb->st.dead,
+		 (unsigned long long)cb->st.dropped);
 	if (cb->done != NULL)
 		cb->done(cb->done_arg);	/* may free cb: nothing after this */
 }

@@ -141,6 +141,6 @@ t_ok "SIGTERM with 2 requests in flight: they time out, are recorded as retries,
 # 4 statuses + 1 without code + 3 bulk + 3 Kannel + flaky + replayed = 13;
 # failed: flaky 2, down 3, hole 2; dropped: the masked one and the one without
 # a URL.
-grep -q 'driver exit dlr_sent=13 mo_sent=0 failed=7 retried=6 dead=1 dropped=2' "$T_DIR/box1.log" ||
-	t_fail "counters: $(grep 'driver exit' "$T_DIR/box1.log")"
+grep -q 'callbacks stopped dlr_sent=13 mo_sent=0 failed=7 retried=6 dead=1 dropped=2' "$T_DIR/box1.log" ||
+	t_fail "counters: $(grep 'callbacks stopped' "$T_DIR/box1.log")"
 t_ok "the counters add up"

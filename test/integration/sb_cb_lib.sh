@@ -4,7 +4,7 @@
 #
 #   sb_setup [smsbox-group lines...]  -> Redis, $T_DIR/h.conf, $P (key prefix)
 #   sb_sink NAME [--fail N]           -> http-sink; SINK_NAME=port, log NAME.jsonl
-#   sb_box NAME                       -> a callbacks worker (its log: NAME.log)
+#   sb_box NAME                       -> an smsbox (its log: NAME.log)
 #   sb_ev FIELD VALUE ...             -> XADD $P:ev:http
 #   sb_mo FIELD VALUE ...             -> XADD $P:mo:http
 #   sb_req NAME [PYEXPR]              -> the requests of sink NAME matching PYEXPR
@@ -12,7 +12,9 @@
 #   sb_wait_req NAME N [PYEXPR] [SECS] -> waits until at least N match
 CTL="$top_builddir/hermodctl/hermodctl"
 SINK="$top_srcdir/contrib/http-sink"
-SB_BOX="$top_builddir/test/integration/sb_cb_driver"
+# The smsbox itself; the worker alone (test driver) with SB_CB_DRIVER=1.
+SB_BOX="$top_builddir/smsbox/smsbox"
+[ -n "${SB_CB_DRIVER:-}" ] && SB_BOX="$top_builddir/test/integration/sb_cb_driver"
 
 sb_setup() {
 	t_redis_start
@@ -42,8 +44,11 @@ sb_sink() {
 	: >>"$T_DIR/$name.jsonl"
 }
 
+# Each box gets its own API port (the smsbox group is the last of h.conf).
 sb_box() {
-	t_spawn "$1" "$SB_BOX" -c "$T_DIR/h.conf"
+	{ cat "$T_DIR/h.conf"; printf 'port = %s\ninterface = 127.0.0.1\n' "$(t_free_port)"; } \
+		>"$T_DIR/$1.conf"
+	t_spawn "$1" "$SB_BOX" -c "$T_DIR/$1.conf"
 	t_wait_log "$1" 'callbacks: consuming'
 }
 
