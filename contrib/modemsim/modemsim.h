@@ -1,0 +1,275 @@
+/*
+ * modemsim — a GSM modem simulator for tests and the quickstart: one process,
+ * N modems, each on a pseudo-terminal and/or a TCP port (AT over telnet-like raw
+ * TCP, as GSM gateways offer), speaking the 27.005 / 27.007 subset of
+ * protocols.md §4 in PDU mode. Single-threaded libevent; codec library only
+ * (not shared/io). doc/modemsim.md documents every option and command.
+ *
+ * Internal header shared by modemsim.c (main, options, transports, log),
+ * modemsim_at.c (AT command interpreter), modemsim_sms.c (SIM storage, submits,
+ * incoming SMS, status reports, PDU encoders) and modemsim_ctl.c (control port).
+ */
+#ifndef HERMOD_MODEMSIM_H
+#define HERMOD_MODEMSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/queue.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "shared/codec/sms_split.h"
+#include "shared/codec/tpdu.h"
+
+#define MSIM_MODEMS_MAX 64
+#define MSIM_SLOTS_MAX 255
+#define MSIM_LINE_MAX 1024	/* AT command line; longer lines get ERROR */
+#define MSIM_HEX_MAX 400	/* hex after the "> " prompt (2 * TPDU_MAX + slack) */
+#define MSIM_SENT_MAX 256	/* submitted messages kept per modem for `sent` */
+#define MSIM_PEND_MAX 10000	/* timers (reports, waiting SMS) per modem */
+#define MSIM_OUTBUF_MAX (1u << 20)	/* output kept for a slow or absent peer */
+
+enum msim_fail {
+	MSIM_FAIL_OFF,
+	MSIM_FAIL_ERROR,	/* every command line answers ERROR */
+	MSIM_FAIL_SILENT,	/* input is read and dropped, nothing answers */
+};
+
+enum msim_simstate {
+	MSIM_SIM_READY,
+	MSIM_SIM_PIN,
+	MSIM_SIM_PUK,
+};
+
+struct msim_opts {
+	unsigned modems;
+	const char *pty_file;		/* NULL: no file with the slave paths */
+	const char *link_prefix;	/* NULL: no symlinks */
+	bool no_pty;
+	int tcp_port;			/* -1: no TCP; 0: one ephemeral port per modem */
+	int control_port;		/* -1: none */
+	const char *pin;		/* NULL: SIM ready at start */
+	const char *puk;
+	unsigned sim_size;
+	unsigned index_base;		/* 0 or 1 */
+	const char *imei_base;		/* 15 digits; modem i adds i */
+	const char *imsi_base;
+	const char *smsc;
+	int creg;
+	int rssi;
+	unsigned cmgs_delay_ms;
+	unsigned sr_delay_ms;
+	uint8_t sr_status;		/* TP-ST of reports without a stat: rule */
+	double error_rate;		/* percent of submits answered +CMS ERROR */
+	unsigned error_code;
+	unsigned mr_start;
+	const char *log_path;		/* submitted messages, one line each */
+	bool verbose;			/* AT traffic on stdout */
+	uint64_t seed;
+};
+
+/* One submitted message as decoded, for `sent` and the log. */
+struct msim_sent {
+	uint8_t mr;
+	bool srr;
+	bool has_concat;
+	uint16_t ref;
+	uint8_t seq, total;
+	uint8_t dcs;
+	char to[TPDU_ADDR_MAX];
+	char text[TPDU_TEXT_MAX];
+};
+
+/* A stored message (SMS-DELIVER or a stored SMS-STATUS-REPORT). */
+struct msim_slot {
+	bool used;
+	uint8_t stat;		/* 0 unread, 1 read, 2 unsent, 3 sent */
+	uint8_t pdu[TPDU_MAX];	/* SMSC field + TPDU */
+	size_t len;
+	size_t tpdu_len;
+};
+
+enum msim_pend_kind {
+	MSIM_PEND_REPORT,	/* status report due */
+	MSIM_PEND_INCOMING,	/* SMS-DELIVER waiting for a free slot / its turn */
+};
+
+/* A timed or waiting event of one modem. */
+struct msim_pend {
+	TAILQ_ENTRY(msim_pend) link;
+	struct msim_modem *m;
+	struct event *ev;
+	enum msim_pend_kind kind;
+	uint8_t pdu[TPDU_MAX];	/* INCOMING */
+	size_t len;
+	size_t tpdu_len;
+	int msg_class;
+	uint8_t mr;		/* REPORT */
+	uint8_t st;
+	int next_st;		/* REPORT: a final report after this one, or -1 */
+	struct tpdu_addr ra;
+	uint64_t submit_ms;
+};
+TAILQ_HEAD(msim_pend_list, msim_pend);
+
+enum msim_chan_state {
+	MSIM_CH_CMD,		/* reading command lines */
+	MSIM_CH_PDU,		/* after "> ": reading hex up to Ctrl-Z / ESC */
+	MSIM_CH_BUSY,		/* a +CMGS answer is delayed */
+};
+
+/* One peer: the pty master or an accepted TCP connection. */
+struct msim_chan {
+	struct msim_modem *m;
+	struct bufferevent *bev;
+	bool is_pty;
+	enum msim_chan_state state;
+	bool in_cmd;		/* running a command line: URCs wait for its result */
+	char line[MSIM_LINE_MAX];
+	size_t line_len;
+	bool line_long;
+	bool cmgw;		/* the prompt is for AT+CMGW */
+	uint8_t cmgw_stat;
+	unsigned pdu_len;	/* <length> of AT+CMGS / AT+CMGW */
+	char hex[MSIM_HEX_MAX];
+	size_t hex_len;
+	bool hex_long;
+	struct evbuffer *urc;	/* URCs held while a command is in progress */
+	struct event *delay_ev;	/* delayed +CMGS answer */
+	char delayed[64];
+};
+
+struct msim_modem {
+	struct msim *s;
+	unsigned idx;
+	/* settings (ATZ restores the defaults of the first group) */
+	bool echo;
+	int cmee;
+	int cmgf;
+	int csms;
+	int cnmi[5];
+	int creg_n;
+	char csca[TPDU_ADDR_MAX];
+	uint8_t csca_toa;
+	/* state */
+	int creg;
+	int rssi;
+	enum msim_simstate sim;
+	int pin_tries, puk_tries;
+	char pin[16];
+	enum msim_fail fail;
+	uint8_t next_mr;
+	uint8_t next_ref;	/* concat reference of injected messages */
+	char imei[24];
+	char imsi[24];
+	struct msim_slot *slots;
+	struct msim_sent *sent;	/* ring of MSIM_SENT_MAX */
+	unsigned sent_n;	/* total ever recorded */
+	struct msim_pend_list pend;	/* reports and timed incoming */
+	struct msim_pend_list waiting;	/* incoming SMS while the SIM is full */
+	unsigned npend;
+	int last_st_ref;	/* outcome of the concat message in progress */
+	char last_st_to[TPDU_ADDR_MAX];
+	int last_st;
+	/* transports */
+	int pty_master;
+	int pty_slave;		/* kept open so the master never sees a hangup */
+	char pty_path[64];
+	struct msim_chan *pty_chan;
+	struct evconnlistener *tcp_l;
+	int tcp_port;
+	struct msim_chan *tcp_chan;
+	struct evbuffer *offline;	/* URCs while no peer is attached (TCP) */
+	/* counters */
+	struct {
+		uint64_t commands;
+		uint64_t submitted;
+		uint64_t submit_errors;
+		uint64_t mo_parts;
+		uint64_t mo_direct;
+		uint64_t mo_stored;
+		uint64_t reports;
+		uint64_t connections;
+		uint64_t kills;
+	} st;
+};
+
+struct msim {
+	struct msim_opts o;
+	struct event_base *base;
+	struct msim_modem *modems;
+	FILE *log;			/* submitted messages, or NULL */
+	uint64_t rng;
+	bool stopping;
+	struct event *sig_ev[3];
+	struct evconnlistener *ctl_l;
+	LIST_HEAD(, msim_ctl) ctls;
+};
+
+/* modemsim.c */
+uint64_t msim_now_ms(struct msim *s);
+uint64_t msim_rand(struct msim *s);
+void msim_trace(struct msim_modem *m, const char *dir, const char *p, size_t len);
+/* Writes raw bytes to one peer (counts against MSIM_OUTBUF_MAX). */
+void msim_chan_write(struct msim_chan *c, const void *p, size_t len);
+/* Processes input that waited while an answer was delayed. */
+void msim_chan_resume(struct msim_chan *c);
+/* Sends a URC ("\r\n" text "\r\n" framing added) to every attached peer, held
+ * back on a peer that is inside a command. */
+void msim_urc(struct msim_modem *m, const char *text);
+/* Drops the TCP peer and hangs up the pty (a new pty is opened). */
+int msim_kill(struct msim_modem *m);
+void msim_stop(struct msim *s);
+struct evconnlistener *msim_listen(struct msim *s, int port,
+				   evconnlistener_cb cb, void *arg, int *bound);
+
+/* modemsim_at.c */
+void msim_at_reset(struct msim_modem *m);
+/* Feeds bytes received on c; runs complete command lines. Returns the bytes
+ * consumed: it stops when an answer is delayed (the rest waits for it). */
+size_t msim_at_input(struct msim_chan *c, const uint8_t *p, size_t len);
+/* Ends a pending delayed answer (the peer went away). */
+void msim_at_chan_fini(struct msim_chan *c);
+/* Sends the final result "+CMS ERROR: n" (or ERROR). */
+void msim_at_cms_error(struct msim_chan *c, int code);
+void msim_at_final(struct msim_chan *c, const char *text);
+
+/* modemsim_sms.c */
+int msim_sms_init(struct msim_modem *m);
+void msim_sms_fini(struct msim_modem *m);
+unsigned msim_sms_used(const struct msim_modem *m);
+/* Validates and "sends" the PDU of AT+CMGS (hex of SMSC field + TPDU, length
+ * <len>). Returns the TP-MR (>= 0) or a +CMS ERROR code (negated). */
+int msim_sms_submit(struct msim_modem *m, const char *hex, size_t hexlen,
+		    unsigned len);
+/* AT+CMGW: stores a PDU; returns the index or a negated +CMS ERROR code. */
+int msim_sms_write(struct msim_modem *m, const char *hex, size_t hexlen,
+		   unsigned len, uint8_t stat);
+/* Injects an incoming message (control `sms` / `sim preload`). Returns the
+ * number of parts, or -1 with why set. */
+int msim_sms_inject(struct msim_modem *m, const char *from, const char *text,
+		    bool reverse, bool preload, bool ucs2, char *why, size_t cap);
+/* Deletes / lists via the slot array; listing and reading mark unread read. */
+int msim_sms_delete(struct msim_modem *m, int index, int flag);
+/* Slots became free: delivers messages that waited for space. */
+void msim_sms_drain_waiting(struct msim_modem *m);
+
+/* DELIVER and STATUS-REPORT encoders (SMSC field + TPDU into out[0..cap)).
+ * Return total octets and set *tpdu_len, or a negative tpdu_err. */
+int msim_deliver_encode(const char *sca, const char *oa, uint8_t dcs,
+			const struct tpdu_time *scts, const struct sms_part *pt,
+			uint8_t *out, size_t cap, size_t *tpdu_len);
+int msim_report_encode(const char *sca, uint8_t mr, const struct tpdu_addr *ra,
+		       const struct tpdu_time *scts, const struct tpdu_time *dt,
+		       uint8_t st, uint8_t *out, size_t cap, size_t *tpdu_len);
+void msim_time_now(struct msim *s, uint64_t ms, struct tpdu_time *t);
+
+/* modemsim_ctl.c */
+int msim_ctl_listen(struct msim *s);
+void msim_ctl_fini(struct msim *s);
+
+#endif

@@ -1,0 +1,355 @@
+/*
+ * modemsim control port: a line-based TCP interface on 127.0.0.1 for tests and
+ * people (`nc 127.0.0.1 PORT`). One command per line; the answer is one line
+ * "OK ..." or "ERR ...", except `stats` and `sent`, whose data lines come
+ * before the closing "OK ..." line. Commands: sms, sim, fail, kill, set, stats,
+ * sent, shutdown, help, quit (doc/modemsim.md). Runs on the event loop.
+ */
+#include "config.h"
+
+#include "contrib/modemsim/modemsim.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#define CTL_LINE_MAX 65536
+
+struct msim_ctl {
+	LIST_ENTRY(msim_ctl) link;
+	struct msim *s;
+	struct bufferevent *bev;
+};
+
+static void ctl_free(struct msim_ctl *c)
+{
+	LIST_REMOVE(c, link);
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+/* Splits off the next space-separated word of *p (NUL-terminated in place). */
+static char *word(char **p)
+{
+	char *w = *p + strspn(*p, " \t");
+	char *e;
+
+	if (*w == '\0')
+		return NULL;
+	e = w + strcspn(w, " \t");
+	*p = *e != '\0' ? e + 1 : e;
+	*e = '\0';
+	return w;
+}
+
+static struct msim_modem *modem_arg(struct msim *s, const char *w)
+{
+	char *end;
+	unsigned long i;
+
+	if (w == NULL)
+		return NULL;
+	i = strtoul(w, &end, 10);
+	if (end == w || *end != '\0' || i >= s->o.modems)
+		return NULL;
+	return &s->modems[i];
+}
+
+/* "\n" in a control line stands for a newline, "\\" for a backslash. */
+static void unescape(char *t)
+{
+	char *d = t;
+
+	for (; *t != '\0'; t++) {
+		if (t[0] == '\\' && t[1] == 'n')
+			*d++ = '\n', t++;
+		else if (t[0] == '\\' && t[1] == '\\')
+			*d++ = '\\', t++;
+		else
+			*d++ = *t;
+	}
+	*d = '\0';
+}
+
+/* sms [--reverse] [--ucs2] <modem> <from> <text> */
+static void cmd_sms(struct msim *s, struct evbuffer *out, char *rest,
+		    bool preload, struct msim_modem *m)
+{
+	bool reverse = false, ucs2 = false;
+	char *w, *from, why[96];
+	int n;
+
+	if (m == NULL) {
+		while ((w = word(&rest)) != NULL && strncmp(w, "--", 2) == 0) {
+			if (strcmp(w, "--reverse") == 0)
+				reverse = true;
+			else if (strcmp(w, "--ucs2") == 0)
+				ucs2 = true;
+			else
+				break;
+		}
+		m = modem_arg(s, w);
+	}
+	from = word(&rest);
+	if (m == NULL || from == NULL) {
+		evbuffer_add_printf(out, "ERR usage: sms [--reverse] [--ucs2] <modem> "
+				    "<from> <text> | sim <modem> preload <from> <text>\n");
+		return;
+	}
+	unescape(rest);
+	n = msim_sms_inject(m, from, rest, reverse, preload, ucs2, why, sizeof(why));
+	if (n < 0)
+		evbuffer_add_printf(out, "ERR %s\n", why);
+	else
+		evbuffer_add_printf(out, "OK parts=%d\n", n);
+}
+
+static void cmd_sim(struct msim *s, struct evbuffer *out, char *rest)
+{
+	struct msim_modem *m = modem_arg(s, word(&rest));
+	char *what = word(&rest);
+
+	if (m == NULL || what == NULL) {
+		evbuffer_add_printf(out, "ERR usage: sim <modem> preload|count|clear\n");
+	} else if (strcmp(what, "preload") == 0) {
+		cmd_sms(s, out, rest, true, m);
+	} else if (strcmp(what, "count") == 0) {
+		evbuffer_add_printf(out, "OK used=%u total=%u\n", msim_sms_used(m),
+				    s->o.sim_size);
+	} else if (strcmp(what, "clear") == 0) {
+		msim_sms_delete(m, -1, 4);
+		evbuffer_add_printf(out, "OK\n");
+	} else {
+		evbuffer_add_printf(out, "ERR usage: sim <modem> preload|count|clear\n");
+	}
+}
+
+static void cmd_fail(struct msim *s, struct evbuffer *out, char *rest)
+{
+	struct msim_modem *m = modem_arg(s, word(&rest));
+	char *v = word(&rest);
+
+	if (m == NULL || v == NULL)
+		v = "";
+	if (strcmp(v, "on") == 0 || strcmp(v, "error") == 0)
+		m->fail = MSIM_FAIL_ERROR;
+	else if (strcmp(v, "silent") == 0)
+		m->fail = MSIM_FAIL_SILENT;
+	else if (strcmp(v, "off") == 0)
+		m->fail = MSIM_FAIL_OFF;
+	else {
+		evbuffer_add_printf(out, "ERR usage: fail <modem> on|error|silent|off\n");
+		return;
+	}
+	evbuffer_add_printf(out, "OK\n");
+}
+
+static void cmd_set(struct msim *s, struct evbuffer *out, char *rest)
+{
+	struct msim_modem *m = modem_arg(s, word(&rest));
+	char *k = word(&rest), *v = word(&rest), *end = NULL;
+	long x = v ? strtol(v, &end, 10) : -1;
+	char urc[32];
+
+	if (m == NULL || k == NULL || v == NULL || *end != '\0' || x < 0) {
+		evbuffer_add_printf(out, "ERR usage: set <modem> creg|rssi <n>\n");
+	} else if (strcmp(k, "creg") == 0 && x <= 5) {
+		if (m->creg != (int)x && m->creg_n == 1) {
+			snprintf(urc, sizeof(urc), "+CREG: %ld", x);
+			msim_urc(m, urc);
+		}
+		m->creg = (int)x;
+		evbuffer_add_printf(out, "OK\n");
+	} else if (strcmp(k, "rssi") == 0 && (x <= 31 || x == 99)) {
+		m->rssi = (int)x;
+		evbuffer_add_printf(out, "OK\n");
+	} else {
+		evbuffer_add_printf(out, "ERR usage: set <modem> creg|rssi <n>\n");
+	}
+}
+
+static void stats_line(struct evbuffer *out, const char *lead,
+		       struct msim_modem *m)
+{
+	unsigned waiting = 0;
+	struct msim_pend *p;
+
+	TAILQ_FOREACH(p, &m->waiting, link)
+		waiting++;
+	evbuffer_add_printf(out, "%smodem=%u commands=%" PRIu64 " submitted=%" PRIu64
+			    " submit_errors=%" PRIu64 " delivered=%" PRIu64
+			    " delivered_direct=%" PRIu64 " delivered_stored=%" PRIu64
+			    " reports=%" PRIu64 " stored=%u waiting=%u connections=%"
+			    PRIu64 " kills=%" PRIu64 " sim=%s fail=%d\n", lead, m->idx,
+			    m->st.commands, m->st.submitted, m->st.submit_errors,
+			    m->st.mo_parts, m->st.mo_direct, m->st.mo_stored,
+			    m->st.reports, msim_sms_used(m), waiting, m->st.connections,
+			    m->st.kills, m->sim == MSIM_SIM_READY ? "ready" :
+			    m->sim == MSIM_SIM_PIN ? "pin" : "puk", (int)m->fail);
+}
+
+static void cmd_stats(struct msim *s, struct evbuffer *out, char *rest)
+{
+	char *w = word(&rest);
+	struct msim_modem *m = modem_arg(s, w);
+
+	if (w != NULL && m == NULL) {
+		evbuffer_add_printf(out, "ERR usage: stats [modem]\n");
+	} else if (m != NULL) {
+		stats_line(out, "OK ", m);
+	} else {
+		for (unsigned i = 0; i < s->o.modems; i++)
+			stats_line(out, "", &s->modems[i]);
+		evbuffer_add_printf(out, "OK modems=%u\n", s->o.modems);
+	}
+}
+
+static void cmd_sent(struct msim *s, struct evbuffer *out, char *rest)
+{
+	struct msim_modem *m = modem_arg(s, word(&rest));
+	unsigned first, n;
+
+	if (m == NULL) {
+		evbuffer_add_printf(out, "ERR usage: sent <modem>\n");
+		return;
+	}
+	n = m->sent_n < MSIM_SENT_MAX ? m->sent_n : MSIM_SENT_MAX;
+	first = m->sent_n - n;
+	for (unsigned i = first; i < m->sent_n; i++) {
+		const struct msim_sent *e = &m->sent[i % MSIM_SENT_MAX];
+
+		evbuffer_add_printf(out, "mr=%u to=%s srr=%d dcs=0x%02X", e->mr, e->to,
+				    e->srr, e->dcs);
+		if (e->has_concat)
+			evbuffer_add_printf(out, " ref=%u seq=%u total=%u", e->ref,
+					    e->seq, e->total);
+		evbuffer_add_printf(out, " text=");
+		for (const char *t = e->text; *t != '\0'; t++)
+			if (*t == '\n')
+				evbuffer_add(out, "\\n", 2);
+			else if (*t == '\\')
+				evbuffer_add(out, "\\\\", 2);
+			else if (*t != '\r')
+				evbuffer_add(out, t, 1);
+		evbuffer_add(out, "\n", 1);
+	}
+	evbuffer_add_printf(out, "OK count=%u total=%u\n", n, m->sent_n);
+}
+
+static void ctl_command(struct msim_ctl *c, char *line)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	char *rest = line, *cmd = word(&rest);
+	struct msim *s = c->s;
+
+	if (cmd == NULL)
+		return;
+	if (strcmp(cmd, "sms") == 0) {
+		cmd_sms(s, out, rest, false, NULL);
+	} else if (strcmp(cmd, "sim") == 0) {
+		cmd_sim(s, out, rest);
+	} else if (strcmp(cmd, "fail") == 0) {
+		cmd_fail(s, out, rest);
+	} else if (strcmp(cmd, "kill") == 0) {
+		struct msim_modem *m = modem_arg(s, word(&rest));
+
+		if (m == NULL)
+			evbuffer_add_printf(out, "ERR usage: kill <modem>\n");
+		else if (msim_kill(m) != 0)
+			evbuffer_add_printf(out, "ERR nothing attached\n");
+		else if (m->pty_master != -1)
+			evbuffer_add_printf(out, "OK pty=%s\n", m->pty_path);
+		else
+			evbuffer_add_printf(out, "OK\n");
+	} else if (strcmp(cmd, "set") == 0) {
+		cmd_set(s, out, rest);
+	} else if (strcmp(cmd, "stats") == 0) {
+		cmd_stats(s, out, rest);
+	} else if (strcmp(cmd, "sent") == 0) {
+		cmd_sent(s, out, rest);
+	} else if (strcmp(cmd, "shutdown") == 0) {
+		evbuffer_add_printf(out, "OK\n");
+		msim_stop(s);
+	} else if (strcmp(cmd, "help") == 0) {
+		evbuffer_add_printf(out, "OK commands: sms [--reverse] [--ucs2] <modem> "
+				    "<from> <text> | sim <modem> preload <from> <text> | "
+				    "sim <modem> count|clear | fail <modem> "
+				    "on|error|silent|off | kill <modem> | set <modem> "
+				    "creg|rssi <n> | stats [modem] | sent <modem> | "
+				    "shutdown | quit\n");
+	} else {
+		evbuffer_add_printf(out, "ERR unknown command %s\n", cmd);
+	}
+}
+
+static void ctl_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct msim_ctl *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char *line;
+	size_t n;
+
+	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) != NULL) {
+		bool quit = strcmp(line, "quit") == 0;
+
+		if (!quit)
+			ctl_command(c, line);
+		free(line);
+		if (quit) {
+			ctl_free(c);
+			return;
+		}
+	}
+	if (evbuffer_get_length(in) > CTL_LINE_MAX)
+		ctl_free(c);
+}
+
+static void ctl_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	ctl_free(arg);
+}
+
+static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+			  struct sockaddr *sa, int salen, void *arg)
+{
+	struct msim *s = arg;
+	struct msim_ctl *c = calloc(1, sizeof(*c));
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	if (c == NULL ||
+	    (c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		free(c);
+		evutil_closesocket(fd);
+		return;
+	}
+	c->s = s;
+	LIST_INSERT_HEAD(&s->ctls, c, link);
+	bufferevent_setcb(c->bev, ctl_read_cb, NULL, ctl_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+int msim_ctl_listen(struct msim *s)
+{
+	int port;
+
+	s->ctl_l = msim_listen(s, s->o.control_port, ctl_accept_cb, s, &port);
+	if (s->ctl_l == NULL)
+		return -1;
+	s->o.control_port = port;
+	return 0;
+}
+
+void msim_ctl_fini(struct msim *s)
+{
+	while (!LIST_EMPTY(&s->ctls))
+		ctl_free(LIST_FIRST(&s->ctls));
+	if (s->ctl_l != NULL)
+		evconnlistener_free(s->ctl_l);
+	s->ctl_l = NULL;
+}
