@@ -91,3 +91,29 @@ t_redis ZADD "$P:cb:inflight" "$(((now - 1) * 1000))" \
 sb_wait_req ok 1 "r['path'] == '/lease' and q == {'x': '1'}" 10
 sb_wait_idle 10
 t_ok "an expired lease in P:cb:inflight is taken over and delivered"
+
+# --- SIGTERM while Redis hangs: the outcomes cannot be written -----------------
+# box3's requests time out, their outcome scripts get no answer; at the stop
+# deadline the worker gives them up (nothing is lost: Redis has the entries or
+# runs the scripts when it wakes), and the box exits once Redis is back.
+ctl account add hole2 --password 'pw-hole-2' --dlr-url "http://127.0.0.1:$hole/dlr"
+before=$(grep -c accepted "$T_DIR/hole.log")
+for i in 1 2 3; do
+	sb_ev id "$((400 + i))" acct hole2 to 447700900004 mess-id "h$i" stat DELIVRD code 0
+done
+for ((i = 0; i < 100; i++)); do
+	[ "$(grep -c accepted "$T_DIR/hole.log")" -ge $((before + 3)) ] && break
+	sleep 0.05
+done
+[ "$(grep -c accepted "$T_DIR/hole.log")" -ge $((before + 3)) ] || t_fail "box3 did not start its requests"
+kill -STOP "$T_PID_redis"
+kill -TERM "$T_PID_box3"
+t_wait_log box3 'abandoning jobs=3' 8
+kill -CONT "$T_PID_redis"
+rc=0
+wait "$T_PID_box3" || rc=$?
+[ "$rc" = 0 ] || t_fail "box3 exited $rc"
+p=$(t_redis XPENDING "$P:ev:http" smsbox | head -n 1)
+r=$(t_redis ZCARD "$P:cb:retry")
+[ $((p + r)) = 3 ] || t_fail "after the hang: pending=$p retries=$r, wanted 3 in all"
+t_ok "SIGTERM while Redis hangs: gives up at the deadline, exits 0 when Redis is back, nothing lost"
