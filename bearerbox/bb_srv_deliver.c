@@ -41,6 +41,7 @@ static const char lua_ack[] =
 "return 1\n";
 
 static void srv_on_poll(struct loop_timer *t, void *arg);
+static void srv_read_own(struct bb_server *s, struct srv_acct *a);
 
 /* ------------------------------------------------------------ queue */
 
@@ -619,8 +620,10 @@ static void srv_group_made(struct redis *r, struct redisReply *rep, void *arg)
 		a->groups_ok = rep != NULL &&
 			       (rep->type != REDIS_REPLY_ERROR ||
 				strstr(rep->str, "BUSYGROUP") != NULL);
-		if (a->groups_ok)
+		if (a->groups_ok) {
+			srv_read_own(s, a);
 			srv_poll(s);
+		}
 	}
 	free(g);
 }
@@ -694,6 +697,36 @@ static void srv_make_groups(struct bb_server *s, struct srv_acct *a)
 	srv_hold(s);
 }
 
+static void srv_own_done(struct redis *r, struct redisReply *rep, void *arg)
+{
+	struct bb_server *s = arg;
+
+	(void)r;
+	if (srv_release(s) || rep == NULL || rep->type != REDIS_REPLY_ARRAY)
+		return;
+	for (size_t i = 0; i < rep->elements; i++) {
+		const redisReply *st = rep->element[i];
+
+		if (st->type == REDIS_REPLY_ARRAY && st->elements == 2)
+			srv_entries(s, srv_str(st->element[0]), st->element[1]);
+	}
+}
+
+/* What this process read for a and did not get answered yet (its binds of
+ * a dropped): the consumer's own pending entries, sent again at once. */
+static void srv_read_own(struct bb_server *s, struct srv_acct *a)
+{
+	char ev[ACCOUNT_KEY_MAX], mo[ACCOUNT_KEY_MAX];
+
+	if (srv_key(s, ev, sizeof(ev), "ev:smpp:%s", a->name) < 0 ||
+	    srv_key(s, mo, sizeof(mo), "mo:smpp:%s", a->name) < 0)
+		return;
+	if (redis_command(s->b->redis, srv_own_done, s,
+			  "XREADGROUP GROUP %s %s COUNT %d STREAMS %s %s 0 0",
+			  SRV_GROUP, s->b->id, SRV_QUEUE_MAX / 2, ev, mo) == 0)
+		srv_hold(s);
+}
+
 void srv_acct_rx_up(struct bb_server *s, struct srv_acct *a)
 {
 	if (!a->groups_ok)
@@ -701,6 +734,8 @@ void srv_acct_rx_up(struct bb_server *s, struct srv_acct *a)
 	else
 		srv_dispatch(s, a);
 	if (a->rx_binds == 1) {
+		if (a->groups_ok)
+			srv_read_own(s, a);
 		srv_claim(s, a, false);
 		srv_claim(s, a, true);
 		a->claim_ms = srv_now_ms(s);

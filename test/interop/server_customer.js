@@ -119,7 +119,7 @@ async function steps() {
 		const [to, t] = split(opt[k]);
 		const p = base();
 		p.destination_addr = to;
-		p.short_message = t;
+		p.short_message = opt.dcs !== undefined ? Buffer.from(t, 'latin1') : t;
 		const r = await call('submit_sm', p);
 		lastId = r.message_id;
 		out({ ev: 'submit', status: r.command_status, id: r.message_id });
