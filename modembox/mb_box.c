@@ -79,6 +79,7 @@ struct mb_sim {
 	unsigned long long limit_check_ms;
 	long long today, sent_total;	/* from Redis */
 	char number[24];		/* own number from P:sim:KEY:number */
+	bool listed;			/* +CMGL=4 done since READY */
 };
 
 struct mb_box {
@@ -174,6 +175,18 @@ static void limit_peek_done(struct redis *r, redisReply *reply, void *arg)
 	limit_reply(s, reply);
 }
 
+static const char *sim_number(const struct mb_sim *s);
+
+/* Reads the messages stored on the SIM, once per READY, when the own number
+ * is known (MO to an unknown number would be dropped). */
+static void sim_list(struct mb_sim *s)
+{
+	if (s->listed || s->m->state != MB_MODEM_READY || sim_number(s)[0] == '\0')
+		return;
+	s->listed = true;
+	mb_modem_list(s->m);
+}
+
 static void number_done(struct redis *r, redisReply *reply, void *arg)
 {
 	struct mb_sim *s = arg;
@@ -188,6 +201,7 @@ static void number_done(struct redis *r, redisReply *reply, void *arg)
 				 reply->str);
 		memcpy(s->number, reply->str, reply->len + 1);
 	}
+	sim_list(s);
 }
 
 /* The SIM's own number when +CNUM gave none: P:sim:KEY:number. */
@@ -195,8 +209,11 @@ static void number_get(struct mb_sim *s)
 {
 	char k[MB_KEY_MAX], sk[48];
 
-	if (s->m->number[0] != '\0' ||
-	    box_key(s->mb->b, k, sizeof(k), "sim:%s:number",
+	if (s->m->number[0] != '\0') {
+		sim_list(s);
+		return;
+	}
+	if (box_key(s->mb->b, k, sizeof(k), "sim:%s:number",
 		    sim_key(s, sk, sizeof(sk))) < 0)
 		return;
 	redis_command(s->mb->b->redis, number_done, s, "GET %s", k);
@@ -391,6 +408,7 @@ static void on_state(void *arg, enum mb_modem_state st)
 			number_get(s);
 		}
 	} else {
+		s->listed = false;
 		log_info("modem %s modem=%s", mb_modem_state_name(st), s->id);
 	}
 	if (!s->mb->dying)
@@ -531,6 +549,12 @@ static void inbound_deliver(struct mb_sim *s, const char *mem, int index,
 	struct mb_in *in;
 	int rc = tpdu_deliver_decode(pdu, len, &t);
 
+	if (index >= 0 && sim_number(s)[0] == '\0') {
+		log_warn("SMS kept on the SIM: own number unknown (no +CNUM; set "
+			 "P:sim:%s:number) modem=%s index=%d", s->m->imsi, s->id,
+			 index);
+		return;
+	}
 	if (rc < 0) {
 		log_warn("received SMS unreadable, deleted modem=%s mem=%s index=%d "
 			 "error=%d", s->id, mem, index, rc);
@@ -908,8 +932,12 @@ void mb_box_redis(struct mb_box *mb, bool up)
 		if (mb->links[i].up)
 			link_key_write(mb, &mb->links[i]);
 	for (size_t i = 0; i < mb->nsims; i++)
-		if (mb->sims[i].m->state == MB_MODEM_READY)
+		if (mb->sims[i].m->state == MB_MODEM_READY) {
+			/* messages kept on the SIM while Redis was away: read again */
+			mb->sims[i].listed = false;
 			limit_call(&mb->sims[i], "0", limit_peek_done);
+			number_get(&mb->sims[i]);
+		}
 }
 
 static bool box_idle(const struct mb_box *mb)

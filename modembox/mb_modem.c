@@ -19,6 +19,7 @@ enum mb_kind {
 	K_CMGR,
 	K_CMGD,
 	K_POLL,		/* +CSQ / +CREG? */
+	K_LIST,		/* +CMGL=4 */
 	K_CMGS,
 };
 
@@ -137,7 +138,7 @@ static void restart(struct mb_modem *m)
 {
 	static const int steps[] = { S_AT, S_ATE0, S_CMEE, S_CPIN_Q, S_CMGF,
 		S_INIT_STR, S_CSCA, S_CPMS, S_CNMI, S_CREG, S_CSQ, S_CGSN, S_CIMI,
-		S_CNUM, S_CMGL };
+		S_CNUM };
 
 	m->qlen = 0;
 	m->busy = false;
@@ -203,6 +204,9 @@ static void kick(struct mb_modem *m)
 			break;
 		case K_POLL:
 			step_text(m, c.step, m->cur.text, sizeof(m->cur.text));
+			break;
+		case K_LIST:
+			step_text(m, S_CMGL, m->cur.text, sizeof(m->cur.text));
 			break;
 		default:
 			continue;
@@ -486,6 +490,14 @@ size_t mb_modem_input(struct mb_modem *m, const uint8_t *p, size_t len)
 }
 
 /* ---- the caller's requests ---- */
+
+void mb_modem_list(struct mb_modem *m)
+{
+	if (m->state != MB_MODEM_READY)
+		return;
+	push(m, K_LIST, 0, NULL, -1, false);
+	kick(m);
+}
 
 void mb_modem_start(struct mb_modem *m)
 {

@@ -5,7 +5,7 @@
  * it answers through the callbacks of struct mb_modem_ops (bytes to write, the
  * one timer to arm, state changes, send results, received PDUs). Start-up
  * (AT, ATE0, +CMEE, +CPIN, +CMGF=0, init string, +CSCA, +CPMS, +CNMI, +CREG,
- * +CSQ, +CGSN, +CIMI, +CNUM, +CMGL=4), sending (+CMGS with the "> " prompt),
+ * +CSQ, +CGSN, +CIMI, +CNUM), listing stored messages (+CMGL=4), sending (+CMGS with the "> " prompt),
  * reading (+CMTI/+CDSI -> +CMGR, then +CMGD once the caller says the message
  * is safe), direct +CMT/+CDS, polling and reset after repeated failures.
  *
@@ -146,6 +146,11 @@ int mb_modem_send(struct mb_modem *m, const uint8_t *pdu, size_t len,
 
 /* Queues AT+CMGD=index on storage mem (switching +CPMS when needed). */
 void mb_modem_delete(struct mb_modem *m, const char *mem, int index);
+
+/* Queues AT+CMGL=4: every stored received message and status report comes
+ * through ops->inbound (call once READY and the caller can keep them). No-op
+ * unless READY. */
+void mb_modem_list(struct mb_modem *m);
 
 /* Queues the periodic +CSQ and +CREG? (liveness: a timeout counts as a
  * failure). No-op unless READY. */

@@ -163,11 +163,9 @@ static void startup(void)
 	expect("AT+CIMI\r");
 	feed("\r\n240011234567890\r\n\r\nOK\r\n");
 	expect("AT+CNUM\r");
-	feed("\r\n+CNUM: \"\",\"+46700000001\",145\r\n\r\nOK\r\n");
-	expect("AT+CMGL=4\r");
 	assert_int_equal(M.state, MB_MODEM_INIT);
 	assert_false(mb_modem_can_send(&M));
-	feed("\r\nOK\r\n");
+	feed("\r\n+CNUM: \"\",\"+46700000001\",145\r\n\r\nOK\r\n");
 	assert_int_equal(M.state, MB_MODEM_READY);
 	assert_string_equal(M.imei, "490154203237518");
 	assert_string_equal(M.imsi, "240011234567890");
@@ -380,16 +378,12 @@ static void test_cmgl_startup(void **state)
 {
 	(void)state;
 	setup_modem(NULL);
-	mb_modem_start(&M);
-	/* answer everything OK until the listing */
-	for (int i = 0; i < 20 && strstr(R.out, "AT+CMGL=4") == NULL; i++) {
-		bool cpin = strcmp(R.out, "AT+CPIN?\r") == 0;
-
-		R.out_len = 0;
-		R.out[0] = '\0';
-		feed(cpin ? "\r\n+CPIN: READY\r\n\r\nOK\r\n" : "\r\nOK\r\n");
-	}
+	mb_modem_list(&M);			/* not READY: nothing */
+	assert_int_equal(R.out_len, 0);
+	startup();
+	mb_modem_list(&M);
 	expect("AT+CMGL=4\r");
+	assert_false(mb_modem_can_send(&M));
 	feed("\r\n+CMGL: 1,1,,24\r\n" P4 "\r\n"
 	     "+CMGL: 2,2,,28\r\n" P3 "\r\n"	/* stored outgoing: skipped */
 	     "+CMGL: 5,0,,24\r\n" P4 "\r\n\r\nOK\r\n");
