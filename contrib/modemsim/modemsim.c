@@ -51,6 +51,7 @@ static const struct option longopts[] = {
 	{ "mr-start", required_argument, NULL, 0 },
 	{ "log", required_argument, NULL, 0 },
 	{ "seed", required_argument, NULL, 0 },
+	{ "selftest", no_argument, NULL, 'T' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -182,6 +183,7 @@ void msim_chan_resume(struct msim_chan *c)
 }
 
 static int pty_open(struct msim_modem *m);
+static void pty_file_write(struct msim *s);
 
 static void chan_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -195,8 +197,8 @@ static void chan_event_cb(struct bufferevent *bev, short what, void *arg)
 		printf("modem=%u %s closed\n", m->idx, pty ? "pty" : "tcp");
 	chan_free(c);
 	/* A pty master only fails when something is badly wrong: start over. */
-	if (pty && !m->s->stopping)
-		pty_open(m);
+	if (pty && !m->s->stopping && pty_open(m) == 0)
+		pty_file_write(m->s);
 }
 
 static struct msim_chan *chan_new(struct msim_modem *m, evutil_socket_t fd,
@@ -375,6 +377,7 @@ static void usage(FILE *f)
 	      "  [--smsc NUMBER] [--creg STAT] [--rssi N] [--cmgs-delay-ms N]\n"
 	      "  [--sr-delay-ms N] [--sr-status ST] [--error-rate PCT]\n"
 	      "  [--error-code N] [--mr-start N] [--log FILE] [--seed N] [--verbose]\n"
+	      "  [--selftest]\n"
 	      "See doc/modemsim.md.\n", f);
 }
 
@@ -476,6 +479,8 @@ static int parse_args(struct msim_opts *o, int argc, char **argv)
 			exit(0);
 		} else if (c == 'v') {
 			o->verbose = true;
+		} else if (c == 'T') {
+			exit(msim_selftest(stdout) == 0 ? 0 : 1);
 		} else if (c != 0 || parse_opt(o, longopts[idx].name, optarg) != 0) {
 			if (c == 0)
 				fprintf(stderr, "modemsim: bad value for --%s: %s\n",

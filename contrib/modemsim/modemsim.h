@@ -267,6 +267,9 @@ int msim_report_encode(const char *sca, uint8_t mr, const struct tpdu_addr *ra,
 		       const struct tpdu_time *scts, const struct tpdu_time *dt,
 		       uint8_t st, uint8_t *out, size_t cap, size_t *tpdu_len);
 void msim_time_now(struct msim *s, uint64_t ms, struct tpdu_time *t);
+/* Checks the encoders against protocols.md vectors P4 and P5; prints one line
+ * each to f. Returns 0 when all match, -1 otherwise (--selftest). */
+int msim_selftest(FILE *f);
 
 /* modemsim_ctl.c */
 int msim_ctl_listen(struct msim *s);

@@ -164,6 +164,54 @@ def init(ch, imei):
     ch.at("AT+XYZZY", r"^\r\nERROR\r\n$")
     ch.at("ATE9", r"^\r\nERROR\r\n$")
 
+if len(sys.argv) > 5 and sys.argv[5] == "opts":
+    # second simulator: --no-pty --index-base 0 --creg 5 --rssi 7 --smsc 0612345678
+    # --sr-status 0x46 --cmgs-delay-ms 300
+    tcp = Chan(sock=socket.create_connection(("127.0.0.1", PORT), timeout=5))
+    tcp.at("ATE0;+CMEE=2;+CNMI=2,1,0,1,0", r"OK")
+    tcp.at("AT+CREG?;+CSQ", r"\+CREG: 0,5\r\n\r\n\+CSQ: 7,99")
+    tcp.at("AT+CSCA?", r'\+CSCA: "0612345678",129')
+    tcp.at("AT+CIMI=1", r"\+CME ERROR: operation not supported")
+    (ln, pdu), = submit_pdus("--srr", "+31611112222", "plain")
+    t0 = time.time()
+    tcp.send(b"AT+CMGS=%s\r" % ln.encode())
+    tcp.wait(rb"\r\n> ")
+    tcp.send(pdu.encode() + b"\x1aAT+CGMI\r")
+    if ctl("sms 0 +4912345 during the delay") != ["OK parts=1"]:
+        fail("ctl sms")
+    # The answer comes after the delay, then the URCs held meanwhile, then the
+    # answer to the command typed during the delay.
+    m = tcp.wait(rb"^\r\n\+CMGS: 0\r\n\r\nOK\r\n(.*)\r\nHermod\r\n\r\nOK\r\n")
+    if m is None or time.time() - t0 < 0.3:
+        fail("delayed +CMGS / pipelined command: %r after %.2fs" %
+             (tcp.buf, time.time() - t0))
+    held = m.group(1)
+    if b'\r\n+CMTI: "SM",0\r\n' not in held:
+        fail("+CMTI not held until the final result: %r" % held)
+    cds = re.search(rb"\+CDS: (\d+)\r\n([0-9A-F]+)\r\n", held)
+    if cds is None:
+        cds = tcp.urc_pdu(rb"\r\n\+CDS: (\d+)")
+    d = decode(cds.group(2).decode())
+    if d["st"] != "0x46" or d["stat"] != "EXPIRED" or d["sca"] != "0612345678":
+        fail("--sr-status report %r" % d)
+    tcp.buf = b""
+    tcp.at("AT+CMGR=0", r"\+CMGR: 0,,\d+\r\n[0-9A-F]+\r\n\r\nOK")
+    tcp.at("AT+CMGD=0;+CMGR=0", r"\+CMS ERROR: 321")
+    ok("options: delayed +CMGS holds URCs and queued input; index base 0; "
+       "creg/rssi/smsc; --sr-status 0x46")
+    ctl("set 0 creg 2")
+    tcp.cmgs(int(ln), pdu, r"\+CMS ERROR: 331")
+    ctl("set 0 creg 1")
+    tcp.at("AT" + "X" * 1100, r"^\r\nERROR\r\n$")
+    import random
+    rnd = random.Random(7)
+    junk = bytes(rnd.randrange(256) for _ in range(20000))
+    tcp.send(junk + b"\x1b\r\r")
+    tcp.drain(0.5)
+    tcp.at("AT", r"^\r\nOK\r\n$")
+    ok("not registered -> 331; a long line and 20000 random bytes, still alive")
+    sys.exit(0)
+
 # ---- modem 0 over TCP
 s = socket.create_connection(("127.0.0.1", PORT), timeout=5)
 tcp = Chan(sock=s)
@@ -372,3 +420,39 @@ kill -0 "$T_PID_sim" 2>/dev/null && t_fail "modemsim ignores SIGTERM"
 wait "$T_PID_sim" || t_fail "modemsim exit status $?"
 grep -q 'modemsim: exit' "$T_DIR/sim.log" || t_fail "no clean exit line"
 t_ok "graceful exit on SIGTERM"
+
+# The encoders against protocols.md P4 / P5, then a second simulator for the
+# options the first one leaves at their defaults.
+"$SIM" --selftest >"$T_DIR/selftest.out" || t_fail "selftest: $(cat "$T_DIR/selftest.out")"
+[ "$(grep -c ': ok ' "$T_DIR/selftest.out")" -eq 2 ] || t_fail "selftest: $(cat "$T_DIR/selftest.out")"
+t_ok "DELIVER / STATUS-REPORT encoders reproduce P4 and P5"
+
+t_spawn sim2 "$SIM" --no-pty --tcp-port 0 --control-port 0 --index-base 0 --creg 5 \
+	--rssi 7 --smsc 0612345678 --sr-status 0x46 --sr-delay-ms 50 --cmgs-delay-ms 300
+t_wait_log sim2 'ready modems=1 control_port=[0-9]+'
+PORT2=$(sed -n 's/.*modem 0 .*tcp=\([0-9]*\).*/\1/p' "$T_DIR/sim2.log")
+CTL2=$(sed -n 's/.*ready .*control_port=\([0-9]*\).*/\1/p' "$T_DIR/sim2.log")
+grep -q 'pty=' "$T_DIR/sim2.log" && t_fail "--no-pty opened a pty"
+python3 "$T_DIR/at.py" "$PORT2" "$CTL2" "$CLIENT" "$T_DIR" opts || t_fail "options run failed"
+
+t_spawn sim3 "$SIM" --no-pty --tcp-port 0 --error-rate 100 --error-code 42
+t_wait_log sim3 'ready modems=1'
+PORT3=$(sed -n 's/.*modem 0 .*tcp=\([0-9]*\).*/\1/p' "$T_DIR/sim3.log")
+out=$(python3 - "$PORT3" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"ATE0\r")
+time.sleep(0.2)
+s.recv(100)
+s.sendall(b"AT+CMGS=23\r")
+time.sleep(0.2)
+s.sendall(b"0011000B916407281553F80000AA0AE8329BFD4697D9EC37\x1a")
+buf = b""
+end = time.time() + 5
+while b"ERROR" not in buf and time.time() < end:
+    buf += s.recv(100)
+print(repr(buf))
+PY
+)
+[ "$out" = "b'\\r\\n> \\r\\n+CMS ERROR: 42\\r\\n'" ] || t_fail "--error-rate 100: $out"
+t_ok "--error-rate 100 --error-code 42 -> +CMS ERROR: 42"
