@@ -2,8 +2,9 @@
  * bearerbox — SMPP links to operators, the SMPP server for customers, routing
  * and receipt correlation (doc/architecture.md, doc/smpp-links.md). main()
  * wires the parts to the common box runtime (shared/io/box.h): the receipt
- * and MO handler (bb_dlr), the queues (bb_queue) and one bb_link per
- * `group = smsc` of `type = smpp`. SIGTERM stops taking work, waits (bounded)
+ * and MO handler (bb_dlr), the queues (bb_queue), one bb_link per
+ * `group = smsc` of `type = smpp`, and the SMPP server for customers
+ * (bb_server) when the file has a `group = smpp-server`. SIGTERM stops taking work, waits (bounded)
  * for the operators' outstanding responses and the Redis writes, unbinds and
  * exits.
  */
@@ -14,6 +15,7 @@
 #include "bearerbox/bb_dlr.h"
 #include "bearerbox/bb_link.h"
 #include "bearerbox/bb_queue.h"
+#include "bearerbox/bb_server.h"
 #include "shared/codec/conf_schema.h"
 #include "shared/io/box.h"
 #include "shared/io/log.h"
@@ -28,6 +30,8 @@ static struct {
 	struct box box;
 	struct bb_dlr *dlr;
 	struct bb_queues *qs;
+	struct bb_server *server;
+	bool server_stopped;
 	struct bb_link *links[BB_LINKS_MAX];
 	size_t nlinks;
 	size_t nstopped;
@@ -41,7 +45,8 @@ static void bb_try_exit(struct loop_timer *t, void *arg)
 {
 	(void)t;
 	(void)arg;
-	if (bb.nstopped < bb.nlinks || bb_queues_busy(bb.qs) != 0) {
+	if (bb.nstopped < bb.nlinks || bb_queues_busy(bb.qs) != 0 ||
+	    (bb.server != NULL && !bb.server_stopped)) {
 		if (loop_now_ms(bb.box.loop) < bb.stop_deadline)
 			return;
 		log_warn("stop timed out: exiting with work in flight");
@@ -58,6 +63,12 @@ static void bb_link_stopped(struct bb_link *l, void *arg)
 	bb.nstopped++;
 }
 
+static void bb_server_stopped(void *arg)
+{
+	(void)arg;
+	bb.server_stopped = true;
+}
+
 static void bb_on_stop(void *arg)
 {
 	unsigned long wait = BB_STOP_WAIT_MAX_MS;
@@ -69,6 +80,8 @@ static void bb_on_stop(void *arg)
 	bb.stopping = true;
 	log_info("stopping: finishing the work in flight links=%zu", bb.nlinks);
 	bb_queues_stop(bb.qs);
+	if (bb.server != NULL)
+		bb_server_stop(bb.server, bb_server_stopped, NULL);
 	for (i = 0; i < bb.nlinks; i++)
 		bb_link_stop(bb.links[i], wait, bb_link_stopped, NULL);
 	bb.stop_deadline = loop_now_ms(bb.box.loop) + wait + BB_STOP_GRACE_MS;
@@ -121,6 +134,14 @@ int main(int argc, char **argv)
 	bb.dlr = bb_dlr_new(&bb.box, bb.box.conf);
 	bb.qs = bb.dlr != NULL ? bb_queues_new(&bb.box, bb.dlr, bb.box.conf) :
 				 NULL;
+	if (bb.qs != NULL &&
+	    conf_group_find(bb.box.conf, "smpp-server") != NULL) {
+		bb.server = bb_server_new(&bb.box, bb.box.conf);
+		if (bb.server == NULL) {
+			status = 1;
+			goto out;
+		}
+	}
 	if (bb.qs == NULL || bb_start_links() != 0) {
 		log_error("cannot start");
 		status = 1;
@@ -135,6 +156,7 @@ int main(int argc, char **argv)
 out:
 	for (i = 0; i < bb.nlinks; i++)
 		bb_link_free(bb.links[i]);
+	bb_server_free(bb.server);
 	loop_timer_free(bb.stop_timer);
 	if (!bb.forced)
 		bb_queues_free(bb.qs);

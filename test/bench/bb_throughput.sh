@@ -76,4 +76,5 @@ done
 fin=$(date +%s%3N)
 echo "parts=$n sessions=$sessions window=$window"
 echo "submitted+acknowledged: $(( (sub - start) )) ms, $(( n * 1000 / (sub - start) )) msg/s"
+[ -n "${BENCH_STATS:-}" ] && r info commandstats | grep -v '^#' | sort -t= -k3 -rn | head -12
 echo "with receipts final:    $(( (fin - start) )) ms, $(( n * 1000 / (fin - start) )) msg/s (events $(r xlen '{b}:ev:http'))"

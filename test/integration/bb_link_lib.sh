@@ -57,10 +57,10 @@ bbl_count_ge() {
 	[ "$(bbl_count "$1" "$2")" -ge "$3" ]
 }
 
-# bbl_msg ID TO [PARTS] -> the P:msg:ID hash the accept step would write.
+# bbl_msg ID TO [PARTS [DLR]] -> the P:msg:ID hash the accept step would write.
 bbl_msg() {
 	t_redis hset "$P:msg:$1" acct acme to "$2" from Hermod parts "${3:-1}" \
-		origin http dlr 0 dlr-url "" dlr-mask 0 mess-id "m$1" ts "$(date +%s000)" >/dev/null
+		origin http dlr "${4:-0}" dlr-url "" dlr-mask 0 mess-id "m$1" ts "$(date +%s000)" >/dev/null
 }
 
 # bbl_part LINK ID PART PARTS TO DATA [field value]... -> XADDs one part.

@@ -40,7 +40,7 @@ t_wait_log bb 'link up smsc=sim' 10
 
 n=50
 for ((i = 1; i <= n; i++)); do
-	bbl_msg "s$i" 447980000$i
+	bbl_msg "s$i" 447980000$i 1 1
 	text="hello $i"
 	[ "$i" = 7 ] && text="stat:UNDELIV hello"
 	bbl_part sim "s$i" 1 1 447980000$i "$text" dlr 1
