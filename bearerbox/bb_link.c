@@ -59,7 +59,7 @@ struct bb_session;
 /* A deliver_sm waiting for bb_dlr: answered when done, if still connected. */
 struct s_dctx {
 	struct bb_session *s;	/* NULL once the session is gone */
-	struct s_dctx *next;
+	struct s_dctx *next, *prev;	/* the session's list, or the free list */
 	uint32_t command_id;
 	uint32_t seq;
 };
@@ -114,6 +114,7 @@ struct bb_link {
 	struct smpp_pdu *out;	/* encode scratch */
 	uint8_t *conv;		/* conversion scratch (utf8 / latin1 / ucs2) */
 	uint8_t *body;		/* udh + text for short_message / payload */
+	struct s_dctx *dfree;	/* deliver contexts to reuse */
 	struct loop_timer *tick;
 	struct loop_timer *up_timer;
 	struct redis_script *s_down;
@@ -472,31 +473,45 @@ static void s_bind_resp(struct bb_session *s, const struct smpp_pdu *p)
 	l_pump(l);
 }
 
+static void s_dctx_unlink(struct bb_session *s, struct s_dctx *d)
+{
+	if (d->prev != NULL)
+		d->prev->next = d->next;
+	else
+		s->dpending = d->next;
+	if (d->next != NULL)
+		d->next->prev = d->prev;
+}
+
 static void s_deliver_done(int status, void *arg)
 {
 	struct s_dctx *d = arg;
 	struct bb_session *s = d->s;
-	struct s_dctx **pp;
+	struct bb_link *l;
 
-	if (s != NULL) {
-		for (pp = &s->dpending; *pp != NULL; pp = &(*pp)->next)
-			if (*pp == d) {
-				*pp = d->next;
-				break;
-			}
-		if (s->c != NULL)
-			s_send_simple(s, d->command_id | SMPP_RESP_BIT, d->seq,
-				      (uint32_t)status);
+	if (s == NULL) {
+		free(d);	/* its session is gone */
+		return;
 	}
-	free(d);
-	if (s != NULL)
-		l_check_stopped(s->l);
+	l = s->l;
+	s_dctx_unlink(s, d);
+	if (s->c != NULL)
+		s_send_simple(s, d->command_id | SMPP_RESP_BIT, d->seq,
+			      (uint32_t)status);
+	d->next = l->dfree;
+	l->dfree = d;
+	l_check_stopped(l);
 }
 
 static void s_deliver(struct bb_session *s, const struct smpp_pdu *p)
 {
-	struct s_dctx *d = malloc(sizeof(*d));
+	struct bb_link *l = s->l;
+	struct s_dctx *d = l->dfree;
 
+	if (d != NULL)
+		l->dfree = d->next;
+	else
+		d = malloc(sizeof(*d));
 	if (d == NULL || !s->rx) {
 		free(d);
 		s_send_simple(s, p->command_id | SMPP_RESP_BIT,
@@ -507,13 +522,16 @@ static void s_deliver(struct bb_session *s, const struct smpp_pdu *p)
 	d->s = s;
 	d->command_id = p->command_id;
 	d->seq = p->sequence_number;
-	if (bb_dlr_deliver(s->l->dlr, s->l->id, p, s_deliver_done, d) != 0) {
+	if (bb_dlr_deliver(l->dlr, l->id, p, s_deliver_done, d) != 0) {
 		free(d);
 		s_send_simple(s, p->command_id | SMPP_RESP_BIT,
 			      p->sequence_number, SMPP_ESME_RSYSERR);
 		return;
 	}
+	d->prev = NULL;
 	d->next = s->dpending;
+	if (d->next != NULL)
+		d->next->prev = d;
 	s->dpending = d;
 }
 
@@ -1082,6 +1100,12 @@ void bb_link_free(struct bb_link *l)
 		free(s->in);
 	}
 	free(l->s);
+	while (l->dfree != NULL) {
+		struct s_dctx *d = l->dfree;
+
+		l->dfree = d->next;
+		free(d);
+	}
 	loop_timer_free(l->tick);
 	loop_timer_free(l->up_timer);
 	bb_throttle_free(l->tb);
