@@ -697,6 +697,14 @@ static void q_down_timer(struct loop_timer *t, void *arg)
 	(void)t;
 	if (q->up || q->stopping)
 		return;
+	if (q_up(q->link, &q->qs->upc)) {
+		/* Another bearerbox holds this link up: its sessions send the
+		 * queue; parts read here go back to the stream for them. */
+		while ((m = q_ready_pop(q)) != NULL)
+			q_retry_at((struct q_msg *)m, q_wall_ms(), false);
+		loop_timer_start(q->down_timer, Q_DOWN_MS, false);
+		return;
+	}
 	while ((m = q_ready_pop(q)) != NULL) {
 		if (q_expired(q, m, q_wall_ms()))
 			bb_queue_failed(q, m, "EXPIRED", 0);
