@@ -175,12 +175,14 @@ static void fuzz_concat_key(const uint8_t *data, size_t size)
 	total = data[2];
 	data += 3;
 	size -= 3;
-	ls = strnlen((const char *)data, size < sizeof(src) - 1 ? size : sizeof(src) - 1);
+	ls = strnlen((const char *)data, size < CONCAT_ADDR_MAX * 2 - 1 ? size :
+		     CONCAT_ADDR_MAX * 2 - 1);
 	memcpy(src, data, ls);
 	src[ls] = '\0';
 	data += ls < size ? ls + 1 : ls;
 	size -= ls < size ? ls + 1 : ls;
-	ld = strnlen((const char *)data, size < sizeof(dst) - 1 ? size : sizeof(dst) - 1);
+	ld = strnlen((const char *)data, size < CONCAT_ADDR_MAX * 2 - 1 ? size :
+		     CONCAT_ADDR_MAX * 2 - 1);
 	memcpy(dst, data, ld);
 	dst[ld] = '\0';
 

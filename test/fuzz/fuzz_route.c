@@ -42,6 +42,8 @@ static const char *const fuzz_route_fixed[] = {
 	"12345678901234567890123456789",
 };
 
+#define FUZZ_ROUTE_NFIXED (sizeof(fuzz_route_fixed) / sizeof(fuzz_route_fixed[0]))
+
 static void fuzz_route_check(int cond)
 {
 	if (!cond)
@@ -157,8 +159,7 @@ static void fuzz_route_lookups(const struct route_table *t, const struct conf *c
 		nums += nl ? l + 1 : l;
 		len -= nl ? l + 1 : l;
 	}
-	for (size_t i = 0; i < sizeof(fuzz_route_fixed) / sizeof(fuzz_route_fixed[0]);
-	     i++)
+	for (size_t i = 0; i < FUZZ_ROUTE_NFIXED; i++)
 		fuzz_route_one(t, c, fuzz_route_fixed[i], mask++);
 }
 
