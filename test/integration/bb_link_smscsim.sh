@@ -2,7 +2,8 @@
 # Against contrib/smscsim: parts asking for receipts are submitted, the
 # receipts come back on the transceiver bind and complete the messages
 # (DELIVRD / UNDELIV through bb_dlr); an MO is answered; a dropped connection
-# is rebound and the remaining parts are sent.
+# is rebound and the remaining parts are sent; an SMPP 3.3 tx+rx link with hex
+# ids in submit_sm_resp and decimal ones in receipts.
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/bb_link_lib.sh"
 sim="$top_builddir/contrib/smscsim/smscsim"
@@ -77,3 +78,42 @@ bbl_wait 10 bbl_stream_empty sim || t_fail "queue not drained after the drop"
 t_ok "connection dropped by smscsim: rebound and the 20 parts sent"
 kill -TERM "$T_PID_bb"; wait "$T_PID_bb" || t_fail "bearerbox exit status"
 t_ok "SIGTERM: exit 0"
+
+# --- SMPP 3.3, transmitter + receiver pair, hex ids in submit_sm_resp and
+# decimal ones in the receipts (msg-id-type = resp-hex)
+t_spawn sim3 "$sim" --port 0 --system-id hermod3 --id-format hex \
+	--dlr-id-format decimal --dlr-delay-ms 50
+t_wait_log sim3 'listening port=' 10
+port3=$(sed -n 's/.*listening port=\([0-9]*\).*/\1/p' "$T_DIR/sim3.log" | head -1)
+{
+	bbl_core
+	cat <<CONF
+group = smsc
+smsc-id = sim3
+host = 127.0.0.1
+port = $port3
+system-id = hermod3
+bind-mode = tx+rx
+interface-version = 33
+msg-id-type = resp-hex
+window = 20
+reconnect-delay = 1s
+CONF
+} >"$T_DIR/s3.conf"
+t_spawn bb3 "$top_builddir/bearerbox/bearerbox" -c "$T_DIR/s3.conf"
+t_wait_log bb3 'link up smsc=sim3' 10
+n=20
+for ((i = 1; i <= n; i++)); do
+	bbl_msg "h$i" 447982000$i 1 1
+	bbl_part sim3 "h$i" 1 1 447982000$i "three three $i" dlr 1
+done
+final3() {
+	local i
+	for ((i = 1; i <= n; i++)); do
+		[ "$(t_redis hget "$P:msg:h$i" final)" = DELIVRD ] || return 1
+	done
+}
+bbl_wait 20 final3 || t_fail "3.3 tx+rx: receipts not correlated"
+grep -q 'type=bind_transmitter version=0x33' "$T_DIR/sim3.log" || t_fail "3.3: no transmitter bind"
+grep -q 'type=bind_receiver version=0x33' "$T_DIR/sim3.log" || t_fail "3.3: no receiver bind"
+t_ok "SMPP 3.3 tx+rx: $n parts sent on the transmitter, hex/decimal receipts matched on the receiver"
