@@ -113,23 +113,19 @@ static const char *cme_text(int code)
 
 static void result(struct msim_chan *c, int r)
 {
-	int cme;
+	int cme = -r - 2000;
 
-	if (r == 0) {
+	if (r == 0)
 		msim_at_final(c, "OK");
-	} else if (r <= CME(0)) {
-		cme = -r - 2000;
-		if (c->m->cmee == 0)
-			msim_at_final(c, "ERROR");
-		else if (c->m->cmee == 1)
-			info(c, "+CME ERROR: %d", cme), chan_idle(c);
-		else
-			info(c, "+CME ERROR: %s", cme_text(cme)), chan_idle(c);
-	} else if (r <= CMS(0)) {
+	else if (r <= CMS(0) && r > CME(0))
 		msim_at_cms_error(c, -r - 1000);
-	} else {
+	else if (r > CME(0) || c->m->cmee == 0)
 		msim_at_final(c, "ERROR");
-	}
+	else if (c->m->cmee == 1)
+		info(c, "+CME ERROR: %d", cme);
+	else
+		info(c, "+CME ERROR: %s", cme_text(cme));
+	chan_idle(c);
 }
 
 /* Splits "a,\"b,c\",,d" into fields (quotes removed, in place). */
@@ -256,7 +252,7 @@ static int h_cnmi(struct msim_chan *c, char op, char **v, int n)
 	int *k = c->m->cnmi, nv[5];
 
 	if (op == 't') {
-		info(c, "+CNMI: (0-3),(0-3),(0),(0-2),(0,1)");
+		info(c, "+CNMI: (0-3),(0-3),(0-3),(0-2),(0,1)");
 		return 0;
 	}
 	if (op == '?') {
@@ -708,10 +704,12 @@ static void pdu_done(struct msim_chan *c)
 	}
 	if (c->cmgw) {
 		r = msim_sms_write(m, c->hex, c->hex_len, c->pdu_len, c->cmgw_stat);
-		if (r >= 0)
-			info(c, "+CMGW: %d", r), msim_at_final(c, "OK");
-		else
+		if (r < 0) {
 			msim_at_cms_error(c, -r);
+			return;
+		}
+		info(c, "+CMGW: %d", r);
+		msim_at_final(c, "OK");
 		return;
 	}
 	r = msim_sms_submit(m, c->hex, c->hex_len, c->pdu_len);

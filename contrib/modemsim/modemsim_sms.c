@@ -245,10 +245,28 @@ static void log_escaped(FILE *f, const char *s)
 	}
 }
 
+static void log_line(struct msim_modem *m, const struct msim_sent *e)
+{
+	FILE *f = m->s->log;
+	time_t sec = (time_t)(msim_now_ms(m->s) / 1000);
+	struct tm tm;
+	char ts[32];
+
+	gmtime_r(&sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(f, "%s modem=%u mr=%u to=%s srr=%d dcs=0x%02X", ts, m->idx, e->mr,
+		e->to, e->srr, e->dcs);
+	if (e->has_concat)
+		fprintf(f, " ref=%u seq=%u total=%u", e->ref, e->seq, e->total);
+	fputs(" text=", f);
+	log_escaped(f, e->text);
+	fputc('\n', f);
+}
+
+/* Keeps an accepted submit for `sent` and writes its --log line. */
 static void record(struct msim_modem *m, const struct tpdu *t, uint8_t mr)
 {
 	struct msim_sent *e = &m->sent[m->sent_n++ % MSIM_SENT_MAX];
-	FILE *f = m->s->log;
 
 	memset(e, 0, sizeof(*e));
 	e->mr = mr;
@@ -262,23 +280,8 @@ static void record(struct msim_modem *m, const struct tpdu *t, uint8_t mr)
 	}
 	snprintf(e->to, sizeof(e->to), "%s", t->addr.text);
 	memcpy(e->text, t->text, sizeof(e->text));
-	if (f == NULL)
-		return;
-	{
-		char ts[32];
-		time_t sec = (time_t)(msim_now_ms(m->s) / 1000);
-		struct tm tm;
-
-		gmtime_r(&sec, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		fprintf(f, "%s modem=%u mr=%u to=%s srr=%d dcs=0x%02X", ts, m->idx, mr,
-			e->to, e->srr, e->dcs);
-	}
-	if (e->has_concat)
-		fprintf(f, " ref=%u seq=%u total=%u", e->ref, e->seq, e->total);
-	fputs(" text=", f);
-	log_escaped(f, e->text);
-	fputc('\n', f);
+	if (m->s->log != NULL)
+		log_line(m, e);
 }
 
 /* TP-ST for a submit: "stat:WORD" / "stat:0xNN" at the start of the text (of
@@ -547,6 +550,11 @@ int msim_sms_inject(struct msim_modem *m, const char *from, const char *text,
 		free(parts);
 		return -1;
 	}
+	if (preload && m->s->o.sim_size - msim_sms_used(m) < (unsigned)n) {
+		snprintf(why, cap, "SIM storage full (+CMS ERROR: 322)");
+		free(parts);
+		return -1;
+	}
 	dcs = info.coding == SMS_CODING_UCS2 ? 0x08 : 0x00;
 	msim_time_now(m->s, msim_now_ms(m->s), &scts);
 	for (int k = 0; k < n; k++) {
@@ -563,8 +571,8 @@ int msim_sms_inject(struct msim_modem *m, const char *from, const char *text,
 		}
 		if (!preload)
 			incoming(m, pdu, (size_t)len, tl, -1);
-		else if (store(m, pdu, (size_t)len, tl, 0) < 0)
-			break;	/* full half-way: the rest is lost, as said */
+		else
+			store(m, pdu, (size_t)len, tl, 0);	/* room checked above */
 	}
 	free(parts);
 	return n;

@@ -182,7 +182,7 @@ if len(sys.argv) > 5 and sys.argv[5] == "opts":
     # The answer comes after the delay, then the URCs held meanwhile, then the
     # answer to the command typed during the delay.
     m = tcp.wait(rb"^\r\n\+CMGS: 0\r\n\r\nOK\r\n(.*)\r\nHermod\r\n\r\nOK\r\n")
-    if m is None or time.time() - t0 < 0.3:
+    if m is None or time.time() - t0 < 0.25:
         fail("delayed +CMGS / pipelined command: %r after %.2fs" %
              (tcp.buf, time.time() - t0))
     held = m.group(1)
