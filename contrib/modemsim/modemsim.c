@@ -41,6 +41,8 @@ static const struct option longopts[] = {
 	{ "imei", required_argument, NULL, 0 },
 	{ "imsi", required_argument, NULL, 0 },
 	{ "smsc", required_argument, NULL, 0 },
+	{ "msisdn", required_argument, NULL, 0 },
+	{ "sr-mem", required_argument, NULL, 0 },
 	{ "creg", required_argument, NULL, 0 },
 	{ "rssi", required_argument, NULL, 0 },
 	{ "cmgs-delay-ms", required_argument, NULL, 0 },
@@ -374,8 +376,9 @@ static void usage(FILE *f)
 	fputs("usage: modemsim [--modems N] [--pty-file FILE] [--link-prefix P]\n"
 	      "  [--no-pty] [--tcp-port P] [--control-port P] [--pin PIN] [--puk PUK]\n"
 	      "  [--sim-size N] [--index-base 0|1] [--imei BASE] [--imsi BASE]\n"
-	      "  [--smsc NUMBER] [--creg STAT] [--rssi N] [--cmgs-delay-ms N]\n"
-	      "  [--sr-delay-ms N] [--sr-status ST] [--error-rate PCT]\n"
+	      "  [--smsc NUMBER] [--msisdn NUMBER] [--sr-mem SM|SR] [--creg STAT]\n"
+	      "  [--rssi N] [--cmgs-delay-ms N] [--sr-delay-ms N] [--sr-status ST]\n"
+	      "  [--error-rate PCT]\n"
 	      "  [--error-code N] [--mr-start N] [--log FILE] [--seed N] [--verbose]\n"
 	      "  [--selftest]\n"
 	      "See doc/modemsim.md.\n", f);
@@ -456,6 +459,13 @@ static int parse_opt(struct msim_opts *o, const char *k, const char *v)
 		o->imsi_base = v;
 	else if (strcmp(k, "smsc") == 0 && strlen(v) < 22)
 		o->smsc = v;
+	else if (strcmp(k, "msisdn") == 0 &&
+		 digits(v[0] == '+' ? v + 1 : v, 3, 15))
+		o->msisdn = v;
+	else if (strcmp(k, "sr-mem") == 0 && strcmp(v, "SM") == 0)
+		o->sr_mem = MSIM_MEM_SM;
+	else if (strcmp(k, "sr-mem") == 0 && strcmp(v, "SR") == 0)
+		o->sr_mem = MSIM_MEM_SR;
 	else if (strcmp(k, "log") == 0)
 		o->log_path = v;
 	else if (strcmp(k, "error-rate") == 0) {
@@ -546,6 +556,13 @@ static int modem_init(struct msim *s, unsigned i)
 	snprintf(m->pin, sizeof(m->pin), "%s", s->o.pin ? s->o.pin : "0000");
 	number_plus(s->o.imei_base, i, m->imei, sizeof(m->imei));
 	number_plus(s->o.imsi_base, i, m->imsi, sizeof(m->imsi));
+	if (s->o.msisdn != NULL) {
+		bool plus = s->o.msisdn[0] == '+';
+
+		m->msisdn[0] = '+';
+		number_plus(s->o.msisdn + plus, i, m->msisdn + plus,
+			    sizeof(m->msisdn) - 1);
+	}
 	TAILQ_INIT(&m->pend);
 	TAILQ_INIT(&m->waiting);
 	msim_at_reset(m);

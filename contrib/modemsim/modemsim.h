@@ -39,6 +39,13 @@ enum msim_fail {
 	MSIM_FAIL_SILENT,	/* input is read and dropped, nothing answers */
 };
 
+/* Message storages: "SM" (the SIM: SMS, and status reports by default) and
+ * "SR" (status reports with --sr-mem SR). */
+enum msim_mem {
+	MSIM_MEM_SM,
+	MSIM_MEM_SR,
+};
+
 enum msim_simstate {
 	MSIM_SIM_READY,
 	MSIM_SIM_PIN,
@@ -59,6 +66,8 @@ struct msim_opts {
 	const char *imei_base;		/* 15 digits; modem i adds i */
 	const char *imsi_base;
 	const char *smsc;
+	const char *msisdn;		/* NULL: AT+CNUM gives no number */
+	enum msim_mem sr_mem;		/* where AT+CNMI <ds>=2 stores reports */
 	int creg;
 	int rssi;
 	unsigned cmgs_delay_ms;
@@ -166,7 +175,9 @@ struct msim_modem {
 	uint8_t next_ref;	/* concat reference of injected messages */
 	char imei[24];
 	char imsi[24];
-	struct msim_slot *slots;
+	struct msim_slot *mem[2];	/* MSIM_MEM_SM, MSIM_MEM_SR */
+	enum msim_mem mem1;	/* AT+CPMS <mem1>: read, list, delete */
+	char msisdn[24];
 	struct msim_sent *sent;	/* ring of MSIM_SENT_MAX */
 	unsigned sent_n;	/* total ever recorded */
 	struct msim_pend_list pend;	/* reports and timed incoming */
@@ -241,7 +252,8 @@ void msim_at_final(struct msim_chan *c, const char *text);
 /* modemsim_sms.c */
 int msim_sms_init(struct msim_modem *m);
 void msim_sms_fini(struct msim_modem *m);
-unsigned msim_sms_used(const struct msim_modem *m);
+unsigned msim_sms_used(const struct msim_modem *m, enum msim_mem mem);
+const char *msim_mem_name(enum msim_mem mem);
 /* Validates and "sends" the PDU of AT+CMGS (hex of SMSC field + TPDU, length
  * <len>). Returns the TP-MR (>= 0) or a +CMS ERROR code (negated). */
 int msim_sms_submit(struct msim_modem *m, const char *hex, size_t hexlen,
@@ -253,8 +265,9 @@ int msim_sms_write(struct msim_modem *m, const char *hex, size_t hexlen,
  * number of parts, or -1 with why set. */
 int msim_sms_inject(struct msim_modem *m, const char *from, const char *text,
 		    bool reverse, bool preload, bool ucs2, char *why, size_t cap);
-/* Deletes / lists via the slot array; listing and reading mark unread read. */
-int msim_sms_delete(struct msim_modem *m, int index, int flag);
+/* AT+CMGD on storage mem: slot (0-based) with flag 0, else by flag (1 read,
+ * 2 read + sent, 3 all but unread, 4 all); then waiting SMS get the room. */
+void msim_sms_delete(struct msim_modem *m, enum msim_mem mem, int slot, int flag);
 /* Slots became free: delivers messages that waited for space. */
 void msim_sms_drain_waiting(struct msim_modem *m);
 

@@ -311,26 +311,43 @@ static int h_cnma(struct msim_chan *c, char op, char **v, int n)
 	return c->m->csms == 1 ? 0 : CMS(340);
 }
 
+static int mem_of(const char *name, bool sr_ok, enum msim_mem *out)
+{
+	if (strcmp(name, "SM") == 0 || strcmp(name, "MT") == 0 ||
+	    strcmp(name, "ME") == 0)
+		*out = MSIM_MEM_SM;
+	else if (sr_ok && strcmp(name, "SR") == 0)
+		*out = MSIM_MEM_SR;
+	else
+		return -1;
+	return 0;
+}
+
 static int h_cpms(struct msim_chan *c, char op, char **v, int n)
 {
-	unsigned used = msim_sms_used(c->m), total = c->m->s->o.sim_size;
+	struct msim_modem *m = c->m;
+	unsigned total = m->s->o.sim_size, u1, u;
+	enum msim_mem mem1, other;
 
 	if (op == 't') {
-		info(c, "+CPMS: (\"SM\"),(\"SM\"),(\"SM\")");
+		info(c, "+CPMS: (\"SM\",\"SR\"),(\"SM\"),(\"SM\")");
 		return 0;
 	}
+	u = msim_sms_used(m, MSIM_MEM_SM);
 	if (op == '?') {
-		info(c, "+CPMS: \"SM\",%u,%u,\"SM\",%u,%u,\"SM\",%u,%u", used, total,
-		     used, total, used, total);
+		info(c, "+CPMS: \"%s\",%u,%u,\"SM\",%u,%u,\"SM\",%u,%u",
+		     msim_mem_name(m->mem1), msim_sms_used(m, m->mem1), total, u,
+		     total, u, total);
 		return 0;
 	}
-	if (op != '=' || n < 1 || n > 3)
+	if (op != '=' || n < 1 || n > 3 || mem_of(v[0], true, &mem1) != 0)
 		return CMS(302);
-	for (int i = 0; i < n; i++)
-		if (strcmp(v[i], "SM") != 0 && strcmp(v[i], "MT") != 0 &&
-		    strcmp(v[i], "ME") != 0)
+	for (int i = 1; i < n; i++)
+		if (mem_of(v[i], false, &other) != 0)
 			return CMS(302);
-	info(c, "+CPMS: %u,%u,%u,%u,%u,%u", used, total, used, total, used, total);
+	m->mem1 = mem1;
+	u1 = msim_sms_used(m, mem1);
+	info(c, "+CPMS: %u,%u,%u,%u,%u,%u", u1, total, u, total, u, total);
 	return 0;
 }
 
@@ -388,6 +405,17 @@ static int h_cimi(struct msim_chan *c, char op, char **v, int n)
 		return CME(4);
 	if (op == '\0')
 		info(c, "%s", c->m->imsi);
+	return 0;
+}
+
+static int h_cnum(struct msim_chan *c, char op, char **v, int n)
+{
+	const char *num = c->m->msisdn;
+
+	if (h_ident(c, op, v, n) != 0)
+		return CME(4);
+	if (op == '\0' && num[0] != '\0')
+		info(c, "+CNUM: \"\",\"%s\",%d", num, num[0] == '+' ? 145 : 129);
 	return 0;
 }
 
@@ -485,7 +513,7 @@ static int h_cmgr(struct msim_chan *c, char op, char **v, int n)
 		return 0;
 	if (op != '=' || slot_of(m, v, n, &slot) != 0)
 		return CMS(321);
-	sl = &m->slots[slot];
+	sl = &m->mem[m->mem1][slot];
 	if (!sl->used)
 		return CMS(321);
 	show_slot(c, "CMGR", -1, sl);
@@ -508,7 +536,7 @@ static int h_cmgl(struct msim_chan *c, char op, char **v, int n)
 	else if (op != '=' || arg_int(v, n, 0, 0, 4, 0, &stat) != 0)
 		return CMS(302);
 	for (unsigned i = 0; i < m->s->o.sim_size; i++) {
-		struct msim_slot *sl = &m->slots[i];
+		struct msim_slot *sl = &m->mem[m->mem1][i];
 
 		if (!sl->used || (stat != 4 && sl->stat != stat))
 			continue;
@@ -533,7 +561,7 @@ static int h_cmgd(struct msim_chan *c, char op, char **v, int n)
 		return CMS(302);
 	if (slot_of(m, v, n, &slot) != 0 && flag == 0)
 		return CMS(321);
-	msim_sms_delete(m, slot, flag);
+	msim_sms_delete(m, m->mem1, slot, flag);
 	return 0;
 }
 
@@ -551,6 +579,7 @@ static const struct at_cmd at_cmds[] = {
 	{ "CGSN", h_cgsn, false, false },
 	{ "GSN", h_cgsn, false, false },
 	{ "CIMI", h_cimi, true, false },
+	{ "CNUM", h_cnum, true, false },
 	{ "CGMI", h_cgmi, false, false },
 	{ "GMI", h_cgmi, false, false },
 	{ "CGMM", h_cgmm, false, false },

@@ -116,10 +116,12 @@ static void cmd_sim(struct msim *s, struct evbuffer *out, char *rest)
 	} else if (strcmp(what, "preload") == 0) {
 		cmd_sms(s, out, rest, true, m);
 	} else if (strcmp(what, "count") == 0) {
-		evbuffer_add_printf(out, "OK used=%u total=%u\n", msim_sms_used(m),
-				    s->o.sim_size);
+		evbuffer_add_printf(out, "OK used=%u total=%u sr_used=%u\n",
+				    msim_sms_used(m, MSIM_MEM_SM), s->o.sim_size,
+				    msim_sms_used(m, MSIM_MEM_SR));
 	} else if (strcmp(what, "clear") == 0) {
-		msim_sms_delete(m, -1, 4);
+		msim_sms_delete(m, MSIM_MEM_SR, -1, 4);
+		msim_sms_delete(m, MSIM_MEM_SM, -1, 4);
 		evbuffer_add_printf(out, "OK\n");
 	} else {
 		evbuffer_add_printf(out, "ERR usage: sim <modem> preload|count|clear\n");
@@ -185,7 +187,7 @@ static void stats_line(struct evbuffer *out, const char *lead,
 			    PRIu64 " kills=%" PRIu64 " sim=%s fail=%d\n", lead, m->idx,
 			    m->st.commands, m->st.submitted, m->st.submit_errors,
 			    m->st.mo_parts, m->st.mo_direct, m->st.mo_stored,
-			    m->st.reports, msim_sms_used(m), waiting, m->st.connections,
+			    m->st.reports, msim_sms_used(m, MSIM_MEM_SM), waiting, m->st.connections,
 			    m->st.kills, m->sim == MSIM_SIM_READY ? "ready" :
 			    m->sim == MSIM_SIM_PIN ? "pin" : "puk", (int)m->fail);
 }

@@ -150,10 +150,11 @@ int msim_report_encode(const char *sca, uint8_t mr, const struct tpdu_addr *ra,
 
 int msim_sms_init(struct msim_modem *m)
 {
-	m->slots = calloc(m->s->o.sim_size, sizeof(*m->slots));
+	m->mem[MSIM_MEM_SM] = calloc(m->s->o.sim_size, sizeof(struct msim_slot));
+	m->mem[MSIM_MEM_SR] = calloc(m->s->o.sim_size, sizeof(struct msim_slot));
 	m->sent = calloc(MSIM_SENT_MAX, sizeof(*m->sent));
 	m->last_st_ref = -1;
-	return m->slots != NULL && m->sent != NULL ? 0 : -1;
+	return m->mem[0] != NULL && m->mem[1] != NULL && m->sent != NULL ? 0 : -1;
 }
 
 static void pend_free(struct msim_pend_list *l, struct msim_pend *p)
@@ -171,25 +172,31 @@ void msim_sms_fini(struct msim_modem *m)
 		pend_free(&m->pend, TAILQ_FIRST(&m->pend));
 	while (!TAILQ_EMPTY(&m->waiting))
 		pend_free(&m->waiting, TAILQ_FIRST(&m->waiting));
-	free(m->slots);
+	free(m->mem[MSIM_MEM_SM]);
+	free(m->mem[MSIM_MEM_SR]);
 	free(m->sent);
 }
 
-unsigned msim_sms_used(const struct msim_modem *m)
+unsigned msim_sms_used(const struct msim_modem *m, enum msim_mem mem)
 {
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < m->s->o.sim_size; i++)
-		n += m->slots[i].used;
+		n += m->mem[mem][i].used;
 	return n;
 }
 
-/* Stores a PDU; returns the AT index or -1 when the SIM is full. */
-static int store(struct msim_modem *m, const uint8_t *pdu, size_t len,
-		 size_t tpdu_len, uint8_t stat)
+const char *msim_mem_name(enum msim_mem mem)
+{
+	return mem == MSIM_MEM_SR ? "SR" : "SM";
+}
+
+/* Stores a PDU; returns the AT index or -1 when the storage is full. */
+static int store(struct msim_modem *m, enum msim_mem mem, const uint8_t *pdu,
+		 size_t len, size_t tpdu_len, uint8_t stat)
 {
 	for (unsigned i = 0; i < m->s->o.sim_size; i++) {
-		struct msim_slot *sl = &m->slots[i];
+		struct msim_slot *sl = &m->mem[mem][i];
 
 		if (sl->used)
 			continue;
@@ -378,9 +385,10 @@ static void report_send(struct msim_pend *p)
 		snprintf(head, sizeof(head), "+CDS: %zu", tl);
 		urc_pdu(m, head, pdu, (size_t)n);
 	} else {
-		if ((idx = store(m, pdu, (size_t)n, tl, 0)) < 0)
+		if ((idx = store(m, m->s->o.sr_mem, pdu, (size_t)n, tl, 0)) < 0)
 			return;
-		snprintf(head, sizeof(head), "+CDSI: \"SM\",%d", idx);
+		snprintf(head, sizeof(head), "+CDSI: \"%s\",%d",
+			 msim_mem_name(m->s->o.sr_mem), idx);
 		msim_urc(m, head);
 	}
 	m->st.reports++;
@@ -446,7 +454,7 @@ int msim_sms_write(struct msim_modem *m, const char *hex, size_t hexlen,
 	n = pdu_check(hex, hexlen, len, pdu, &t);
 	if (n < 0)
 		return -304;
-	idx = store(m, pdu, (size_t)n, len, stat);
+	idx = store(m, MSIM_MEM_SM, pdu, (size_t)n, len, stat);
 	return idx < 0 ? -322 : idx;
 }
 
@@ -465,7 +473,7 @@ static void incoming(struct msim_modem *m, const uint8_t *pdu, size_t len,
 		m->st.mo_direct++;
 		return;
 	}
-	idx = store(m, pdu, len, tl, 0);
+	idx = store(m, MSIM_MEM_SM, pdu, len, tl, 0);
 	if (idx < 0) {
 		struct msim_pend *p;
 
@@ -492,7 +500,8 @@ static void incoming(struct msim_modem *m, const uint8_t *pdu, size_t len,
 
 void msim_sms_drain_waiting(struct msim_modem *m)
 {
-	while (!TAILQ_EMPTY(&m->waiting) && msim_sms_used(m) < m->s->o.sim_size) {
+	while (!TAILQ_EMPTY(&m->waiting) &&
+	       msim_sms_used(m, MSIM_MEM_SM) < m->s->o.sim_size) {
 		struct msim_pend *p = TAILQ_FIRST(&m->waiting);
 
 		incoming(m, p->pdu, p->len, p->tpdu_len, p->msg_class);
@@ -500,10 +509,10 @@ void msim_sms_drain_waiting(struct msim_modem *m)
 	}
 }
 
-int msim_sms_delete(struct msim_modem *m, int slot, int flag)
+void msim_sms_delete(struct msim_modem *m, enum msim_mem mem, int slot, int flag)
 {
 	for (unsigned i = 0; i < m->s->o.sim_size; i++) {
-		struct msim_slot *sl = &m->slots[i];
+		struct msim_slot *sl = &m->mem[mem][i];
 		bool del;
 
 		switch (flag) {
@@ -517,7 +526,6 @@ int msim_sms_delete(struct msim_modem *m, int slot, int flag)
 			memset(sl, 0, sizeof(*sl));
 	}
 	msim_sms_drain_waiting(m);
-	return 0;
 }
 
 int msim_sms_inject(struct msim_modem *m, const char *from, const char *text,
@@ -531,7 +539,7 @@ int msim_sms_inject(struct msim_modem *m, const char *from, const char *text,
 	uint8_t dcs;
 	int n;
 
-	if (preload && m->s->o.sim_size - msim_sms_used(m) == 0) {
+	if (preload && m->s->o.sim_size - msim_sms_used(m, MSIM_MEM_SM) == 0) {
 		snprintf(why, cap, "SIM storage full (+CMS ERROR: 322)");
 		return -1;
 	}
@@ -550,7 +558,7 @@ int msim_sms_inject(struct msim_modem *m, const char *from, const char *text,
 		free(parts);
 		return -1;
 	}
-	if (preload && m->s->o.sim_size - msim_sms_used(m) < (unsigned)n) {
+	if (preload && m->s->o.sim_size - msim_sms_used(m, MSIM_MEM_SM) < (unsigned)n) {
 		snprintf(why, cap, "SIM storage full (+CMS ERROR: 322)");
 		free(parts);
 		return -1;
@@ -572,7 +580,7 @@ int msim_sms_inject(struct msim_modem *m, const char *from, const char *text,
 		if (!preload)
 			incoming(m, pdu, (size_t)len, tl, -1);
 		else
-			store(m, pdu, (size_t)len, tl, 0);	/* room checked above */
+			store(m, MSIM_MEM_SM, pdu, (size_t)len, tl, 0);	/* room checked */
 	}
 	free(parts);
 	return n;

@@ -161,6 +161,7 @@ def init(ch, imei):
     ch.at("AT+CIMI", r"\r\n00101000000000\d\r\n")
     ch.at("AT+CGMI;+CGMM;+CGMR", r"Hermod\r\n\r\nmodemsim\r\n\r\nmodemsim ")
     ch.at("AT+CPMS?", r'\+CPMS: "SM",\d,3,')
+    ch.at("AT+CNUM", r"^\r\nOK\r\n$")
     ch.at("AT+XYZZY", r"^\r\nERROR\r\n$")
     ch.at("ATE9", r"^\r\nERROR\r\n$")
 
@@ -197,8 +198,22 @@ if len(sys.argv) > 5 and sys.argv[5] == "opts":
     tcp.buf = b""
     tcp.at("AT+CMGR=0", r"\+CMGR: 0,,\d+\r\n[0-9A-F]+\r\n\r\nOK")
     tcp.at("AT+CMGD=0;+CMGR=0", r"\+CMS ERROR: 321")
+    tcp.at("AT+CNUM", r'^\r\n\+CNUM: "","\+46700000100",145\r\n\r\nOK\r\n$')
+    tcp.at("AT+CNMI=2,1,0,2,0", r"OK")
+    tcp.cmgs(int(ln), pdu, r"\+CMGS: 1\r\n\r\nOK")
+    if tcp.wait(rb'\r\n\+CDSI: "SR",0\r\n') is None:
+        fail("no +CDSI on SR: %r" % tcp.buf)
+    tcp.at("AT+CMGR=0", r"\+CMS ERROR: 321")
+    tcp.at('AT+CPMS="SR"', r"\+CPMS: 1,3,0,3,0,3")
+    r = tcp.at("AT+CMGR=0", r"\+CMGR: 0,,25\r\n")
+    d = decode(re.search(r"\r\n([0-9A-F]{20,})\r\n", r).group(1))
+    if d["type"] != "report" or d["mr"] != "1":
+        fail("stored report %r" % d)
+    tcp.at("AT+CMGD=0;+CPMS?", r'\+CPMS: "SR",0,3,"SM",0,3')
+    tcp.at('AT+CPMS="SM","SM","SM"', r"\+CPMS: 0,3,0,3,0,3")
+    tcp.at('AT+CPMS="SM","SR"', r"\+CMS ERROR: 302")
     ok("options: delayed +CMGS holds URCs and queued input; index base 0; "
-       "creg/rssi/smsc; --sr-status 0x46")
+       "creg/rssi/smsc/msisdn; --sr-status 0x46; --sr-mem SR with +CDSI")
     ctl("set 0 creg 2")
     tcp.cmgs(int(ln), pdu, r"\+CMS ERROR: 331")
     ctl("set 0 creg 1")
@@ -428,7 +443,8 @@ t_ok "graceful exit on SIGTERM"
 t_ok "DELIVER / STATUS-REPORT encoders reproduce P4 and P5"
 
 t_spawn sim2 "$SIM" --no-pty --tcp-port 0 --control-port 0 --index-base 0 --creg 5 \
-	--rssi 7 --smsc 0612345678 --sr-status 0x46 --sr-delay-ms 50 --cmgs-delay-ms 300
+	--rssi 7 --smsc 0612345678 --sr-status 0x46 --sr-delay-ms 50 --cmgs-delay-ms 300 \
+	--sim-size 3 --sr-mem SR --msisdn +46700000100
 t_wait_log sim2 'ready modems=1 control_port=[0-9]+'
 PORT2=$(sed -n 's/.*modem 0 .*tcp=\([0-9]*\).*/\1/p' "$T_DIR/sim2.log")
 CTL2=$(sed -n 's/.*ready .*control_port=\([0-9]*\).*/\1/p' "$T_DIR/sim2.log")
