@@ -548,6 +548,11 @@ static int modem_init(struct msim *s, unsigned i)
 	m->tcp_port = -1;
 	m->next_mr = (uint8_t)s->o.mr_start;
 	m->next_ref = (uint8_t)(i * 16);
+	m->cf.cmgs_delay_ms = s->o.cmgs_delay_ms;
+	m->cf.sr_delay_ms = s->o.sr_delay_ms;
+	m->cf.sr_status = s->o.sr_status;
+	m->cf.error_rate = s->o.error_rate;
+	m->cf.error_code = s->o.error_code;
 	m->creg = s->o.creg;
 	m->rssi = s->o.rssi;
 	m->sim = s->o.pin != NULL ? MSIM_SIM_PIN : MSIM_SIM_READY;

@@ -152,9 +152,19 @@ struct msim_chan {
 	char delayed[64];
 };
 
+/* Network behaviour of one modem: from the options, changed by `set`. */
+struct msim_netcf {
+	unsigned cmgs_delay_ms;
+	unsigned sr_delay_ms;
+	uint8_t sr_status;
+	double error_rate;
+	unsigned error_code;
+};
+
 struct msim_modem {
 	struct msim *s;
 	unsigned idx;
+	struct msim_netcf cf;
 	/* settings (ATZ restores the defaults of the first group) */
 	bool echo;
 	int cmee;

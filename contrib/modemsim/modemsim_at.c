@@ -723,8 +723,8 @@ static void delayed_cb(evutil_socket_t fd, short what, void *arg)
 static void pdu_done(struct msim_chan *c)
 {
 	struct msim_modem *m = c->m;
-	struct timeval tv = { m->s->o.cmgs_delay_ms / 1000,
-			      (m->s->o.cmgs_delay_ms % 1000) * 1000 };
+	struct timeval tv = { m->cf.cmgs_delay_ms / 1000,
+			      (m->cf.cmgs_delay_ms % 1000) * 1000 };
 	int r;
 
 	if (c->hex_long) {
@@ -747,7 +747,7 @@ static void pdu_done(struct msim_chan *c)
 	else
 		snprintf(c->delayed, sizeof(c->delayed), "+CMS ERROR: %d", -r);
 	/* A malformed PDU is refused at once; the network takes its time. */
-	if (m->s->o.cmgs_delay_ms == 0 || r == -304) {
+	if (m->cf.cmgs_delay_ms == 0 || r == -304) {
 		delayed_answer(c);
 		return;
 	}

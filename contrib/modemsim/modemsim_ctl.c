@@ -9,6 +9,7 @@
 
 #include "contrib/modemsim/modemsim.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,48 +129,107 @@ static void cmd_sim(struct msim *s, struct evbuffer *out, char *rest)
 	}
 }
 
-static void cmd_fail(struct msim *s, struct evbuffer *out, char *rest)
+/* The modems a command names: one number, or "*" for all. Returns how many
+ * (first in *first), 0 when the word is not a modem. */
+static unsigned modems_arg(struct msim *s, const char *w, unsigned *first)
 {
-	struct msim_modem *m = modem_arg(s, word(&rest));
-	char *v = word(&rest);
+	struct msim_modem *m;
 
-	if (m == NULL || v == NULL)
-		v = "";
+	if (w != NULL && strcmp(w, "*") == 0) {
+		*first = 0;
+		return s->o.modems;
+	}
+	if ((m = modem_arg(s, w)) == NULL)
+		return 0;
+	*first = m->idx;
+	return 1;
+}
+
+static int fail_one(struct msim_modem *m, const char *v)
+{
 	if (strcmp(v, "on") == 0 || strcmp(v, "error") == 0)
 		m->fail = MSIM_FAIL_ERROR;
 	else if (strcmp(v, "silent") == 0)
 		m->fail = MSIM_FAIL_SILENT;
 	else if (strcmp(v, "off") == 0)
 		m->fail = MSIM_FAIL_OFF;
-	else {
-		evbuffer_add_printf(out, "ERR usage: fail <modem> on|error|silent|off\n");
+	else
+		return -1;
+	return 0;
+}
+
+static void cmd_fail(struct msim *s, struct evbuffer *out, char *rest)
+{
+	unsigned first, n = modems_arg(s, word(&rest), &first);
+	char *v = word(&rest);
+
+	if (n == 0 || v == NULL || fail_one(&s->modems[first], v) != 0) {
+		evbuffer_add_printf(out, "ERR usage: fail <modem>|* on|error|silent|off\n");
 		return;
 	}
+	for (unsigned i = 1; i < n; i++)
+		fail_one(&s->modems[first + i], v);
 	evbuffer_add_printf(out, "OK\n");
+}
+
+/* A registration change, with its +CREG URC when AT+CREG=1 asked for it. */
+static void set_creg(struct msim_modem *m, int stat)
+{
+	char urc[32];
+
+	if (m->creg != stat && m->creg_n == 1) {
+		snprintf(urc, sizeof(urc), "+CREG: %d", stat);
+		msim_urc(m, urc);
+	}
+	m->creg = stat;
+}
+
+static int set_one(struct msim_modem *m, const char *k, const char *v)
+{
+	char *end;
+	double d;
+	long x;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno != 0 || end == v || *end != '\0' || !(d >= 0))
+		return -1;
+	x = strtol(v, &end, 0);
+	if (strcmp(k, "error-rate") == 0 && d <= 100)
+		m->cf.error_rate = d;
+	else if (*end != '\0')
+		return -1;
+	else if (strcmp(k, "creg") == 0 && x <= 5)
+		set_creg(m, (int)x);
+	else if (strcmp(k, "rssi") == 0 && (x <= 31 || x == 99))
+		m->rssi = (int)x;
+	else if (strcmp(k, "cmgs-delay-ms") == 0 && x <= 600000)
+		m->cf.cmgs_delay_ms = (unsigned)x;
+	else if (strcmp(k, "sr-delay-ms") == 0 && x <= 86400000)
+		m->cf.sr_delay_ms = (unsigned)x;
+	else if (strcmp(k, "sr-status") == 0 && x <= 255)
+		m->cf.sr_status = (uint8_t)x;
+	else if (strcmp(k, "error-code") == 0 && x <= 1000)
+		m->cf.error_code = (unsigned)x;
+	else
+		return -1;
+	return 0;
 }
 
 static void cmd_set(struct msim *s, struct evbuffer *out, char *rest)
 {
-	struct msim_modem *m = modem_arg(s, word(&rest));
-	char *k = word(&rest), *v = word(&rest), *end = NULL;
-	long x = v ? strtol(v, &end, 10) : -1;
-	char urc[32];
+	unsigned first, n = modems_arg(s, word(&rest), &first), i;
+	char *k = word(&rest), *v = word(&rest);
 
-	if (m == NULL || k == NULL || v == NULL || *end != '\0' || x < 0) {
-		evbuffer_add_printf(out, "ERR usage: set <modem> creg|rssi <n>\n");
-	} else if (strcmp(k, "creg") == 0 && x <= 5) {
-		if (m->creg != (int)x && m->creg_n == 1) {
-			snprintf(urc, sizeof(urc), "+CREG: %ld", x);
-			msim_urc(m, urc);
-		}
-		m->creg = (int)x;
+	for (i = 0; i < n && k != NULL && v != NULL; i++)
+		if (set_one(&s->modems[first + i], k, v) != 0)
+			break;
+	if (n == 0 || k == NULL || v == NULL || i < n)
+		evbuffer_add_printf(out, "ERR usage: set <modem>|* creg|rssi|"
+				    "cmgs-delay-ms|sr-delay-ms|sr-status|error-rate|"
+				    "error-code <value>\n");
+	else
 		evbuffer_add_printf(out, "OK\n");
-	} else if (strcmp(k, "rssi") == 0 && (x <= 31 || x == 99)) {
-		m->rssi = (int)x;
-		evbuffer_add_printf(out, "OK\n");
-	} else {
-		evbuffer_add_printf(out, "ERR usage: set <modem> creg|rssi <n>\n");
-	}
 }
 
 static void stats_line(struct evbuffer *out, const char *lead,
@@ -277,9 +337,9 @@ static void ctl_command(struct msim_ctl *c, char *line)
 	} else if (strcmp(cmd, "help") == 0) {
 		evbuffer_add_printf(out, "OK commands: sms [--reverse] [--ucs2] <modem> "
 				    "<from> <text> | sim <modem> preload <from> <text> | "
-				    "sim <modem> count|clear | fail <modem> "
-				    "on|error|silent|off | kill <modem> | set <modem> "
-				    "creg|rssi <n> | stats [modem] | sent <modem> | "
+				    "sim <modem> count|clear | fail <modem>|* "
+				    "on|error|silent|off | kill <modem> | set <modem>|* "
+				    "<key> <value> | stats [modem] | sent <modem> | "
 				    "shutdown | quit\n");
 	} else {
 		evbuffer_add_printf(out, "ERR unknown command %s\n", cmd);

@@ -303,7 +303,7 @@ static int outcome(struct msim_modem *m, const struct tpdu *t, int *next)
 		{ "DELETED", 0x48 }, { "REJECTD", 0x42 }, { "ENROUTE", 0x21 },
 	};
 	bool concat = t->has_udh && t->udh.has_concat;
-	int st = m->s->o.sr_status;
+	int st = m->cf.sr_status;
 
 	*next = -1;
 	if (concat && t->udh.concat_seq > 1) {
@@ -336,7 +336,7 @@ static void report_cb(evutil_socket_t fd, short what, void *arg);
 
 static void report_schedule(struct msim_pend *p)
 {
-	unsigned ms = p->m->s->o.sr_delay_ms;
+	unsigned ms = p->m->cf.sr_delay_ms;
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	evtimer_add(p->ev, &tv);
@@ -428,9 +428,9 @@ int msim_sms_submit(struct msim_modem *m, const char *hex, size_t hexlen,
 	else if (strncmp(t.text, "cms:", 4) == 0)
 		code = atoi(t.text + 4) > 0 && atoi(t.text + 4) < 1000 ?
 			atoi(t.text + 4) : 500;
-	else if (m->s->o.error_rate > 0 &&
-		 (double)(msim_rand(m->s) % 1000000) < m->s->o.error_rate * 10000)
-		code = (int)m->s->o.error_code;
+	else if (m->cf.error_rate > 0 &&
+		 (double)(msim_rand(m->s) % 1000000) < m->cf.error_rate * 10000)
+		code = (int)m->cf.error_code;
 	if (code > 0) {
 		m->st.submit_errors++;
 		return -code;

@@ -214,9 +214,29 @@ if len(sys.argv) > 5 and sys.argv[5] == "opts":
     tcp.at('AT+CPMS="SM","SR"', r"\+CMS ERROR: 302")
     ok("options: delayed +CMGS holds URCs and queued input; index base 0; "
        "creg/rssi/smsc/msisdn; --sr-status 0x46; --sr-mem SR with +CDSI")
-    ctl("set 0 creg 2")
+    tcp.at("AT+CREG=1", r"OK")
+    if ctl("set 0 creg 2") != ["OK"] or tcp.wait(rb"^\r\n\+CREG: 2\r\n") is None:
+        fail("set creg 2 / +CREG URC: %r" % tcp.buf)
     tcp.cmgs(int(ln), pdu, r"\+CMS ERROR: 331")
-    ctl("set 0 creg 1")
+    ctl("set * creg 1")
+    if tcp.wait(rb"^\r\n\+CREG: 1\r\n") is None:
+        fail("set * creg 1: %r" % tcp.buf)
+    for cmd in ("set * cmgs-delay-ms 0", "set 0 error-rate 100", "set 0 error-code 42"):
+        if ctl(cmd) != ["OK"]:
+            fail(cmd)
+    t0 = time.time()
+    tcp.cmgs(int(ln), pdu, r"^\r\n\+CMS ERROR: 42\r\n$")
+    if time.time() - t0 > 0.25:
+        fail("set cmgs-delay-ms 0 not applied")
+    ctl("set 0 error-rate 0")
+    tcp.cmgs(int(ln), pdu, r"\+CMGS: 2\r\n\r\nOK")
+    for cmd in ("set 0 bogus 1", "set 1 rssi 5", "set 0 rssi 40", "set 0 error-rate 101",
+                "fail 0 maybe", "fail 3 on", "stats 9", "sent x", "kill", "nonsense"):
+        r = ctl(cmd)
+        if len(r) != 1 or not r[0].startswith("ERR"):
+            fail("%s: %r" % (cmd, r))
+    ok("set creg (+CREG URC), cmgs-delay-ms, error-rate/-code at run time; bad "
+       "control commands answer ERR")
     tcp.at("AT" + "X" * 1100, r"^\r\nERROR\r\n$")
     import random
     rnd = random.Random(7)
@@ -224,7 +244,7 @@ if len(sys.argv) > 5 and sys.argv[5] == "opts":
     tcp.send(junk + b"\x1b\r\r")
     tcp.drain(0.5)
     tcp.at("AT", r"^\r\nOK\r\n$")
-    ok("not registered -> 331; a long line and 20000 random bytes, still alive")
+    ok("a long line -> ERROR; 20000 random bytes, still alive")
     sys.exit(0)
 
 # ---- modem 0 over TCP
