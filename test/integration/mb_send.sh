@@ -9,7 +9,7 @@
 . "$top_srcdir/test/integration/mb_lib.sh"
 
 t_redis_start
-mb_sim_start
+mb_sim_start --msisdn +4930100
 t_redis hset "$MB_P:acct:alice" enabled 1 >/dev/null
 final() { t_redis hget "$MB_P:msg:$1" final; }
 X140=$(printf 'x%.0s' $(seq 140))
@@ -53,8 +53,9 @@ mb_wait_eq 10 "t_redis hget '$H' gsm0.imsi" 240010000000100
 [ -n "$(t_redis hget "$H" gsm1.imei)" ] || t_fail "imei"
 [ "$(t_redis hget "$H" gsm0.state)" = ready ] || t_fail "state"
 [ "$(t_redis hget "$H" gsm1.registration)" = 1 ] || t_fail "registration"
+[ "$(t_redis hget "$H" gsm1.number)" = 4930101 ] || t_fail "own number from AT+CNUM"
 [ "$(t_redis ttl "$H")" -gt 0 ] || t_fail "status hash without TTL"
-t_ok "status hash P:modembox:mb1 with IMEI, IMSI, state, registration"
+t_ok "status hash P:modembox:mb1 with IMEI, IMSI, own number, state, registration"
 mb_stop
 [ "$(t_redis exists "$MB_P:link:gsm:up")" = 0 ] || t_fail "link still up after stop"
 t_ok "link up key removed on stop"
