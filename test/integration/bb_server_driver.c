@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bearerbox/bb_server.h"
 #include "shared/io/box.h"
@@ -50,9 +51,7 @@ static void on_stats(struct loop_timer *t, void *arg)
 	(void)t;
 	(void)arg;
 	bb_server_stats(srv, &st);
-	if (st.binds == last.binds && st.conns == last.conns &&
-	    st.submit_ok == last.submit_ok && st.receipts_sent ==
-	    last.receipts_sent && st.mo_sent == last.mo_sent)
+	if (memcmp(&st, &last, sizeof(st)) == 0)
 		return;
 	last = st;
 	log_info("driver stats binds=%" PRIu64 " conns=%" PRIu64
