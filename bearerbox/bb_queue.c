@@ -924,10 +924,50 @@ static void q_claim(struct bb_queue *q)
 	q->claiming = true;
 }
 
+static void q_touch_done(struct redis *r, struct redisReply *reply, void *arg)
+{
+	struct bb_queue *q = arg;
+
+	(void)r;
+	(void)reply;
+	q->busy--;
+	q_check_idle(q);
+}
+
+/*
+ * Resets the idle time of the parts waiting in memory (XCLAIM to ourselves,
+ * JUSTID), so that no other bearerbox claims a part this one still holds
+ * while the link is slowed down.
+ */
+static void q_touch_ready(struct bb_queue *q)
+{
+	const char *argv[8 + 256];
+	const struct bb_msg *m = q->ready_head;
+	int argc;
+
+	while (m != NULL) {
+		argv[0] = "XCLAIM";
+		argv[1] = q->key;
+		argv[2] = Q_GROUP;
+		argv[3] = q->qs->box->id;
+		argv[4] = "0";
+		for (argc = 5; m != NULL && argc < 5 + 256; m = m->next)
+			argv[argc++] = m->entry_id;
+		argv[argc++] = "JUSTID";
+		if (redis_command_argv(q->qs->box->redis, q_touch_done, q, argc,
+				       argv, NULL) != 0)
+			return;
+		q->busy++;
+	}
+}
+
 static void q_claim_timer(struct loop_timer *t, void *arg)
 {
+	struct bb_queue *q = arg;
+
 	(void)t;
-	q_claim(arg);
+	q_touch_ready(q);
+	q_claim(q);
 }
 
 /* ------------------------------------------------------------ public */
@@ -961,7 +1001,11 @@ struct bb_queue *bb_queue_new(struct bb_queues *qs, const struct conf_group *g,
 	if (q->pool == NULL || q->poll_timer == NULL || q->claim_timer == NULL ||
 	    q->down_timer == NULL || q->redo_timer == NULL)
 		goto fail;
-	loop_timer_start(q->claim_timer, Q_CLAIM_MS, true);
+	/* Often enough that the parts held in memory are touched well within
+	 * the idle time after which other bearerboxes would claim them. */
+	loop_timer_start(q->claim_timer,
+			 q->claim_idle_ms / 3 < Q_CLAIM_MS ?
+			 (unsigned long)(q->claim_idle_ms / 3) : Q_CLAIM_MS, true);
 	loop_timer_start(q->down_timer, Q_DOWN_MS, false);
 	q->next = qs->list;
 	qs->list = q;

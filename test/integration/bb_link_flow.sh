@@ -70,3 +70,4 @@ thr=$(grep '"ev":"submit"' "$T_DIR/opr.jsonl" | grep -c '"status":88,')
 [ "$thr" -lt $((n * 3)) ] || t_fail "throttled: $thr ESME_RTHROTTLED answers: no slow-down"
 bbl_wait 10 bbl_stream_empty r || t_fail "throttled: queue not drained"
 t_ok "ESME_RTHROTTLED: slowed down ($thr throttled answers), all $n accepted once"
+
