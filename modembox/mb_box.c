@@ -9,6 +9,7 @@
 #include "modembox/mb_box.h"
 
 #include <hiredis/hiredis.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -697,69 +698,85 @@ static void links_update(struct mb_box *mb, bool write)
 	}
 }
 
+#define MB_STATUS_FIELDS 18
+#define MB_STATUS_VAL 160
+
+/* One "MODEM.field" / value pair of the status hash. */
+struct mb_pair {
+	char k[MB_ID_MAX + 16];
+	char v[MB_STATUS_VAL];
+};
+
+static void pair(struct mb_pair *p, const struct mb_sim *s, const char *k,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void pair(struct mb_pair *p, const struct mb_sim *s, const char *k,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(p->k, sizeof(p->k), "%s.%s", s->id, k);
+	va_start(ap, fmt);
+	vsnprintf(p->v, sizeof(p->v), fmt, ap);
+	va_end(ap);
+}
+
+/* Fills MB_STATUS_FIELDS pairs for s (doc/modembox.md, Status). */
+static void sim_status(const struct mb_sim *s, struct mb_pair *p)
+{
+	const struct mb_modem *m = s->m;
+
+	pair(p++, s, "state", "%s", s->limited && m->state == MB_MODEM_READY ?
+	     "limited" : mb_modem_state_name(m->state));
+	pair(p++, s, "line", "%s", mb_dev_where(s->dev));
+	pair(p++, s, "imei", "%s", m->imei);
+	pair(p++, s, "imsi", "%s", m->imsi);
+	pair(p++, s, "number", "%s", sim_number(s));
+	pair(p++, s, "signal", "%d", m->rssi);
+	pair(p++, s, "registration", "%d", m->creg);
+	pair(p++, s, "sent", "%lu", m->sent_ok);
+	pair(p++, s, "send-errors", "%lu", m->send_errors);
+	pair(p++, s, "received", "%lu", m->received);
+	pair(p++, s, "reports", "%lu", m->reports);
+	pair(p++, s, "resets", "%lu", m->resets);
+	pair(p++, s, "today", "%lld", s->today);
+	pair(p++, s, "total", "%lld", s->sent_total);
+	pair(p++, s, "daily-limit", "%lld", s->daily);
+	pair(p++, s, "total-limit", "%lld", s->total);
+	pair(p++, s, "send-rate", "%lld", s->rate);
+	pair(p, s, "links", "%zu", s->nlinks);
+}
+
+/* HSET P:modembox:ID with every modem's status, then EXPIRE. */
 static void status_write(struct mb_box *mb)
 {
-	enum { F = 18 };
-	char k[MB_KEY_MAX], (*vals)[2][96];
-	const char **argv;
-	size_t n = 0, cap = 2 + 2 * (4 + F * mb->nsims);
-	char ts[24];
+	size_t np = MB_STATUS_FIELDS * mb->nsims, n = 0;
+	struct mb_pair *p = calloc(np, sizeof(*p));
+	const char **argv = calloc(6 + 2 * np, sizeof(*argv));
+	char k[MB_KEY_MAX], ts[24];
 
-	if (box_key(mb->b, k, sizeof(k), "modembox:%s", mb->id) < 0)
-		return;
-	argv = calloc(cap, sizeof(*argv));
-	vals = calloc(F * mb->nsims + 4, sizeof(*vals));
-	if (argv == NULL || vals == NULL)
+	if (p == NULL || argv == NULL ||
+	    box_key(mb->b, k, sizeof(k), "modembox:%s", mb->id) < 0)
 		goto out;
+	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
 	argv[n++] = "HSET";
 	argv[n++] = k;
-	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
 	argv[n++] = "box";
 	argv[n++] = mb->b->id;
 	argv[n++] = "ts";
 	argv[n++] = ts;
-	for (size_t i = 0, v = 0; i < mb->nsims; i++) {
-		const struct mb_sim *s = &mb->sims[i];
-		const struct mb_modem *m = s->m;
-		struct { const char *k; char v[96]; } f[F];
-		size_t j = 0;
-
-#define MB_F(key, ...) do { f[j].k = key; \
-	snprintf(f[j].v, sizeof(f[j].v), __VA_ARGS__); j++; } while (0)
-		MB_F("state", "%s", s->limited && m->state == MB_MODEM_READY ?
-		     "limited" : mb_modem_state_name(m->state));
-		MB_F("line", "%s", mb_dev_where(s->dev));
-		MB_F("imei", "%s", m->imei);
-		MB_F("imsi", "%s", m->imsi);
-		MB_F("number", "%s", sim_number(s));
-		MB_F("signal", "%d", m->rssi);
-		MB_F("registration", "%d", m->creg);
-		MB_F("sent", "%lu", m->sent_ok);
-		MB_F("send-errors", "%lu", m->send_errors);
-		MB_F("received", "%lu", m->received);
-		MB_F("reports", "%lu", m->reports);
-		MB_F("resets", "%lu", m->resets);
-		MB_F("today", "%lld", s->today);
-		MB_F("total", "%lld", s->sent_total);
-		MB_F("daily-limit", "%lld", s->daily);
-		MB_F("total-limit", "%lld", s->total);
-		MB_F("send-rate", "%lld", s->rate);
-		MB_F("links", "%zu", s->nlinks);
-#undef MB_F
-		for (size_t x = 0; x < j; x++, v++) {
-			snprintf(vals[v][0], sizeof(vals[v][0]), "%s.%s", s->id,
-				 f[x].k);
-			snprintf(vals[v][1], sizeof(vals[v][1]), "%s", f[x].v);
-			argv[n++] = vals[v][0];
-			argv[n++] = vals[v][1];
-		}
+	for (size_t i = 0; i < mb->nsims; i++)
+		sim_status(&mb->sims[i], p + i * MB_STATUS_FIELDS);
+	for (size_t i = 0; i < np; i++) {
+		argv[n++] = p[i].k;
+		argv[n++] = p[i].v;
 	}
 	redis_command_argv(mb->b->redis, NULL, NULL, (int)n, argv, NULL);
 	redis_command(mb->b->redis, NULL, NULL, "EXPIRE %s %d", k,
-		      3 * MB_BOX_HEARTBEAT_MS / 1000);
+		      MB_BOX_UP_TTL_S);
 out:
 	free(argv);
-	free(vals);
+	free(p);
 }
 
 static void tick(struct loop_timer *t, void *arg)
