@@ -133,6 +133,23 @@ done
 [ "$(curl -sS "$sb_url2/balance?username=two&password=tpw")" = 0.7 ] || t_fail "balance on box 2"
 t_ok "two smsboxes on two ports share accounts, ids and queues"
 
+# ---- no route for a destination
+sed '/^group = route$/,$d' "$T_DIR/base.conf" >"$T_DIR/noroute.conf"
+cat >>"$T_DIR/noroute.conf" <<EOF
+group = route
+prefix = 44
+smsc-id = sim
+EOF
+sb_start sb3 "$T_DIR/noroute.conf"
+n0=$(qlen sim)
+kexpect 403 "Not routable. Do not try again." "$S?$K&from=H&to=4412345+15551234&text=x"
+out=$(curl -sS "$SB_URL/SMSsend?user=kan&pass=kpw&ownnum=H&number=4412345,15551234&message=x")
+[ "$out" = not_allowed ] || t_fail "no route: $out"
+[ "$(qlen sim)" = "$n0" ] || t_fail "a recipient without a route let the others through"
+out=$(curl -sS "$SB_URL/SMSsend?user=kan&pass=kpw&ownnum=H&number=4412345&message=x")
+[ "$out" = success ] || t_fail "routed: $out"
+t_ok "no route for one recipient: not_allowed for the whole request"
+
 # graceful stop
 kill -TERM "$T_PID_sb2"
 t_wait_log sb2 'stopped'

@@ -2,7 +2,8 @@
 # the tests read what the accept step left in Redis.
 #
 #   sb_setup            -> Redis, $T_DIR/hermod.conf (links sim/sarl/payl), $CTL
-#   sb_start NAME       -> an smsbox on a free port; sets SB_URL (and SB_URL_NAME)
+#   sb_start NAME [BASE] -> an smsbox on a free port with config BASE (default
+#                          $T_DIR/base.conf); sets SB_URL (and SB_URL_NAME)
 #   sb_get PATH         -> the answer body of GET $SB_URL$PATH
 #   sb_expect WORD PATH -> fails unless the body is WORD (HTTP 200)
 #   qfield KEY N FIELD  -> field FIELD of the Nth entry of stream KEY
@@ -62,10 +63,10 @@ ctl() {
 }
 
 sb_start() {
-	local name=$1 port
+	local name=$1 base=${2:-$T_DIR/base.conf} port
 	port=$(t_free_port)
 	{
-		cat "$T_DIR/base.conf"
+		cat "$base"
 		printf '\ngroup = smsbox\nport = %s\ninterface = 127.0.0.1\n' "$port"
 	} >"$T_DIR/$name.conf"
 	t_spawn "$name" "$SMSBOX" -c "$T_DIR/$name.conf"
