@@ -4,6 +4,7 @@
 #   mb_sim_start ARGS...     -> modemsim with 2 modems: modem 0 on a pty linked
 #                               at $T_DIR/msim0, modem 1 on TCP; sets
 #                               MB_CTL (control port), MB_TCP1, MB_DEV0
+#   mb_sim_stop              -> stops it
 #   mb_ctl CMD...            -> one control command; prints its answer lines
 #   mb_conf FILE EXTRA0 EXTRA1 -> a config: modembox mb1, modems gsm0/gsm1
 #                               (extra lines for each), link gsm
@@ -23,16 +24,26 @@ if [ ! -x "$MB_SIM" ]; then
 	exit 77
 fi
 
+MB_SIMRUN=0
 mb_sim_start() {
+	MB_SIMRUN=$((MB_SIMRUN + 1))
 	MB_CTL=$(t_free_port)
-	t_spawn msim "$MB_SIM" --modems 2 --link-prefix "$T_DIR/msim" \
+	t_spawn "msim$MB_SIMRUN" "$MB_SIM" --modems 2 --link-prefix "$T_DIR/msim" \
 		--tcp-port 0 --control-port "$MB_CTL" --imsi 240010000000100 \
 		--sr-delay-ms 100 "$@"
-	t_wait_log msim 'modemsim: ready'
-	MB_TCP1=$(sed -n 's/^modemsim: modem 1 .*tcp=\([0-9]*\).*/\1/p' "$T_DIR/msim.log")
+	eval "MB_SIM_PID=\$T_PID_msim$MB_SIMRUN"
+	t_wait_log "msim$MB_SIMRUN" 'modemsim: ready'
+	MB_TCP1=$(sed -n 's/^modemsim: modem 1 .*tcp=\([0-9]*\).*/\1/p' \
+		"$T_DIR/msim$MB_SIMRUN.log")
 	MB_DEV0="$T_DIR/msim0"
 	[ -n "$MB_TCP1" ] && [ -e "$MB_DEV0" ] || t_fail "modemsim did not say its ports"
 	t_wait_port "$MB_CTL"
+}
+
+mb_sim_stop() {
+	kill -TERM "$MB_SIM_PID" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$MB_SIM_PID" 2>/dev/null || return 0; sleep 0.1; done
+	t_fail "modemsim did not stop"
 }
 
 mb_ctl() {

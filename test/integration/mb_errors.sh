@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# modembox outcomes other than a plain delivery (modembox/, doc/modembox.md):
+# failed and intermediate status reports (TP-ST) merged into the final event,
+# a permanent +CMS ERROR (final UNDELIV with its code), and a temporary one
+# (the part is retried, the modems are reset after three failures in a row,
+# and the part is still queued when the modembox stops).
+. "$top_srcdir/test/integration/lib.sh"
+. "$top_srcdir/test/integration/mb_lib.sh"
+
+t_redis_start
+t_redis hset "$MB_P:acct:alice" enabled 1 >/dev/null
+final() { t_redis hget "$MB_P:msg:$1" final; }
+event() { # event ID FIELD: FIELD of the final event of message ID
+	t_redis eval "for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local m = {}
+  for i = 1, #e[2], 2 do m[e[2][i]] = e[2][i + 1] end
+  if m.id == ARGV[1] then return m[ARGV[2]] end
+end
+return ''" 1 "$MB_P:ev:http" "$1" "$2"
+}
+
+# --- status reports: permanent error, and "still trying" then delivered
+mb_sim_start
+mb_conf "$T_DIR/e.conf" "send-rate = 600" "send-rate = 600"
+mb_start "$T_DIR/e.conf"
+mb_msg 1 1 46701110001 1
+mb_queue 1 1 1 46701110001 0 "" "stat:UNDELIV please" 1
+mb_msg 2 2 46701110002 1
+mb_queue 2 1 2 46701110002 0 "\\x05\\x00\\x03\\x07\\x02\\x01" "stat:ENROUTE first" 1
+mb_queue 2 2 2 46701110002 0 "\\x05\\x00\\x03\\x07\\x02\\x02" "second" 1
+mb_wait_eq 10 "final 1" UNDELIV
+[ "$(event 1 stat)" = UNDELIV ] || t_fail "event of 1: $(event 1 stat)"
+[ "$(event 1 err)" = 065 ] || t_fail "err of 1 should be TP-ST 0x41 = 065: $(event 1 err)"
+t_ok "failed status report (TP-ST 0x41) -> final UNDELIV event with err"
+mb_wait_eq 10 "final 2" DELIVRD
+grep -q 'status report .*stat=ENROUTE' "$T_DIR/mb$MB_RUN.log" ||
+	t_fail "no ENROUTE report"
+[ "$(t_redis xlen "$MB_P:ev:http")" = 2 ] || t_fail "one event per message"
+t_ok "intermediate reports (ENROUTE) then delivered: one DELIVRD event for both parts"
+mb_stop
+mb_sim_stop
+t_redis flushall >/dev/null
+t_redis hset "$MB_P:acct:alice" enabled 1 >/dev/null
+
+# --- permanent +CMS ERROR: 1 (unassigned number)
+mb_sim_start --error-rate 100 --error-code 1
+mb_conf "$T_DIR/e.conf" "send-rate = 600" "send-rate = 600"
+mb_start "$T_DIR/e.conf"
+mb_msg 3 1 46701110003 1
+mb_queue 3 1 1 46701110003 0 "" "To an unassigned number" 1
+mb_wait_eq 10 "final 3" UNDELIV
+[ "$(t_redis hget "$MB_P:msg:3" err1)" = 1 ] || t_fail "err1"
+[ "$(event 3 stat)" = UNDELIV ] || t_fail "event of 3"
+T=$(t_redis get "$MB_P:sim:240010000000100:total")/$(t_redis get "$MB_P:sim:240010000000101:total")
+case $T in 0/|/0|0/0) ;; *) t_fail "a refused part must not count against the limits: $T" ;; esac
+t_ok "permanent +CMS ERROR -> final UNDELIV with its code; limit counter given back"
+mb_stop
+mb_sim_stop
+
+# --- temporary +CMS ERROR: 42 (congestion)
+mb_sim_start --error-rate 100 --error-code 42
+mb_conf "$T_DIR/e.conf" "send-rate = 600" "send-rate = 600"
+mb_start "$T_DIR/e.conf"
+mb_msg 4 1 46701110004 1
+mb_queue 4 1 1 46701110004 0 "" "Congested" 1
+H="$MB_P:modembox:mb1"
+resets() { echo $(($(t_redis hget "$H" gsm0.resets) + $(t_redis hget "$H" gsm1.resets))); }
+for ((i = 0; i < 250; i++)); do
+	[ "$(t_redis exists "$H")" = 1 ] && [ "$(resets)" -ge 1 ] && break
+	sleep 0.1
+done
+[ "$(resets)" -ge 1 ] || t_fail "no modem was reset after repeated temporary errors"
+[ -z "$(final 4)" ] || t_fail "a temporary error made the part final"
+t_ok "temporary +CMS ERROR: part retried, modem reset after three in a row"
+mb_stop
+[ $(($(t_redis xlen "$MB_P:q:gsm") + $(t_redis zcard "$MB_P:retry"))) = 1 ] ||
+	t_fail "the part is neither queued nor waiting for a retry"
+t_ok "the part survives the stop (queued for a retry)"
