@@ -424,7 +424,8 @@ void sb_api_send(struct sb_api *api, struct httpd_req *req, struct sb_send *s,
 
 /* ---- parameters ------------------------------------------------------------- */
 
-int sb_api_params(struct httpd_req *req, struct http_params *ps, char **buf)
+int sb_api_params(struct httpd_req *req, struct http_params *ps, char **buf,
+		  unsigned flags)
 {
 	const char *q = httpd_req_query(req), *body = "";
 	const char *ct = httpd_req_header(req, "Content-Type");
@@ -450,7 +451,7 @@ int sb_api_params(struct httpd_req *req, struct http_params *ps, char **buf)
 	memcpy(raw, q, qlen);
 	raw[qlen] = '&';
 	memcpy(raw + qlen + 1, body, blen);
-	http_params_init(ps, *buf, cap, HTTP_PARAMS_MAX, 0);
+	http_params_init(ps, *buf, cap, HTTP_PARAMS_MAX, flags);
 	rc = http_params_parse((const uint8_t *)raw, len, ps);
 	free(raw);
 	return rc;
@@ -674,7 +675,7 @@ static void sb_seed_send(struct sb_api *api, struct httpd_req *req)
 	struct http_params ps;
 	struct sb_send *s = NULL;
 	char *buf;
-	int rc = sb_api_params(req, &ps, &buf);
+	int rc = sb_api_params(req, &ps, &buf, 0);
 
 	if (rc < 0)
 		rc = SB_ERROR;
@@ -698,7 +699,7 @@ static void sb_balance(struct sb_api *api, struct httpd_req *req)
 	const char *u, *p;
 	size_t ul, pl;
 	char *buf;
-	int rc = sb_api_params(req, &ps, &buf);
+	int rc = sb_api_params(req, &ps, &buf, 0);
 
 	if (rc < 0) {
 		free(buf);

@@ -138,12 +138,14 @@ void sb_api_answer(struct httpd_req *req, enum sb_flavour fl, enum sb_word w,
 
 /*
  * Parses the query and, for a POST of a form, the body as one parameter list
- * into ps (a name in both counts as repeated). *buf receives storage to free
- * (also on error). Returns the count, a negative http_params error, or -100
- * for a POST body that is not a form.
+ * into ps (a name in both counts as repeated) with http_params flags (e.g.
+ * HTTP_PARAMS_ALLOW_NUL). *buf receives storage to free (also on error).
+ * Returns the count, a negative http_params error, or -100 for a POST body
+ * that is not a form.
  */
 struct http_params;
-int sb_api_params(struct httpd_req *req, struct http_params *ps, char **buf);
+int sb_api_params(struct httpd_req *req, struct http_params *ps, char **buf,
+		  unsigned flags);
 
 /*
  * True when s[0..len) is a sender id Hermod accepts: 1..16 digits with an

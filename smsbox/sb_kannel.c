@@ -482,6 +482,7 @@ static const char *kn_fields_check(struct sb_send *s, const struct kn_fields *f)
 		return "Sender field misformed, rejected";
 	if (f->dlr_url.set && f->dlr_url.len > 0 &&
 	    (f->dlr_url.len >= ACCOUNT_URL_MAX ||
+	     memchr(f->dlr_url.p, 0, f->dlr_url.len) != NULL ||
 	     !(strncasecmp(f->dlr_url.p, "http://", 7) == 0 ||
 	       strncasecmp(f->dlr_url.p, "https://", 8) == 0)))
 		return "DLR-URL field misformed, rejected";
@@ -574,7 +575,8 @@ void sb_kannel_sendsms(struct sb_api *api, struct httpd_req *req)
 		if (kn_from_xml(body, len, &f) != 0)
 			line = "Invalid XML document, rejected";
 	} else {
-		int rc = sb_api_params(req, &ps, &buf);
+		/* binary text and UDH may hold NUL octets */
+		int rc = sb_api_params(req, &ps, &buf, HTTP_PARAMS_ALLOW_NUL);
 
 		if (rc == -100)
 			line = "Invalid content-type";

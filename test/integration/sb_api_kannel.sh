@@ -66,6 +66,8 @@ kexpect 202 "0: Accepted for delivery" "$S?$K&from=H&to=4412345&udh=%06%05%04%0B
 [ "$(qfield "$P:q:sim" $((n0 + 4)) coding)" = 4 ] || t_fail "udh implies coding 1"
 kexpect 202 "0: Accepted for delivery" "$S" -d "$K&from=H&to=4412345&text=form+post"
 [ "$(qfield "$P:q:sim" $((n0 + 5)) data)" = "form post" ] || t_fail "form POST"
+kexpect 202 "0: Accepted for delivery" "$S?$K&from=H&to=4412345&udh=%06%05%04%0B%84%23%F0&text=%00%01%00&coding=1"
+[ "$(qhex "$P:q:sim" $((n0 + 6)) data)" = 000100 ] || t_fail "binary text with NUL octets"
 
 # XML POST
 xml() {

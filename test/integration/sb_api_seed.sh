@@ -45,6 +45,8 @@ sb_expect error "/SMSsend?user=demo&number=4412345&ownnum=Hermod&message=x" "no 
 sb_expect error "/SMSsend?$A&message=x" "no number"
 sb_expect error "/SMSsend?$A&number=4412345&message=x&number=4412346" "repeated parameter"
 sb_expect error "/SMSsend?$A&number=4412345&message=a%2" "bad percent-encoding"
+sb_expect error "/SMSsend?$A&number=4412345&message=a%00b" "NUL in a parameter"
+sb_expect error "/SMSsend?$A&number=4412345&message=x&$(for i in $(seq 1 64); do printf 'p%d=1&' "$i"; done)" "more than 64 parameters"
 sb_expect error "/SMSsend?$A&number=4412345&message=x&delivery=1" "delivery=1 without mess_id"
 sb_expect error "/SMSsend?$A&number=4412345&message=x&delivery=1&mess_id=$(rep a 33)" "mess_id of 33"
 sb_expect error "/SMSsend?user=demo&pass=demo123&number=4412345&message=x" "no ownnum"
