@@ -193,9 +193,6 @@ struct msim_modem {
 	struct msim_pend_list pend;	/* reports and timed incoming */
 	struct msim_pend_list waiting;	/* incoming SMS while the SIM is full */
 	unsigned npend;
-	int last_st_ref;	/* outcome of the concat message in progress */
-	char last_st_to[TPDU_ADDR_MAX];
-	int last_st;
 	/* transports */
 	int pty_master;
 	int pty_slave;		/* kept open so the master never sees a hangup */
@@ -219,8 +216,20 @@ struct msim_modem {
 	} st;
 };
 
+/* The outcome of part 1 of a concatenated message, for its later parts (which
+ * may be interleaved with other messages or go out on another modem). */
+struct msim_concat_st {
+	bool used;
+	uint16_t ref;
+	uint8_t st;
+	char to[TPDU_ADDR_MAX];
+};
+#define MSIM_CONCAT_ST_MAX 64
+
 struct msim {
 	struct msim_opts o;
+	struct msim_concat_st concat_st[MSIM_CONCAT_ST_MAX];	/* a ring */
+	unsigned concat_st_n;
 	struct event_base *base;
 	struct msim_modem *modems;
 	FILE *log;			/* submitted messages, or NULL */

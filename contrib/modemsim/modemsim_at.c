@@ -785,8 +785,9 @@ size_t msim_at_input(struct msim_chan *c, const uint8_t *p, size_t len)
 
 		if (c->m->fail == MSIM_FAIL_SILENT)
 			continue;
+		/* Echo goes straight out (--verbose traced the input already). */
 		if (c->m->echo && b != 0x1A && b != 0x1B)
-			msim_chan_write(c, &b, 1);
+			evbuffer_add(bufferevent_get_output(c->bev), &b, 1);
 		if (c->state == MSIM_CH_PDU) {
 			pdu_byte(c, b);
 		} else if (b == '\r' || b == '\n') {

@@ -153,7 +153,6 @@ int msim_sms_init(struct msim_modem *m)
 	m->mem[MSIM_MEM_SM] = calloc(m->s->o.sim_size, sizeof(struct msim_slot));
 	m->mem[MSIM_MEM_SR] = calloc(m->s->o.sim_size, sizeof(struct msim_slot));
 	m->sent = calloc(MSIM_SENT_MAX, sizeof(*m->sent));
-	m->last_st_ref = -1;
 	return m->mem[0] != NULL && m->mem[1] != NULL && m->sent != NULL ? 0 : -1;
 }
 
@@ -291,6 +290,20 @@ static void record(struct msim_modem *m, const struct tpdu *t, uint8_t mr)
 		log_line(m, e);
 }
 
+/* The newest remembered outcome of part 1 of t's message, else dflt. */
+static int concat_st_find(const struct msim *s, const struct tpdu *t, int dflt)
+{
+	for (unsigned k = 1; k <= MSIM_CONCAT_ST_MAX; k++) {
+		const struct msim_concat_st *e =
+			&s->concat_st[(s->concat_st_n - k) % MSIM_CONCAT_ST_MAX];
+
+		if (e->used && e->ref == t->udh.concat_ref &&
+		    strcmp(e->to, t->addr.text) == 0)
+			return e->st;
+	}
+	return dflt;
+}
+
 /* TP-ST for a submit: "stat:WORD" / "stat:0xNN" at the start of the text (of
  * the first part of a concatenated message, which later parts inherit). */
 static int outcome(struct msim_modem *m, const struct tpdu *t, int *next)
@@ -307,9 +320,7 @@ static int outcome(struct msim_modem *m, const struct tpdu *t, int *next)
 
 	*next = -1;
 	if (concat && t->udh.concat_seq > 1) {
-		if (m->last_st_ref == t->udh.concat_ref &&
-		    strcmp(m->last_st_to, t->addr.text) == 0)
-			st = m->last_st;
+		st = concat_st_find(m->s, t, st);
 	} else if (strncmp(t->text, "stat:", 5) == 0) {
 		const char *w = t->text + 5;
 		char *end;
@@ -323,9 +334,13 @@ static int outcome(struct msim_modem *m, const struct tpdu *t, int *next)
 				st = words[i].st;
 	}
 	if (concat && t->udh.concat_seq == 1) {
-		m->last_st_ref = t->udh.concat_ref;
-		snprintf(m->last_st_to, sizeof(m->last_st_to), "%s", t->addr.text);
-		m->last_st = st;
+		struct msim_concat_st *e =
+			&m->s->concat_st[m->s->concat_st_n++ % MSIM_CONCAT_ST_MAX];
+
+		e->used = true;
+		e->ref = t->udh.concat_ref;
+		e->st = (uint8_t)st;
+		snprintf(e->to, sizeof(e->to), "%s", t->addr.text);
 	}
 	if (st == 0x21)
 		*next = 0x00;	/* ENROUTE: "still trying", then delivered */

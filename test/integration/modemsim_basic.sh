@@ -73,10 +73,13 @@ def submit_pdus(*args):
         fail("client submit %s" % (args,))
     return [l.split(" ") for l in r.stdout.strip().split("\n")]
 
+# Unsolicited result codes: kept aside when they turn up before an answer.
+URC_RE = rb"\r\n\+(?:CDS: \d+\r\n[0-9A-F]+|CMT: ,\d+\r\n[0-9A-F]+|CMTI: [^\r]+|CDSI: [^\r]+|CREG: \d)\r\n"
+
 class Chan:
     """An AT peer over a socket or a pty fd; reads until a pattern matches."""
     def __init__(self, sock=None, fd=None):
-        self.sock, self.fd, self.buf = sock, fd, b""
+        self.sock, self.fd, self.buf, self.urcs = sock, fd, b"", b""
     def send(self, b):
         if self.sock: self.sock.sendall(b)
         else: os.write(self.fd, b)
@@ -88,10 +91,14 @@ class Chan:
         d = self.sock.recv(4096) if self.sock else os.read(self.fd, 4096)
         return d
     def wait(self, pat, t=5.0):
+        """Consumes the buffer up to the match; URCs skipped over are kept.
+        Returns the match (on the old buffer) or None."""
         end = time.time() + t
         while True:
             m = re.search(pat, self.buf, re.S)
             if m:
+                for u in re.finditer(URC_RE, self.buf[:m.start()]):
+                    self.urcs += u.group(0)
                 self.buf = self.buf[m.end():]
                 return m
             left = end - time.time()
@@ -103,16 +110,27 @@ class Chan:
             if d == b"":
                 return None
             self.buf += d
+    def urc(self, pat, t=5.0):
+        """A URC matching pat, kept earlier or still to come."""
+        m = re.search(pat, self.urcs, re.S)
+        if m:
+            self.urcs = self.urcs[:m.start()] + self.urcs[m.end():]
+            return m
+        return self.wait(pat, t)
     def drain(self, t=0.2):
         while self._read(t):
             pass
         self.buf = b""
+    def _answer(self, m):
+        """The answer up to m's end, without the URCs that came before it."""
+        return re.sub(URC_RE, b"", m.string[:m.start()]).decode() + \
+            m.string[m.start():m.end()].decode()
     def at(self, cmd, want=None, t=5.0):
         self.send(cmd.encode() + b"\r")
         m = self.wait(rb"\r\n(OK|ERROR|\+CMS ERROR: \d+|\+CME ERROR: [^\r]+)\r\n", t)
         if m is None:
             fail("%s: no final result, got %r" % (cmd, self.buf))
-        resp = self.last = m.string[:m.end()].decode()
+        resp = self._answer(m)
         if want is not None and not re.search(want, resp):
             fail("%s: got %r, expected /%s/" % (cmd, resp, want))
         return resp
@@ -126,14 +144,14 @@ class Chan:
         m = self.wait(rb"\r\n(OK|ERROR|\+CMS ERROR: \d+)\r\n")
         if m is None:
             fail("%s: no final result (%r)" % (what, self.buf))
-        resp = m.string[:m.end()].decode()
+        resp = self._answer(m)
         if not re.search(want, resp):
             fail("%s: got %r, expected /%s/" % (what, resp, want))
         return resp
     def urc_pdu(self, head, t=5.0):
-        m = self.wait(head + rb"\r\n([0-9A-F]+)\r\n", t)
+        m = self.urc(head + rb"\r\n([0-9A-F]+)\r\n", t)
         if m is None:
-            fail("no %r URC, have %r" % (head, self.buf))
+            fail("no %r URC, have %r / %r" % (head, self.urcs, self.buf))
         return m
 
 def init(ch, imei):
@@ -201,7 +219,7 @@ if len(sys.argv) > 5 and sys.argv[5] == "opts":
     tcp.at("AT+CNUM", r'^\r\n\+CNUM: "","\+46700000100",145\r\n\r\nOK\r\n$')
     tcp.at("AT+CNMI=2,1,0,2,0", r"OK")
     tcp.cmgs(int(ln), pdu, r"\+CMGS: 1\r\n\r\nOK")
-    if tcp.wait(rb'\r\n\+CDSI: "SR",0\r\n') is None:
+    if tcp.urc(rb'\r\n\+CDSI: "SR",0\r\n') is None:
         fail("no +CDSI on SR: %r" % tcp.buf)
     tcp.at("AT+CMGR=0", r"\+CMS ERROR: 321")
     tcp.at('AT+CPMS="SR"', r"\+CPMS: 1,3,0,3,0,3")
@@ -215,11 +233,11 @@ if len(sys.argv) > 5 and sys.argv[5] == "opts":
     ok("options: delayed +CMGS holds URCs and queued input; index base 0; "
        "creg/rssi/smsc/msisdn; --sr-status 0x46; --sr-mem SR with +CDSI")
     tcp.at("AT+CREG=1", r"OK")
-    if ctl("set 0 creg 2") != ["OK"] or tcp.wait(rb"^\r\n\+CREG: 2\r\n") is None:
+    if ctl("set 0 creg 2") != ["OK"] or tcp.urc(rb"\r\n\+CREG: 2\r\n") is None:
         fail("set creg 2 / +CREG URC: %r" % tcp.buf)
     tcp.cmgs(int(ln), pdu, r"\+CMS ERROR: 331")
     ctl("set * creg 1")
-    if tcp.wait(rb"^\r\n\+CREG: 1\r\n") is None:
+    if tcp.urc(rb"\r\n\+CREG: 1\r\n") is None:
         fail("set * creg 1: %r" % tcp.buf)
     for cmd in ("set * cmgs-delay-ms 0", "set 0 error-rate 100", "set 0 error-code 42"):
         if ctl(cmd) != ["OK"]:
@@ -229,14 +247,28 @@ if len(sys.argv) > 5 and sys.argv[5] == "opts":
     if time.time() - t0 > 0.25:
         fail("set cmgs-delay-ms 0 not applied")
     ctl("set 0 error-rate 0")
+    tcp.at("AT+CNMI=2,1,0,1,0", r"OK")
     tcp.cmgs(int(ln), pdu, r"\+CMGS: 2\r\n\r\nOK")
+    # Part 2 of a "stat:UNDELIV" message inherits its outcome, even with another
+    # message sent between the parts.
+    parts = submit_pdus("--srr", "--ref", "90", "+31655556666", "stat:UNDELIV " + "z" * 160)
+    (ln2, pdu2), = submit_pdus("--srr", "+31655556666", "other")
+    tcp.cmgs(int(parts[0][0]), parts[0][1], r"\+CMGS: 3")
+    tcp.cmgs(int(ln2), pdu2, r"\+CMGS: 4")
+    tcp.cmgs(int(parts[1][0]), parts[1][1], r"\+CMGS: 5")
+    sts = {}
+    for _ in range(4):	# with the report of MR 2
+        d = decode(tcp.urc_pdu(rb"\r\n\+CDS: (\d+)").group(2).decode())
+        sts[d["mr"]] = d["st"]
+    if sts != {"2": "0x46", "3": "0x41", "4": "0x46", "5": "0x41"}:
+        fail("concat outcome %r" % sts)
     for cmd in ("set 0 bogus 1", "set 1 rssi 5", "set 0 rssi 40", "set 0 error-rate 101",
                 "fail 0 maybe", "fail 3 on", "stats 9", "sent x", "kill", "nonsense"):
         r = ctl(cmd)
         if len(r) != 1 or not r[0].startswith("ERR"):
             fail("%s: %r" % (cmd, r))
-    ok("set creg (+CREG URC), cmgs-delay-ms, error-rate/-code at run time; bad "
-       "control commands answer ERR")
+    ok("set creg (+CREG URC), cmgs-delay-ms, error-rate/-code at run time; later "
+       "parts inherit stat:; bad control commands answer ERR")
     tcp.at("AT" + "X" * 1100, r"^\r\nERROR\r\n$")
     import random
     rnd = random.Random(7)
@@ -302,7 +334,7 @@ ok("cms: rule -> +CMS ERROR: 38; concatenated submit; `sent` lists to/text/udh")
 r = ctl("sms 0 +4912345 hello there")
 if r != ["OK parts=1"]:
     fail("ctl sms: %r" % r)
-m = tcp.wait(rb'\r\n\+CMTI: "SM",(\d)\r\n')
+m = tcp.urc(rb'\r\n\+CMTI: "SM",(\d)\r\n')
 if m is None:
     fail("no +CMTI: %r" % tcp.buf)
 idx = m.group(1).decode()
@@ -395,7 +427,7 @@ st = ctl("stats 1")[0]
 if "waiting=1" not in st or "stored=3" not in st:
     fail("stats 1 while full: %r" % st)
 pty.at("AT+CMGD=2", r"OK")
-m = pty.wait(rb'\r\n\+CMTI: "SM",2\r\n')
+m = pty.urc(rb'\r\n\+CMTI: "SM",2\r\n')
 if m is None:
     fail("no +CMTI after room freed: %r" % pty.buf)
 r = pty.at("AT+CMGR=2", r"\+CMGR: 0,,")
