@@ -113,10 +113,11 @@ void msim_chan_write(struct msim_chan *c, const void *p, size_t len)
 void msim_urc(struct msim_modem *m, const char *text)
 {
 	struct msim_chan *cs[2] = { m->pty_chan, m->tcp_chan };
-	size_t n = strlen(text);
+	char buf[64 + 2 * TPDU_MAX + 8];
+	int n = snprintf(buf, sizeof(buf), "\r\n%s\r\n", text);
 	bool sent = false;
 
-	if (m->fail == MSIM_FAIL_SILENT)
+	if (m->fail == MSIM_FAIL_SILENT || n < 0 || (size_t)n >= sizeof(buf))
 		return;
 	for (int i = 0; i < 2; i++) {
 		struct msim_chan *c = cs[i];
@@ -124,23 +125,13 @@ void msim_urc(struct msim_modem *m, const char *text)
 		if (c == NULL)
 			continue;
 		sent = true;
-		if (c->state != MSIM_CH_CMD || c->in_cmd) {
-			if (evbuffer_get_length(c->urc) < MSIM_OUTBUF_MAX) {
-				evbuffer_add(c->urc, "\r\n", 2);
-				evbuffer_add(c->urc, text, n);
-				evbuffer_add(c->urc, "\r\n", 2);
-			}
-			continue;
-		}
-		msim_chan_write(c, "\r\n", 2);
-		msim_chan_write(c, text, n);
-		msim_chan_write(c, "\r\n", 2);
+		if (c->state == MSIM_CH_CMD && !c->in_cmd)
+			msim_chan_write(c, buf, (size_t)n);
+		else if (evbuffer_get_length(c->urc) < MSIM_OUTBUF_MAX)
+			evbuffer_add(c->urc, buf, (size_t)n);	/* after the answer */
 	}
-	if (!sent && evbuffer_get_length(m->offline) < MSIM_OUTBUF_MAX) {
-		evbuffer_add(m->offline, "\r\n", 2);
-		evbuffer_add(m->offline, text, n);
-		evbuffer_add(m->offline, "\r\n", 2);
-	}
+	if (!sent && evbuffer_get_length(m->offline) < MSIM_OUTBUF_MAX)
+		evbuffer_add(m->offline, buf, (size_t)n);
 }
 
 static void chan_free(struct msim_chan *c)
@@ -173,8 +164,8 @@ static void chan_read_cb(struct bufferevent *bev, void *arg)
 
 		if (p == NULL)
 			return;
+		msim_trace(c->m, "<", (const char *)p, k);
 		used = msim_at_input(c, p, k);
-		msim_trace(c->m, "<", (const char *)p, used);
 		evbuffer_drain(in, used);
 	}
 }

@@ -61,14 +61,17 @@ static void info(struct msim_chan *c, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	buf[0] = '\r';
+	buf[1] = '\n';
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vsnprintf(buf + 2, sizeof(buf) - 4, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	out(c, "\r\n");
-	msim_chan_write(c, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-	out(c, "\r\n");
+	if ((size_t)n > sizeof(buf) - 5)
+		n = (int)(sizeof(buf) - 5);
+	memcpy(buf + 2 + n, "\r\n", 2);
+	msim_chan_write(c, buf, (size_t)n + 4);
 }
 
 /* Back to reading commands: URCs held meanwhile go out now. */
@@ -76,10 +79,12 @@ static void chan_idle(struct msim_chan *c)
 {
 	struct evbuffer *o = bufferevent_get_output(c->bev);
 
+	size_t n = evbuffer_get_length(c->urc);
+
 	c->state = MSIM_CH_CMD;
 	c->in_cmd = false;
-	if (evbuffer_get_length(c->urc) > 0) {
-		msim_trace(c->m, "> (held)", "", 0);
+	if (n > 0) {
+		msim_trace(c->m, ">", (const char *)evbuffer_pullup(c->urc, -1), n);
 		evbuffer_add_buffer(o, c->urc);
 	}
 }
