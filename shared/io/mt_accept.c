@@ -9,7 +9,6 @@
 
 #include "shared/io/mt_accept.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
