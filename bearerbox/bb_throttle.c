@@ -118,10 +118,11 @@ static void tb_reply(struct redis *r, struct redisReply *reply, void *arg)
 	}
 	t->local += (int)got;
 	if (got > 0) {
-		if (t->starved && t->ready != NULL) {
-			t->starved = false;
+		/* Also when nobody starved yet: a prefetched batch may be
+		 * what the next pump needs. */
+		t->starved = false;
+		if (t->ready != NULL)
 			t->ready(t->arg);
-		}
 		return;
 	}
 	if (wait < 1)
@@ -147,7 +148,9 @@ static void tb_fetch(struct bb_throttle *t)
 		return;
 	c->t = t;
 	snprintf(rate, sizeof(rate), "%d", t->rate);
-	snprintf(burst, sizeof(burst), "%d", t->batch);
+	/* The bucket holds two batches, so that tokens are not lost while
+	 * every bearerbox waits for its timer. */
+	snprintf(burst, sizeof(burst), "%d", 2 * t->batch);
 	snprintf(want, sizeof(want), "%d", t->batch);
 	argv[0] = t->key;
 	argv[1] = rate;
@@ -255,17 +258,16 @@ int bb_throttle_take(struct bb_throttle *t, int want)
 			loop_timer_start(t->timer, ms, false);
 		}
 	}
-	if (t->rate > 0) {
-		if (n > t->local)
-			n = t->local;
-		if (t->local == 0 && t->call == NULL &&
-		    !loop_timer_pending(t->timer))
-			tb_fetch(t);
-	}
+	if (t->rate > 0 && n > t->local)
+		n = t->local;
 	if (n < want)
 		t->starved = true;
 	t->local -= t->rate > 0 ? n : 0;
 	t->atokens -= t->arate > 0 ? n : 0;
+	/* Fetch the next batch before this one runs out. */
+	if (t->rate > 0 && t->local < (t->batch + 1) / 2 && t->call == NULL &&
+	    !loop_timer_pending(t->timer))
+		tb_fetch(t);
 	tb_count(t, now, n);
 	return n;
 }

@@ -71,3 +71,20 @@ thr=$(grep '"ev":"submit"' "$T_DIR/opr.jsonl" | grep -c '"status":88,')
 bbl_wait 10 bbl_stream_empty r || t_fail "throttled: queue not drained"
 t_ok "ESME_RTHROTTLED: slowed down ($thr throttled answers), all $n accepted once"
 
+
+# --- a high limit: throughput 1000/s, fetched in batches
+bbl_operator oph
+link_conf h "$OP_PORT_oph" 50 1000 2 >"$T_DIR/h.conf"
+n=2501
+{
+	for ((i = 1; i <= n; i++)); do
+		echo "XADD $P:q:h * id h$i part 1 parts 1 acct acme to 4479600$i from Hermod coding 0 data x flash 0 dlr 0 ts $(date +%s000) tries 0"
+	done
+} | t_redis >/dev/null
+t_spawn bbh "$top_builddir/bearerbox/bearerbox" -c "$T_DIR/h.conf"
+bbl_wait 15 bbl_count_ge "$T_DIR/oph.jsonl" resp $n || t_fail "1000/s: not all submitted"
+first=$(grep '"ev":"submit"' "$T_DIR/oph.jsonl" | head -1 | sed 's/.*"t":\([0-9]*\).*/\1/')
+last=$(grep '"ev":"submit"' "$T_DIR/oph.jsonl" | tail -1 | sed 's/.*"t":\([0-9]*\).*/\1/')
+rate=$(( (n - 1) * 1000 / (last - first) ))
+[ "$rate" -ge 900 ] && [ "$rate" -le 1100 ] || t_fail "1000/s: measured $rate msg/s"
+t_ok "throughput 1000/s: $rate msg/s"
