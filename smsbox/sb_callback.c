@@ -28,7 +28,7 @@
 
 #define SB_CB_GROUP "smsbox"
 #define SB_CB_MAX_JOBS 64	/* jobs (HTTP requests) at once per box */
-#define SB_CB_READ_COUNT 16	/* most entries one read takes */
+#define SB_CB_READ_COUNT 16	/* most entries one read, claim or take asks for */
 #define SB_CB_BLOCK_MS "1000"
 #define SB_CB_TICK_MS 200
 #define SB_CB_LEASE_EXTRA_MS 10000	/* lease and claim idle = timeout + this */
@@ -137,6 +137,9 @@ struct sb_callback {
 	unsigned refs;			/* replies outstanding on b->redis */
 	bool freed;			/* sb_callback_free() ran: zombie */
 	bool groups_ok, grouping, reading, taking, claiming, stopping, done_called;
+	/* Entries asked for by the read, claim and take under way: slots()
+	 * keeps them free, so the jobs never exceed SB_CB_MAX_JOBS. */
+	unsigned asked_read, asked_claim, asked_take;
 	unsigned claim_turn;
 	char claim_cursor[2][SB_CB_SMALL];
 	uint64_t next_claim, stop_deadline;
@@ -180,6 +183,16 @@ static bool cb_release(struct sb_callback *cb)
 }
 
 /* ---- jobs ---------------------------------------------------------------- */
+
+/* How many more jobs may be asked for now, at most cap. */
+static unsigned slots(const struct sb_callback *cb, unsigned cap)
+{
+	unsigned used = cb->njobs + cb->asked_read + cb->asked_claim +
+			cb->asked_take;
+	unsigned n = used >= SB_CB_MAX_JOBS ? 0 : SB_CB_MAX_JOBS - used;
+
+	return n < cap ? n : cap;
+}
 
 static struct sb_cb_job *job_new(struct sb_callback *cb)
 {
@@ -815,6 +828,7 @@ static void on_read(struct redis *r, redisReply *reply, void *privdata)
 	if (r == NULL)
 		return;		/* the connection was freed */
 	cb->reading = false;
+	cb->asked_read = 0;
 	if (reply == NULL)
 		return;		/* lost: reconnect brings a new read */
 	if (reply->type == REDIS_REPLY_ERROR) {
@@ -837,22 +851,22 @@ static void on_read(struct redis *r, redisReply *reply, void *privdata)
 static void read_kick(struct sb_callback *cb)
 {
 	char count[16];
-	unsigned free_slots;
+	unsigned n;
 
 	if (cb->stopping || cb->freed || cb->blk == NULL || cb->reading ||
 	    !cb->groups_ok || !redis_connected(cb->blk))
 		return;
-	free_slots = SB_CB_MAX_JOBS - cb->njobs;
-	if (cb->njobs >= SB_CB_MAX_JOBS)
+	n = slots(cb, SB_CB_READ_COUNT);
+	if (n == 0)
 		return;
-	if (free_slots > SB_CB_READ_COUNT)
-		free_slots = SB_CB_READ_COUNT;
-	snprintf(count, sizeof(count), "%u", free_slots);
+	snprintf(count, sizeof(count), "%u", n);
 	if (redis_command(cb->blk, on_read, cb,
 			  "XREADGROUP GROUP %s %s COUNT %s BLOCK %s STREAMS %s %s > >",
 			  SB_CB_GROUP, cb->b->id, count, SB_CB_BLOCK_MS, cb->k_ev,
-			  cb->k_mo) == 0)
+			  cb->k_mo) == 0) {
 		cb->reading = true;
+		cb->asked_read = n;
+	}
 }
 
 static void on_group(struct redis *r, redisReply *reply, void *privdata)
@@ -895,6 +909,7 @@ static void on_blk_state(struct redis *r, bool up, void *arg)
 
 	(void)r;
 	cb->reading = false;
+	cb->asked_read = 0;
 	cb->groups_ok = false;
 	cb->grouping = false;
 	if (up && !cb->stopping)
@@ -958,6 +973,7 @@ static void on_take(struct redis *r, redisReply *reply, void *privdata)
 	if (cb_release(cb))
 		return;
 	cb->taking = false;
+	cb->asked_take = 0;
 	if (reply == NULL)
 		return;
 	if (reply->type == REDIS_REPLY_ERROR) {
@@ -973,13 +989,14 @@ static void retries_take(struct sb_callback *cb)
 	char now[24], lease[24], n[16];
 	const char *av[5];
 	uint64_t w = wall_ms();
+	unsigned k = slots(cb, SB_CB_READ_COUNT);
 
-	if (cb->taking || cb->njobs >= SB_CB_MAX_JOBS)
+	if (cb->taking || k == 0)
 		return;
 	snprintf(now, sizeof(now), "%llu", (unsigned long long)w);
 	snprintf(lease, sizeof(lease), "%llu",
 		 (unsigned long long)(w + cb->timeout_ms + SB_CB_LEASE_EXTRA_MS));
-	snprintf(n, sizeof(n), "%u", SB_CB_MAX_JOBS - cb->njobs);
+	snprintf(n, sizeof(n), "%u", k);
 	av[0] = cb->k_retry;
 	av[1] = cb->k_inflight;
 	av[2] = now;
@@ -990,6 +1007,7 @@ static void retries_take(struct sb_callback *cb)
 		return;
 	cb->refs++;
 	cb->taking = true;
+	cb->asked_take = k;
 }
 
 /* ---- claiming entries of dead consumers --------------------------------- */
@@ -1004,6 +1022,7 @@ static void on_claim(struct redis *r, redisReply *reply, void *privdata)
 	if (cb_release(cb))
 		return;
 	cb->claiming = false;
+	cb->asked_claim = 0;
 	if (reply == NULL)
 		return;
 	if (reply->type == REDIS_REPLY_ERROR) {
@@ -1032,15 +1051,12 @@ static void claim(struct sb_callback *cb)
 {
 	bool is_mo = cb->claim_turn % 2 == 1;
 	char idle[24], count[16];
-	unsigned free_slots;
+	unsigned n = slots(cb, SB_CB_READ_COUNT);
 
-	if (cb->claiming || cb->njobs >= SB_CB_MAX_JOBS)
+	if (cb->claiming || n == 0)
 		return;
-	free_slots = SB_CB_MAX_JOBS - cb->njobs;
-	if (free_slots > SB_CB_READ_COUNT)
-		free_slots = SB_CB_READ_COUNT;
 	snprintf(idle, sizeof(idle), "%llu", (unsigned long long)cb->claim_idle_ms);
-	snprintf(count, sizeof(count), "%u", free_slots);
+	snprintf(count, sizeof(count), "%u", n);
 	if (redis_command(cb->b->redis, on_claim, cb,
 			  "XAUTOCLAIM %s %s %s %s %s COUNT %s",
 			  is_mo ? cb->k_mo : cb->k_ev, SB_CB_GROUP, cb->b->id,
@@ -1048,6 +1064,7 @@ static void claim(struct sb_callback *cb)
 		return;
 	cb->refs++;
 	cb->claiming = true;
+	cb->asked_claim = n;
 }
 
 /* ---- the tick ----------------------------------------------------------- */
