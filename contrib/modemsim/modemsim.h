@@ -287,7 +287,8 @@ int msim_sms_inject(struct msim_modem *m, const char *from, const char *text,
 /* AT+CMGD on storage mem: slot (0-based) with flag 0, else by flag (1 read,
  * 2 read + sent, 3 all but unread, 4 all); then waiting SMS get the room. */
 void msim_sms_delete(struct msim_modem *m, enum msim_mem mem, int slot, int flag);
-/* Slots became free: delivers messages that waited for space. */
+/* Delivers messages that waited for room on the SIM, for the PIN or for the
+ * registration, as far as the modem takes them now. */
 void msim_sms_drain_waiting(struct msim_modem *m);
 
 /* DELIVER and STATUS-REPORT encoders (SMSC field + TPDU into out[0..cap)).

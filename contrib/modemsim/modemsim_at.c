@@ -217,6 +217,7 @@ static int h_cpin(struct msim_chan *c, char op, char **v, int n)
 		if (strcmp(v[0], m->pin) == 0) {
 			m->sim = MSIM_SIM_READY;
 			m->pin_tries = 3;
+			msim_sms_drain_waiting(m);
 			return 0;
 		}
 		if (--m->pin_tries <= 0)
@@ -233,6 +234,7 @@ static int h_cpin(struct msim_chan *c, char op, char **v, int n)
 	snprintf(m->pin, sizeof(m->pin), "%s", v[1]);
 	m->sim = MSIM_SIM_READY;
 	m->pin_tries = 3;
+	msim_sms_drain_waiting(m);
 	return 0;
 }
 
@@ -270,6 +272,7 @@ static int h_cnmi(struct msim_chan *c, char op, char **v, int n)
 		if (arg_int(v, n, i, 0, hi[i], k[i], &nv[i]) != 0)
 			return CMS(303);
 	memcpy(k, nv, sizeof(nv));
+	msim_sms_drain_waiting(c->m);	/* direct delivery may take them now */
 	return 0;
 }
 

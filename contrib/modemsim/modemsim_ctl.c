@@ -182,6 +182,7 @@ static void set_creg(struct msim_modem *m, int stat)
 		msim_urc(m, urc);
 	}
 	m->creg = stat;
+	msim_sms_drain_waiting(m);
 }
 
 static int set_one(struct msim_modem *m, const char *k, const char *v)

@@ -473,41 +473,59 @@ int msim_sms_write(struct msim_modem *m, const char *hex, size_t hexlen,
 	return idx < 0 ? -322 : idx;
 }
 
-/* An incoming SMS-DELIVER, as AT+CNMI routes it. */
+/* The network reaches the modem: SIM unlocked and registered. */
+static bool reachable(const struct msim_modem *m)
+{
+	return m->sim == MSIM_SIM_READY && (m->creg == 1 || m->creg == 5);
+}
+
+/* An incoming part goes out as +CMT rather than into the storage. */
+static bool direct(const struct msim_modem *m, int msg_class)
+{
+	int mode = m->cnmi[0], mt = m->cnmi[1];
+
+	return mode != 0 && (mt == 2 || (mt == 3 && msg_class == 3));
+}
+
+static void wait_for_room(struct msim_modem *m, const uint8_t *pdu, size_t len,
+			  size_t tl, int msg_class)
+{
+	struct msim_pend *p;
+
+	if (m->npend >= MSIM_PEND_MAX || (p = calloc(1, sizeof(*p))) == NULL)
+		return;
+	p->m = m;
+	p->kind = MSIM_PEND_INCOMING;
+	memcpy(p->pdu, pdu, len);
+	p->len = len;
+	p->tpdu_len = tl;
+	p->msg_class = msg_class;
+	m->npend++;
+	TAILQ_INSERT_TAIL(&m->waiting, p, link);
+}
+
+/* An incoming SMS-DELIVER, as AT+CNMI routes it. The network keeps it while
+ * the modem is unreachable or its SIM full, and delivers it later. */
 static void incoming(struct msim_modem *m, const uint8_t *pdu, size_t len,
 		     size_t tl, int msg_class)
 {
-	int mode = m->cnmi[0], mt = m->cnmi[1], idx;
-	bool direct = mt == 2 || (mt == 3 && msg_class == 3);
 	char head[48];
+	int idx = -1;
 
-	m->st.mo_parts++;
-	if (direct && mode != 0) {
+	if (reachable(m) && direct(m, msg_class)) {
 		snprintf(head, sizeof(head), "+CMT: ,%zu", tl);
 		urc_pdu(m, head, pdu, len);
+		m->st.mo_parts++;
 		m->st.mo_direct++;
 		return;
 	}
-	idx = store(m, MSIM_MEM_SM, pdu, len, tl, 0);
-	if (idx < 0) {
-		struct msim_pend *p;
-
-		/* The network keeps it until the SIM has room again. */
-		m->st.mo_parts--;
-		if (m->npend >= MSIM_PEND_MAX || (p = calloc(1, sizeof(*p))) == NULL)
-			return;
-		p->m = m;
-		p->kind = MSIM_PEND_INCOMING;
-		memcpy(p->pdu, pdu, len);
-		p->len = len;
-		p->tpdu_len = tl;
-		p->msg_class = msg_class;
-		m->npend++;
-		TAILQ_INSERT_TAIL(&m->waiting, p, link);
+	if (!reachable(m) || (idx = store(m, MSIM_MEM_SM, pdu, len, tl, 0)) < 0) {
+		wait_for_room(m, pdu, len, tl, msg_class);
 		return;
 	}
+	m->st.mo_parts++;
 	m->st.mo_stored++;
-	if (mt != 0 && mode != 0) {
+	if (m->cnmi[1] != 0 && m->cnmi[0] != 0) {
 		snprintf(head, sizeof(head), "+CMTI: \"SM\",%d", idx);
 		msim_urc(m, head);
 	}
@@ -515,10 +533,12 @@ static void incoming(struct msim_modem *m, const uint8_t *pdu, size_t len,
 
 void msim_sms_drain_waiting(struct msim_modem *m)
 {
-	while (!TAILQ_EMPTY(&m->waiting) &&
-	       msim_sms_used(m, MSIM_MEM_SM) < m->s->o.sim_size) {
+	while (!TAILQ_EMPTY(&m->waiting) && reachable(m)) {
 		struct msim_pend *p = TAILQ_FIRST(&m->waiting);
 
+		if (!direct(m, p->msg_class) &&
+		    msim_sms_used(m, MSIM_MEM_SM) >= m->s->o.sim_size)
+			break;
 		incoming(m, p->pdu, p->len, p->tpdu_len, p->msg_class);
 		pend_free(&m->waiting, p);
 	}

@@ -236,9 +236,17 @@ if len(sys.argv) > 5 and sys.argv[5] == "opts":
     if ctl("set 0 creg 2") != ["OK"] or tcp.urc(rb"\r\n\+CREG: 2\r\n") is None:
         fail("set creg 2 / +CREG URC: %r" % tcp.buf)
     tcp.cmgs(int(ln), pdu, r"\+CMS ERROR: 331")
+    if ctl("sms 0 +4912345 while unregistered") != ["OK parts=1"] or \
+       "waiting=1 " not in ctl("stats 0")[0] or tcp.wait(rb"CMTI", 0.3) is not None:
+        fail("an SMS to an unregistered modem must wait: %r" % ctl("stats 0"))
     ctl("set * creg 1")
     if tcp.urc(rb"\r\n\+CREG: 1\r\n") is None:
         fail("set * creg 1: %r" % tcp.buf)
+    if tcp.urc(rb'\r\n\+CMTI: "SM",0\r\n') is None:
+        fail("no +CMTI once registered: %r" % tcp.buf)
+    r = tcp.at("AT+CMGR=0;+CMGD=0", r"\+CMGR: 0,,")
+    if decode(re.search(r"\r\n([0-9A-F]{20,})\r\n", r).group(1))["text"] != "while unregistered":
+        fail("waited SMS: %r" % r)
     for cmd in ("set * cmgs-delay-ms 0", "set 0 error-rate 100", "set 0 error-code 42"):
         if ctl(cmd) != ["OK"]:
             fail(cmd)
@@ -267,7 +275,7 @@ if len(sys.argv) > 5 and sys.argv[5] == "opts":
         r = ctl(cmd)
         if len(r) != 1 or not r[0].startswith("ERR"):
             fail("%s: %r" % (cmd, r))
-    ok("set creg (+CREG URC), cmgs-delay-ms, error-rate/-code at run time; later "
+    ok("set creg (+CREG URC; SMS wait while unregistered), cmgs-delay-ms, error-rate/-code at run time; later "
        "parts inherit stat:; bad control commands answer ERR")
     tcp.at("AT" + "X" * 1100, r"^\r\nERROR\r\n$")
     import random
