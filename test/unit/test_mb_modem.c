@@ -441,6 +441,81 @@ static void test_poll_timeout_reset(void **state)
 	assert_true(mb_modem_can_send(&M));
 }
 
+/* Random modem output (pieces of real answers, URCs, PDUs and garbage), random
+ * timeouts, sends and deletes: no crash, no overflow, the state stays valid
+ * and every send ends exactly once. */
+static void test_random(void **state)
+{
+	static const char *const bits[] = {
+		"\r\nOK\r\n", "\r\nERROR\r\n", "\r\n+CMS ERROR: 42\r\n",
+		"\r\n+CMS ERROR: 1\r\n", "\r\n+CME ERROR: 10\r\n", "\r\n> ",
+		"\r\n+CMGS: 7\r\n", "\r\n+CMTI: \"SM\",1\r\n",
+		"\r\n+CDSI: \"SR\",2\r\n", "\r\n+CMT: ,24\r\n" P4 "\r\n",
+		"\r\n+CDS: 25\r\n" P5 "\r\n", "\r\n+CMGR: 0,,24\r\n" P4 "\r\n",
+		"\r\n+CMGL: 3,1,,24\r\n" P4 "\r\n", "\r\n+CPIN: READY\r\n",
+		"\r\n+CREG: 1\r\n", "\r\n+CREG: 0,2\r\n", "\r\n+CSQ: 31,0\r\n",
+		"\r\n123456789012345\r\n", "\r\n+CNUM: ,\"123\",129\r\n",
+		"\r\nRING\r\n", "garbage\x01\xff", "\r\n+CMGR: 0,,5\r\nZZ\r\n",
+		"\r\n+CMT: ,3\r\n00\r\n", "\r\n+CMGL: 1,1,,1\r\n0001\r\n",
+		"AT+CMGS=10\r", "\r",
+	};
+	uint8_t pdu[TPDU_MAX];
+	int n = tpdu_hex_decode(P3, strlen(P3), pdu, sizeof(pdu));
+	unsigned long long x = 88172645463325252ull;
+	unsigned long sends = 0;
+	static char buf[4096];
+	size_t blen = 0;
+
+	(void)state;
+	setup_modem("1234");
+	mb_modem_start(&M);
+	for (int i = 0; i < 200000; i++) {
+		unsigned r;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		r = (unsigned)(x % 1000);
+		if (r < 850) {
+			/* OK half the time, so that start-up often succeeds */
+			const char *b = r < 425 ? bits[0] :
+				bits[x / 1000 % (sizeof(bits) / sizeof(bits[0]))];
+			size_t used;
+
+			if (blen + strlen(b) > sizeof(buf))
+				blen = 0;	/* a line too long for us: drop it */
+			memcpy(buf + blen, b, strlen(b));
+			blen += strlen(b);
+			used = mb_modem_input(&M, (const uint8_t *)buf, blen);
+			assert_true(used <= blen);
+			memmove(buf, buf + used, blen - used);
+			blen -= used;
+		} else if (r < 900)
+			mb_modem_timeout(&M);
+		else if (r < 950 && mb_modem_can_send(&M))
+			sends += mb_modem_send(&M, pdu, (size_t)n, 28) == 0;
+		else if (r < 970)
+			mb_modem_delete(&M, r & 1 ? "SM" : "SR", (int)(x % 5));
+		else if (r < 980)
+			mb_modem_poll(&M);
+		else if (r < 985)
+			mb_modem_list(&M);
+		else if (r < 988)
+			mb_modem_stop(&M);
+		else if (r < 990 && M.state == MB_MODEM_DOWN)
+			mb_modem_start(&M);
+		assert_true(M.state <= MB_MODEM_FAILED);
+		assert_true(M.qlen <= MB_MODEM_QUEUE_MAX);
+		R.out_len = 0;
+		R.out[0] = '\0';
+	}
+	if (M.state != MB_MODEM_DOWN)
+		mb_modem_stop(&M);
+	assert_true(sends > 100);
+	assert_true(R.inbound > 100);
+	assert_int_equal((unsigned long)(R.sent + R.failed), sends);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -455,6 +530,7 @@ int main(void)
 		cmocka_unit_test(test_cmgl_startup),
 		cmocka_unit_test(test_stop_while_sending),
 		cmocka_unit_test(test_poll_timeout_reset),
+		cmocka_unit_test(test_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
