@@ -605,9 +605,8 @@ static void srv_handle(struct srv_sess *ss, const struct smpp_pdu *p)
 			srv_on_query(ss, p);
 		break;
 	case SMPP_CANCEL_SM:
-		/* Not supported in this version (doc/smpp-server.md). */
 		if (srv_need_bound(ss, p, SRV_CAN_TX))
-			srv_send_status(ss, p, SMPP_ESME_RCANCELFAIL);
+			srv_on_cancel(ss, p);
 		break;
 	case SMPP_REPLACE_SM:
 		if (srv_need_bound(ss, p, SRV_CAN_TX))

@@ -108,7 +108,7 @@ struct bb_server {
 	struct account_pwcache *pwc;
 	struct route_table *rt;
 	struct mt_accept *acc;
-	struct redis_script *s_bind, *s_refresh, *s_ack;
+	struct redis_script *s_bind, *s_refresh, *s_ack, *s_cancel;
 	struct loop_timer *tick, *poll, *stop_timer;
 	struct srv_sess *sessions;
 	struct srv_acct *accts;
@@ -148,6 +148,7 @@ int srv_submit_init(struct bb_server *s);
 void srv_submit_fini(struct bb_server *s);
 void srv_on_submit(struct srv_sess *ss, const struct smpp_pdu *p);
 void srv_on_query(struct srv_sess *ss, const struct smpp_pdu *p);
+void srv_on_cancel(struct srv_sess *ss, const struct smpp_pdu *p);
 /* Formats Hermod id (decimal) as the bind shows it (3.3: hex). */
 int srv_id_out(const struct srv_sess *ss, const char *id, char *dst,
 	       size_t cap);

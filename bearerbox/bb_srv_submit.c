@@ -43,10 +43,72 @@ struct srv_content {
 	size_t udh_len;
 };
 
+/*
+ * cancel_sm: a message whose parts are all still queued, unread by any link
+ * session (after the group's last-delivered-id), is removed from P:q:LINK,
+ * marked DELETED, refunded (current rate of its destination x its parts) and,
+ * when a receipt was wanted, gets a DELETED receipt event.
+ * KEYS msg rates acct; ARGV P acct id now scanmax
+ * -> 'ok' | 'nomsg' | 'final' | 'sent'
+ */
+static const char lua_cancel[] =
+"local m = redis.call('HMGET', KEYS[1], 'acct', 'link', 'parts', 'final',\n"
+"  'to', 'dlr')\n"
+"if not m[1] or m[1] ~= ARGV[2] then return 'nomsg' end\n"
+"if m[4] then return 'final' end\n"
+"local q = ARGV[1] .. ':q:' .. (m[2] or '')\n"
+"local parts = tonumber(m[3]) or 1\n"
+"local last = '0-0'\n"
+"if redis.call('EXISTS', q) == 1 then\n"
+"  for _, g in ipairs(redis.call('XINFO', 'GROUPS', q)) do\n"
+"    local t = {}\n"
+"    for i = 1, #g, 2 do t[g[i]] = g[i + 1] end\n"
+"    if t['name'] == 'links' then last = t['last-delivered-id'] end\n"
+"  end\n"
+"end\n"
+"local found = {}\n"
+"for _, e in ipairs(redis.call('XRANGE', q, '(' .. last, '+', 'COUNT',\n"
+"    ARGV[5])) do\n"
+"  for i = 1, #e[2], 2 do\n"
+"    if e[2][i] == 'id' then\n"
+"      if e[2][i + 1] == ARGV[3] then found[#found + 1] = e[1] end\n"
+"      break\n"
+"    end\n"
+"  end\n"
+"end\n"
+"if #found < parts then return 'sent' end\n"
+"redis.call('XDEL', q, unpack(found))\n"
+"local to = m[5] or ''\n"
+"local f = {}\n"
+"for l = #to, 1, -1 do f[#f + 1] = string.sub(to, 1, l) end\n"
+"f[#f + 1] = 'default'\n"
+"local v = redis.call('HMGET', KEYS[2], unpack(f))\n"
+"for k = 1, #f do\n"
+"  if v[k] then\n"
+"    local refund = (tonumber(v[k]) or 0) * parts\n"
+"    if refund > 0 then\n"
+"      redis.call('HINCRBY', KEYS[3], 'credit', string.format('%d', refund))\n"
+"    end\n"
+"    break\n"
+"  end\n"
+"end\n"
+"for p = 1, parts do redis.call('HSET', KEYS[1], 'p' .. p, 'DELETED') end\n"
+"redis.call('HSET', KEYS[1], 'final', 'DELETED', 'final-err', '0')\n"
+"redis.call('EXPIRE', KEYS[1], 259200)\n"
+"if m[6] == '1' then\n"
+"  redis.call('XADD', ARGV[1] .. ':ev:smpp:' .. ARGV[2], 'MAXLEN', '~',\n"
+"    '1000000', '*', 'id', ARGV[3], 'acct', ARGV[2], 'to', to,\n"
+"    'mess-id', '', 'dlr-url', '', 'dlr-mask', '', 'stat', 'DELETED',\n"
+"    'err', '0', 'code', '252', 'ts', ARGV[4])\n"
+"end\n"
+"return 'ok'\n";
+
+#define SRV_CANCEL_SCAN "10000"	/* queue entries looked at by cancel_sm */
+
 int srv_submit_init(struct bb_server *s)
 {
-	(void)s;
-	return 0;
+	s->s_cancel = redis_script_new(s->b->redis, lua_cancel);
+	return s->s_cancel != NULL ? 0 : -1;
 }
 
 void srv_submit_fini(struct bb_server *s)
@@ -564,6 +626,85 @@ void srv_on_query(struct srv_sess *ss, const struct smpp_pdu *p)
 	snprintf(q->id, sizeof(q->id), "%s", p->message_id);
 	if (redis_command(s->b->redis, srv_query_done, q,
 			  "HMGET %s acct final final-err", key) != 0) {
+		free(q);
+		srv_send_status(ss, p, SMPP_ESME_RSYSERR);
+		return;
+	}
+	ss->refs++;
+}
+
+/* ------------------------------------------------------------ cancel_sm */
+
+static void srv_cancel_done(struct redis *r, struct redisReply *rep, void *arg)
+{
+	struct srv_query *q = arg;
+	struct srv_sess *ss = q->ss;
+	struct smpp_pdu *o;
+
+	(void)r;
+	if (ss->state == SRV_CLOSED)
+		goto out;
+	o = &ss->srv->resp;
+	smpp_pdu_init(o, SMPP_CANCEL_SM_RESP, q->seq);
+	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+		if (rep != NULL)
+			log_warn("smpp-server cancel script failed error=\"%s\"",
+				 rep->str);
+		o->command_status = SMPP_ESME_RSYSERR;
+	} else if (rep->type != REDIS_REPLY_STRING &&
+		   rep->type != REDIS_REPLY_STATUS) {
+		o->command_status = SMPP_ESME_RSYSERR;
+	} else if (strcmp(rep->str, "ok") != 0) {
+		o->command_status = SMPP_ESME_RCANCELFAIL;
+	}
+	log_info("smpp-server cancel_sm session=%llu acct=%s id=%s result=%s",
+		 ss->id, ss->acct ? ss->acct->name : "-", q->id,
+		 rep && rep->type == REDIS_REPLY_STRING ? rep->str : "error");
+	srv_send(ss, o);
+out:
+	srv_sess_unref(ss);
+	free(q);
+}
+
+void srv_on_cancel(struct srv_sess *ss, const struct smpp_pdu *p)
+{
+	struct bb_server *s = ss->srv;
+	struct srv_query *q;
+	char id[24], msg[ACCOUNT_KEY_MAX], rates[ACCOUNT_KEY_MAX];
+	char acct[ACCOUNT_KEY_MAX], now[24];
+	const char *argv[8];
+
+	if (p->message_id[0] == '\0') {
+		/* "every message from source_addr to destination_addr": no */
+		srv_send_status(ss, p, SMPP_ESME_RCANCELFAIL);
+		return;
+	}
+	if (srv_id_in(ss, p->message_id, id, sizeof(id)) != 0) {
+		srv_send_status(ss, p, SMPP_ESME_RINVMSGID);
+		return;
+	}
+	q = calloc(1, sizeof(*q));
+	if (q == NULL || srv_key(s, msg, sizeof(msg), "msg:%s", id) < 0 ||
+	    srv_key(s, rates, sizeof(rates), "rates%s", "") < 0 ||
+	    srv_key(s, acct, sizeof(acct), "acct:%s", ss->acct->name) < 0) {
+		free(q);
+		srv_send_status(ss, p, SMPP_ESME_RSYSERR);
+		return;
+	}
+	q->ss = ss;
+	q->seq = p->sequence_number;
+	snprintf(q->id, sizeof(q->id), "%s", id);
+	snprintf(now, sizeof(now), "%lld", srv_wall_ms());
+	argv[0] = msg;
+	argv[1] = rates;
+	argv[2] = acct;
+	argv[3] = s->b->prefix;
+	argv[4] = ss->acct->name;
+	argv[5] = id;
+	argv[6] = now;
+	argv[7] = SRV_CANCEL_SCAN;
+	if (redis_script_call(s->b->redis, s->s_cancel, srv_cancel_done, q, 3, 8,
+			      argv, NULL) != 0) {
 		free(q);
 		srv_send_status(ss, p, SMPP_ESME_RSYSERR);
 		return;

@@ -186,6 +186,26 @@ cust nack sys=acme pw=secret mode=rx wait=1 nack-first=1 timeout=15000 ||
 grep -q '"text":"Ωμέγα"' "$d/nack.out" || t_fail "UCS-2 MO text: $(cat "$d/nack.out")"
 t_ok "ESME_RX_T_APPN answer: the MO is sent again (UCS-2)"
 
+# ---- cancel_sm: refunded while queued, refused once a link read it.
+c0=$(t_redis hget "$P:acct:acme" credit)
+cust can sys=acme pw=secret dlr=1 submit=4917000011:"cancel me" cancel=last
+expect "cancel" "$(jf can cancel status)" 0 can
+cid=$(jf can submit id)
+expect "credit refunded" "$(t_redis hget "$P:acct:acme" credit)" "$c0" can
+expect "final" "$(t_redis hget "$P:msg:$cid" final)" DELETED can
+t_redis xrange "$P:q:op1" - + | grep -qx "$cid" && t_fail "cancelled parts still queued"
+t_redis xrange "$P:ev:smpp:acme" - + | grep -q DELETED || t_fail "no DELETED receipt event"
+cust can2 sys=acme pw=secret cancel="$cid"
+expect "cancel twice" "$(jf can2 cancel status)" 17 can2
+t_redis xreadgroup group links op1-session count 100000 streams "$P:q:op1" '>' >/dev/null
+cust can4 sys=acme pw=secret submit=4917000013:x
+t_redis xreadgroup group links op1-session count 100000 streams "$P:q:op1" '>' >/dev/null
+cust can5 sys=acme pw=secret cancel="$(jf can4 submit id)"
+expect "cancel after a link read it" "$(jf can5 cancel status)" 17 can5
+cust can6 sys=acme pw=secret cancel=999999
+expect "cancel unknown" "$(jf can6 cancel status)" 17 can6
+t_ok "cancel_sm: queued message removed, refunded, DELETED receipt; RCANCELFAIL when final, already read by a link, or unknown"
+
 # ---- raw bytes
 raw() {	# raw NAME: python on stdin gets the port as argv[1]; output in $d/NAME.out
 	python3 - "$PORT" >"$d/$1.out" 2>&1 || { cat "$d/$1.out" >&2; t_fail "raw $1"; }

@@ -14,6 +14,7 @@
 //   multi=TO,TO,...:TEXT     a submit_multi
 //   payload=TO:TEXT          a data_sm with message_payload
 //   query=ID                 query_sm (ID "last": the last submit's id)
+//   cancel=ID                cancel_sm (ID "last": the last submit's id)
 //   flood=N:TO               N submit_sm without waiting for the answers
 //   wait=N                   wait for N deliver_sm (answered ESME_ROK)
 //   nack-first=1             answer the first deliver_sm ESME_RX_T_APPN
@@ -150,6 +151,12 @@ async function steps() {
 		const r = await call('query_sm', { message_id: id, source_addr: opt.from || 'Hermod' });
 		out({ ev: 'query', status: r.command_status, id: r.message_id,
 			state: r.message_state, error: r.error_code });
+	}
+	if (opt.cancel) {
+		const id = opt.cancel === 'last' ? lastId : opt.cancel;
+		const r = await call('cancel_sm', { message_id: id, source_addr: opt.from || 'Hermod',
+			dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '' });
+		out({ ev: 'cancel', status: r.command_status });
 	}
 	if (opt.flood) {
 		const [n, to] = split(opt.flood);
