@@ -240,9 +240,12 @@ struct msim {
 	LIST_HEAD(, msim_ctl) ctls;
 };
 
-/* modemsim.c */
+/* modemsim.c. Everything here runs on the simulator's event loop. */
+/* Wall-clock milliseconds (the loop's cached time when there is one). */
 uint64_t msim_now_ms(struct msim *s);
+/* Next number of the --seed generator. */
 uint64_t msim_rand(struct msim *s);
+/* --verbose: one stdout line "modem=N DIR bytes" with control bytes escaped. */
 void msim_trace(struct msim_modem *m, const char *dir, const char *p, size_t len);
 /* Writes raw bytes to one peer (counts against MSIM_OUTBUF_MAX). */
 void msim_chan_write(struct msim_chan *c, const void *p, size_t len);
@@ -253,24 +256,28 @@ void msim_chan_resume(struct msim_chan *c);
 void msim_urc(struct msim_modem *m, const char *text);
 /* Drops the TCP peer and hangs up the pty (a new pty is opened). */
 int msim_kill(struct msim_modem *m);
+/* Graceful stop: no new peers, 0.2 s to drain, then the loop ends. */
 void msim_stop(struct msim *s);
+/* A listener on 127.0.0.1:port (0: any free port, then *bound says which), or
+ * NULL with a message on stderr. */
 struct evconnlistener *msim_listen(struct msim *s, int port,
 				   evconnlistener_cb cb, void *arg, int *bound);
 
 /* modemsim_at.c */
+/* ATZ: the power-on settings (echo, CMEE, CMGF, CSMS, CREG n, CNMI, CSCA). */
 void msim_at_reset(struct msim_modem *m);
 /* Feeds bytes received on c; runs complete command lines. Returns the bytes
  * consumed: it stops when an answer is delayed (the rest waits for it). */
 size_t msim_at_input(struct msim_chan *c, const uint8_t *p, size_t len);
 /* Ends a pending delayed answer (the peer went away). */
 void msim_at_chan_fini(struct msim_chan *c);
-/* Sends the final result "+CMS ERROR: n" (or ERROR). */
-void msim_at_cms_error(struct msim_chan *c, int code);
-void msim_at_final(struct msim_chan *c, const char *text);
 
 /* modemsim_sms.c */
+/* Allocates the storages and the `sent` ring (0, or -1 out of memory); fini
+ * frees them with every pending report and waiting message. */
 int msim_sms_init(struct msim_modem *m);
 void msim_sms_fini(struct msim_modem *m);
+/* Messages stored in mem; its AT name ("SM", "SR"). */
 unsigned msim_sms_used(const struct msim_modem *m, enum msim_mem mem);
 const char *msim_mem_name(enum msim_mem mem);
 /* Validates and "sends" the PDU of AT+CMGS (hex of SMSC field + TPDU, length
@@ -299,12 +306,13 @@ int msim_deliver_encode(const char *sca, const char *oa, uint8_t dcs,
 int msim_report_encode(const char *sca, uint8_t mr, const struct tpdu_addr *ra,
 		       const struct tpdu_time *scts, const struct tpdu_time *dt,
 		       uint8_t st, uint8_t *out, size_t cap, size_t *tpdu_len);
-void msim_time_now(struct msim *s, uint64_t ms, struct tpdu_time *t);
 /* Checks the encoders against protocols.md vectors P4 and P5; prints one line
  * each to f. Returns 0 when all match, -1 otherwise (--selftest). */
 int msim_selftest(FILE *f);
 
 /* modemsim_ctl.c */
+/* Listens on --control-port (the chosen port goes back into s->o); fini closes
+ * the listener and every control connection. */
 int msim_ctl_listen(struct msim *s);
 void msim_ctl_fini(struct msim *s);
 

@@ -89,13 +89,13 @@ static void chan_idle(struct msim_chan *c)
 	}
 }
 
-void msim_at_final(struct msim_chan *c, const char *text)
+static void at_final(struct msim_chan *c, const char *text)
 {
 	info(c, "%s", text);
 	chan_idle(c);
 }
 
-void msim_at_cms_error(struct msim_chan *c, int code)
+static void at_cms_error(struct msim_chan *c, int code)
 {
 	info(c, "+CMS ERROR: %d", code);
 	chan_idle(c);
@@ -121,11 +121,11 @@ static void result(struct msim_chan *c, int r)
 	int cme = -r - 2000;
 
 	if (r == 0)
-		msim_at_final(c, "OK");
+		at_final(c, "OK");
 	else if (r <= CMS(0) && r > CME(0))
-		msim_at_cms_error(c, -r - 1000);
+		at_cms_error(c, -r - 1000);
 	else if (r > CME(0) || c->m->cmee == 0)
-		msim_at_final(c, "ERROR");
+		at_final(c, "ERROR");
 	else if (c->m->cmee == 1)
 		info(c, "+CME ERROR: %d", cme);
 	else
@@ -678,12 +678,12 @@ static void run_line(struct msim_chan *c, char *line)
 	c->m->st.commands++;
 	c->in_cmd = true;
 	if (c->m->fail == MSIM_FAIL_ERROR) {
-		msim_at_final(c, "ERROR");
+		at_final(c, "ERROR");
 		return;
 	}
 	if (toupper((unsigned char)line[0]) != 'A' ||
 	    toupper((unsigned char)line[1]) != 'T') {
-		msim_at_final(c, "ERROR");
+		at_final(c, "ERROR");
 		return;
 	}
 	while (r == 0) {
@@ -712,7 +712,7 @@ static void delayed_answer(struct msim_chan *c)
 {
 	info(c, "%s", c->delayed);
 	if (strncmp(c->delayed, "+CMGS", 5) == 0)
-		msim_at_final(c, "OK");
+		at_final(c, "OK");
 	else
 		chan_idle(c);
 }
@@ -736,17 +736,17 @@ static void pdu_done(struct msim_chan *c)
 	int r;
 
 	if (c->hex_long) {
-		msim_at_cms_error(c, 304);
+		at_cms_error(c, 304);
 		return;
 	}
 	if (c->cmgw) {
 		r = msim_sms_write(m, c->hex, c->hex_len, c->pdu_len, c->cmgw_stat);
 		if (r < 0) {
-			msim_at_cms_error(c, -r);
+			at_cms_error(c, -r);
 			return;
 		}
 		info(c, "+CMGW: %d", r);
-		msim_at_final(c, "OK");
+		at_final(c, "OK");
 		return;
 	}
 	r = msim_sms_submit(m, c->hex, c->hex_len, c->pdu_len);
@@ -774,7 +774,7 @@ static void pdu_byte(struct msim_chan *c, uint8_t b)
 	if (b == 0x1A) {
 		pdu_done(c);
 	} else if (b == 0x1B) {
-		msim_at_final(c, "OK");	/* cancelled: nothing is sent */
+		at_final(c, "OK");	/* cancelled: nothing is sent */
 	} else if (b == '\r' || b == '\n' || b == ' ') {
 		/* tolerated between hex digits */
 	} else if (c->hex_len < sizeof(c->hex)) {
@@ -801,7 +801,7 @@ size_t msim_at_input(struct msim_chan *c, const uint8_t *p, size_t len)
 		} else if (b == '\r' || b == '\n') {
 			c->line[c->line_len] = '\0';
 			if (c->line_long)
-				msim_at_final(c, "ERROR");
+				at_final(c, "ERROR");
 			else if (c->line_len > 0)
 				run_line(c, c->line);
 			c->line_len = 0;

@@ -20,12 +20,12 @@
 
 #define MSIM_INJECT_PARTS 32
 
-void msim_time_now(struct msim *s, uint64_t ms, struct tpdu_time *t)
+/* A TP-SCTS / TP-DT for a wall-clock time, in UTC. */
+static void time_utc(uint64_t ms, struct tpdu_time *t)
 {
 	time_t sec = (time_t)(ms / 1000);
 	struct tm tm;
 
-	(void)s;
 	gmtime_r(&sec, &tm);
 	memset(t, 0, sizeof(*t));
 	t->year = (uint16_t)(tm.tm_year + 1900);
@@ -390,8 +390,8 @@ static void report_send(struct msim_pend *p)
 	char head[48];
 	int n, idx;
 
-	msim_time_now(m->s, p->submit_ms, &scts);
-	msim_time_now(m->s, msim_now_ms(m->s), &dt);
+	time_utc(p->submit_ms, &scts);
+	time_utc(msim_now_ms(m->s), &dt);
 	n = msim_report_encode(m->csca, p->mr, &p->ra, &scts, &dt, p->st, pdu,
 			       sizeof(pdu), &tl);
 	if (n < 0 || m->cnmi[3] == 0)
@@ -599,7 +599,7 @@ int msim_sms_inject(struct msim_modem *m, const char *from, const char *text,
 		return -1;
 	}
 	dcs = info.coding == SMS_CODING_UCS2 ? 0x08 : 0x00;
-	msim_time_now(m->s, msim_now_ms(m->s), &scts);
+	time_utc(msim_now_ms(m->s), &scts);
 	for (int k = 0; k < n; k++) {
 		const struct sms_part *pt = &parts[reverse ? n - 1 - k : k];
 		uint8_t pdu[TPDU_MAX];

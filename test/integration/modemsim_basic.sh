@@ -12,7 +12,7 @@ SIM="$top_builddir/contrib/modemsim/modemsim"
 CLIENT="$top_builddir/test/integration/modemsim_client"
 [ -x "$SIM" ] || t_fail "$SIM not built"
 [ -x "$CLIENT" ] || t_fail "$CLIENT not built"
-command -v python3 >/dev/null || t_fail "python3 is needed"
+command -v python3 >/dev/null || { echo "SKIP: python3 is needed"; exit 77; }
 
 t_spawn sim "$SIM" --modems 2 --tcp-port 0 --control-port 0 --pin 1234 \
 	--pty-file "$T_DIR/ptys" --link-prefix "$T_DIR/tty" --log "$T_DIR/submits.log" \
