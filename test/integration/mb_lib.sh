@@ -12,7 +12,8 @@
 #   mb_stop                  -> stops it (SIGTERM) and waits
 #   mb_queue ID PART PARTS TO CODING UDH DATA DLR -> an entry on P:q:gsm as
 #                               the accept step writes it (UDH/DATA in
-#                               redis-cli quoting: "\x05\x00...")
+#                               redis-cli quoting: "\x05\x00..."); an optional
+#                               9th argument is the sar field (ref:total:seq)
 #   mb_msg ID PARTS TO DLR   -> the P:msg:ID hash of the accept step
 #   mb_wait_eq SECS CMD WANT -> waits until the output of CMD is WANT
 MB_P='{t}'
@@ -110,7 +111,7 @@ mb_msg() {
 }
 
 mb_queue() {
-	echo "XADD $MB_P:q:gsm * id $1 part $2 parts $3 acct alice to $4 from 4930100 coding $5 udh \"$6\" sar \"\" data \"$7\" flash 0 dlr $8 ts $(date +%s%3N) tries 0 validity 3600 origin http" |
+	echo "XADD $MB_P:q:gsm * id $1 part $2 parts $3 acct alice to $4 from 4930100 coding $5 udh \"$6\" sar \"${9:-}\" data \"$7\" flash 0 dlr $8 ts $(date +%s%3N) tries 0 validity 3600 origin http" |
 		t_redis >/dev/null
 }
 

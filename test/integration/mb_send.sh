@@ -26,9 +26,13 @@ for i in 1 2 3; do
 done
 mb_msg 3 1 46701234569 0
 mb_queue 3 1 1 46701234569 8 "" "\\x04\\x1f\\x04\\x40\\x04\\x38\\x04\\x32\\x04\\x35\\x04\\x42" 0
+mb_msg 5 2 46701234570 0
+mb_queue 5 1 2 46701234570 0 "" "SAR one" 0 300:2:1
+mb_queue 5 2 2 46701234570 0 "" "SAR two" 0 300:2:2
 mb_wait_eq 10 "final 1" DELIVRD
 mb_wait_eq 10 "final 2" DELIVRD
 mb_wait_eq 10 "t_redis hget '$MB_P:msg:3' p1" ENROUTE
+mb_wait_eq 10 "t_redis hmget '$MB_P:msg:5' p1 p2 | tr '\\n' ' '" "ENROUTE ENROUTE "
 t_ok "short and 3-part messages delivered, Unicode sent"
 SENT=$( (mb_ctl sent 0; mb_ctl sent 1) | grep '^mr=')
 echo "$SENT" | grep -q 'to=+46701234567 srr=1 dcs=0x00 text=Hello modem$' || t_fail "short: $SENT"
@@ -37,8 +41,12 @@ for i in 1 2 3; do
 		t_fail "long part $i: $SENT"
 done
 echo "$SENT" | grep -q 'to=+46701234569 srr=0 dcs=0x08 text=Привет$' || t_fail "ucs2: $SENT"
-[ "$(echo "$SENT" | wc -l)" = 5 ] || t_fail "5 parts expected: $SENT"
-t_ok "parts as TPDUs: GSM 7-bit, concatenation UDH, UCS-2, status report flag"
+for i in 1 2; do
+	echo "$SENT" | grep -q "to=+46701234570 srr=0 dcs=0x00 ref=300 seq=$i total=2 text=SAR " ||
+		t_fail "SAR part $i: $SENT"
+done
+[ "$(echo "$SENT" | wc -l)" = 7 ] || t_fail "7 parts expected: $SENT"
+t_ok "parts as TPDUs: GSM 7-bit, concatenation UDH (also from SAR fields), UCS-2, status report flag"
 EV=$(t_redis xrange "$MB_P:ev:http" - + | tr '\n' ' ')
 case $EV in
 *"id 1 acct alice to 46701234567 mess-id m1 "*"stat DELIVRD err 0 code 0"*) ;;
