@@ -7,7 +7,7 @@
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/sb_cb_lib.sh"
 
-sb_setup 'http-timeout = 2s' 'dlr-retries = 2' 'dlr-retry-delay = 1s'
+sb_setup 'http-timeout = 3s' 'dlr-retries = 2' 'dlr-retry-delay = 1s'
 sb_sink ok
 sb_sink flaky --fail 2
 down_port=$(t_free_port)
@@ -123,24 +123,28 @@ PY
 T_PIDS="$T_PIDS $!"
 for ((i = 0; i < 100; i++)); do [ -s "$T_DIR/hole.port" ] && break; sleep 0.05; done
 ctl account add hole --password 'pw-hole-1' --dlr-url "http://127.0.0.1:$(cat "$T_DIR/hole.port")/dlr"
-sb_ev id 71 acct hole to 447700900071 mess-id h1 stat DELIVRD code 0
-sb_ev id 72 acct hole to 447700900072 mess-id h2 stat DELIVRD code 0
-t_wait_log hole '^accepted' 5
-for ((i = 0; i < 100; i++)); do [ "$(grep -c accepted "$T_DIR/hole.log")" -ge 2 ] && break; sleep 0.05; done
+for i in $(seq 1 80); do
+	echo "XADD $P:ev:http * id $((1000 + i)) acct hole to 447700900071 mess-id h$i stat DELIVRD code 0"
+done | t_redis >/dev/null
+for ((i = 0; i < 100; i++)); do [ "$(grep -c accepted "$T_DIR/hole.log")" -ge 64 ] && break; sleep 0.02; done
+sleep 0.3	# would more than 64 connections come?
+held=$(grep -c accepted "$T_DIR/hole.log")
 t0=$(date +%s%N)
 kill -TERM "$T_PID_box1"
 rc=0
 wait "$T_PID_box1" || rc=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$held" = 64 ] || t_fail "$held requests at once, wanted the bound of 64"
+t_ok "80 callbacks to a server that never answers: exactly 64 requests at once"
 [ "$rc" = 0 ] || t_fail "worker exited $rc on SIGTERM"
-[ "$ms" -lt 4500 ] || t_fail "stop took $ms ms (http-timeout 2 s)"
+[ "$ms" -lt 5000 ] || t_fail "stop took $ms ms (http-timeout 3 s)"
 [ "$(t_redis XPENDING "$P:ev:http" smsbox | head -n 1)" = 0 ] || t_fail "entries left pending"
-[ "$(t_redis ZCARD "$P:cb:retry")" = 2 ] || t_fail "the timed-out requests were not moved to the retries"
-t_ok "SIGTERM with 2 requests in flight: they time out, are recorded as retries, exit 0 in $ms ms"
+[ "$(t_redis ZCARD "$P:cb:retry")" = 64 ] || t_fail "the timed-out requests were not moved to the retries"
+t_ok "SIGTERM with 64 requests in flight: they time out, are recorded as retries, exit 0 in $ms ms"
 
 # 4 statuses + 1 without code + 3 bulk + 3 Kannel + flaky + replayed = 13;
-# failed: flaky 2, down 3, hole 2; dropped: the masked one and the one without
-# a URL.
-grep -q 'callbacks stopped dlr_sent=13 mo_sent=0 failed=7 retried=6 dead=1 dropped=2' "$T_DIR/box1.log" ||
+# failed: flaky 2, down 3, hole 64; dropped: the masked one and the one
+# without a URL.
+grep -q 'callbacks stopped dlr_sent=13 mo_sent=0 failed=69 retried=68 dead=1 dropped=2' "$T_DIR/box1.log" ||
 	t_fail "counters: $(grep 'callbacks stopped' "$T_DIR/box1.log")"
 t_ok "the counters add up"
