@@ -231,6 +231,13 @@ static void srv_unbound(struct srv_sess *ss)
 	if (a == NULL)
 		return;
 	srv_sess_requeue(ss);
+	if (ss->aprev != NULL)
+		ss->aprev->anext = ss->anext;
+	else
+		a->sess = ss->anext;
+	if (ss->anext != NULL)
+		ss->anext->aprev = ss->aprev;
+	ss->anext = ss->aprev = NULL;
 	if (srv_key(s, key, sizeof(key), "binds:%s", a->name) > 0) {
 		srv_member(ss, mem, sizeof(mem));
 		redis_command(s->b->redis, NULL, NULL, "ZREM %s %s", key, mem);
@@ -400,6 +407,10 @@ static void srv_bind_counted(struct redis *r, struct redisReply *rep, void *arg)
 		return;
 	}
 	ss->acct = a;
+	ss->anext = a->sess;
+	if (a->sess != NULL)
+		a->sess->aprev = ss;
+	a->sess = ss;
 	ss->state = SRV_BOUND;
 	ss->mode = bd->command_id == SMPP_BIND_TRANSMITTER ? SRV_CAN_TX :
 		   bd->command_id == SMPP_BIND_RECEIVER ? SRV_CAN_RX :
@@ -747,9 +758,7 @@ static void srv_refresh(struct bb_server *s)
 		snprintf(ttl, sizeof(ttl), "%d", SRV_BIND_TTL_MS);
 		argv[0] = key;
 		argv[1] = ttl;
-		for (ss = s->sessions; ss != NULL && n < a->binds; ss = ss->next) {
-			if (ss->acct != a)
-				continue;
+		for (ss = a->sess; ss != NULL && n < a->binds; ss = ss->anext) {
 			srv_member(ss, mem[n], sizeof(mem[n]));
 			argv[2 + n] = mem[n];
 			n++;

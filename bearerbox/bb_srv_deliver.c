@@ -88,8 +88,7 @@ static struct srv_acct *srv_acct_find(struct bb_server *s, const char *name)
 }
 
 /* True when entry is already held in memory for a (queue or in flight). */
-static bool srv_held(struct bb_server *s, struct srv_acct *a, const char *entry,
-		     bool mo)
+static bool srv_held(const struct srv_acct *a, const char *entry, bool mo)
 {
 	struct srv_item *it;
 	struct srv_sess *ss;
@@ -97,9 +96,7 @@ static bool srv_held(struct bb_server *s, struct srv_acct *a, const char *entry,
 	for (it = a->q; it != NULL; it = it->next)
 		if (it->mo == mo && strcmp(it->entry, entry) == 0)
 			return true;
-	for (ss = s->sessions; ss != NULL; ss = ss->next) {
-		if (ss->acct != a)
-			continue;
+	for (ss = a->sess; ss != NULL; ss = ss->anext) {
 		for (it = ss->out; it != NULL; it = it->next)
 			if (it->mo == mo && strcmp(it->entry, entry) == 0)
 				return true;
@@ -281,12 +278,12 @@ static bool srv_send_item(struct srv_sess *ss, struct srv_item *it)
 }
 
 /* The receiver bind of a with the most room, or NULL. */
-static struct srv_sess *srv_pick(struct bb_server *s, struct srv_acct *a)
+static struct srv_sess *srv_pick(const struct srv_acct *a)
 {
 	struct srv_sess *ss, *best = NULL;
 
-	for (ss = s->sessions; ss != NULL; ss = ss->next)
-		if (ss->acct == a && ss->state == SRV_BOUND &&
+	for (ss = a->sess; ss != NULL; ss = ss->anext)
+		if (ss->state == SRV_BOUND &&
 		    (ss->mode & SRV_CAN_RX) && ss->nout < SRV_DLV_WINDOW &&
 		    (best == NULL || ss->nout < best->nout))
 			best = ss;
@@ -303,7 +300,7 @@ void srv_dispatch(struct bb_server *s, struct srv_acct *a)
 	while ((it = a->q) != NULL && it->sent_ms <= now) {
 		bool expired = it->ts > 0 && wall - it->ts > s->receipt_ttl_ms;
 
-		ss = expired ? NULL : srv_pick(s, a);
+		ss = expired ? NULL : srv_pick(a);
 		if (!expired && ss == NULL)
 			return;
 		a->q = it->next;
@@ -376,7 +373,7 @@ static void srv_enqueue(struct bb_server *s, const char *acct,
 {
 	struct srv_acct *a = srv_acct_find(s, acct);
 
-	if (a == NULL || a->rx_binds == 0 || srv_held(s, a, it->entry, it->mo)) {
+	if (a == NULL || a->rx_binds == 0 || srv_held(a, it->entry, it->mo)) {
 		free(it);	/* stays pending in Redis: claimed later */
 		return;
 	}

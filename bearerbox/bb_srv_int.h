@@ -78,11 +78,12 @@ struct srv_acct {
 	unsigned long long claim_ms;	/* last XAUTOCLAIM */
 	struct srv_item *q, *q_tail;	/* waiting for a bind with room */
 	unsigned nq;
-	unsigned rr;			/* round robin among rx binds */
+	struct srv_sess *sess;		/* its bound sessions (anext) */
 };
 
 struct srv_sess {
-	struct srv_sess *next, *prev;
+	struct srv_sess *next, *prev;	/* every session of the server */
+	struct srv_sess *anext, *aprev;	/* the bound sessions of acct */
 	struct bb_server *srv;
 	struct conn *c;
 	struct srv_acct *acct;
