@@ -84,6 +84,12 @@ static const char q_move_lua[] =
 	"redis.call('XADD', KEYS[2], '*', unpack(e[1][2]))\n"
 	"return 1\n";
 
+/* Ack: KEYS = stream; ARGV = entry id. For a part the operator accepted
+ * whose id bb_dlr refused (unusable for receipt matching). */
+static const char q_ack_lua[] =
+	"redis.call('XACK', KEYS[1], 'links', ARGV[1])\n"
+	"return redis.call('XDEL', KEYS[1], ARGV[1])\n";
+
 /* Link-up flags of every smsc id, refreshed by one MGET. */
 struct q_upcache {
 	char ids[Q_LINKS_MAX][ROUTE_ID_MAX];
@@ -95,7 +101,7 @@ struct bb_queues {
 	struct box *box;
 	struct bb_dlr *dlr;
 	struct route_table *routes;
-	struct redis_script *s_retry, *s_due, *s_move;
+	struct redis_script *s_retry, *s_due, *s_move, *s_ack;
 	struct loop_timer *due_timer;
 	struct loop_timer *up_timer;
 	struct q_upcache upc;
@@ -113,6 +119,7 @@ enum q_op {
 	Q_OP_FAILED,
 	Q_OP_RETRY,
 	Q_OP_MOVE,
+	Q_OP_ACK,
 };
 
 /* A part with the queue's bookkeeping around it. */
@@ -528,6 +535,17 @@ static int q_start_move(struct q_msg *qm)
 				 q_script_done, qm, 2, 3, argv, NULL);
 }
 
+static int q_start_ack(struct q_msg *qm)
+{
+	struct bb_queue *q = qm->q;
+	const char *argv[2];
+
+	argv[0] = q->key;
+	argv[1] = qm->m.entry_id;
+	return redis_script_call(q->qs->box->redis, q->qs->s_ack, q_script_done,
+				 qm, 1, 2, argv, NULL);
+}
+
 static void q_finish(struct q_msg *qm)
 {
 	struct bb_queue *q = qm->q;
@@ -550,9 +568,22 @@ static void q_finish(struct q_msg *qm)
 	case Q_OP_MOVE:
 		rc = q_start_move(qm);
 		break;
+	case Q_OP_ACK:
+		rc = q_start_ack(qm);
+		break;
 	case Q_OP_NONE:
 		q_release(qm);
 		return;
+	}
+	if (rc != 0 && qm->op == Q_OP_SUBMITTED &&
+	    redis_connected(q->qs->box->redis)) {
+		/* Redis is there, so bb_dlr refused the operator's id: the
+		 * part was accepted, but its receipt cannot be matched. */
+		log_warn("operator id unusable, receipt cannot be matched "
+			 "smsc=%s id=%s part=%d opid=%s", q->link, m->id,
+			 m->part, qm->opid);
+		qm->op = Q_OP_ACK;
+		rc = q_start_ack(qm);
 	}
 	if (rc != 0) {
 		q_redo_later(qm);
@@ -1200,10 +1231,11 @@ struct bb_queues *bb_queues_new(struct box *b, struct bb_dlr *dlr,
 	qs->s_retry = redis_script_new(b->redis, q_retry_lua);
 	qs->s_due = redis_script_new(b->redis, q_due_lua);
 	qs->s_move = redis_script_new(b->redis, q_move_lua);
+	qs->s_ack = redis_script_new(b->redis, q_ack_lua);
 	qs->due_timer = loop_timer_new(b->loop, qs_due_timer, qs);
 	qs->up_timer = loop_timer_new(b->loop, qs_up_timer, qs);
 	if (qs->routes == NULL || qs->s_retry == NULL || qs->s_due == NULL ||
-	    qs->s_move == NULL || qs->due_timer == NULL ||
+	    qs->s_move == NULL || qs->s_ack == NULL || qs->due_timer == NULL ||
 	    qs->up_timer == NULL ||
 	    box_key(b, qs->retry_key, sizeof(qs->retry_key), "retry") < 0) {
 		bb_queues_free(qs);

@@ -2,13 +2,14 @@
 # Routing and final failures: parts queued for a link that is down fail over to
 # the next link of their route; a part older than relay-timeout expires without
 # being sent; a permanent submit error becomes REJECTD with its command_status;
-# a part of a down link with no route at all fails (UNDELIV).
+# a part of a down link with no route at all fails (UNDELIV); an accepted part
+# whose operator id is empty is acknowledged once (its receipt cannot match).
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/bb_link_lib.sh"
 bbl_need_node
 t_redis_start
 
-bbl_operator opb reject-to=447960000099:0x0B
+bbl_operator opb reject-to=447960000099:0x0B empty-id=447960000088
 dead=$(t_free_port)
 {
 	bbl_core
@@ -70,3 +71,10 @@ bbl_part a u1 1 1 3312345678 "nowhere"
 bbl_wait 10 bbl_hash_is "$P:msg:u1" p1 UNDELIV || t_fail "no route: p1 is $(t_redis hget "$P:msg:u1" p1)"
 bbl_wait 10 bbl_stream_empty a || t_fail "no route: entry left in the queue"
 t_ok "down link, destination without a route: UNDELIV"
+
+bbl_msg e1 447960000088
+bbl_part b e1 1 1 447960000088 "no id"
+t_wait_log bb 'operator id unusable, receipt cannot be matched smsc=b id=e1' 10
+bbl_wait 10 bbl_stream_empty b || t_fail "empty id: entry left in the queue"
+[ "$(grep -c '"ev":"submit".*447960000088' "$T_DIR/opb.jsonl")" = 1 ] || t_fail "empty id: submitted again"
+t_ok "submit_sm_resp OK without a message_id: acknowledged once, logged"

@@ -11,6 +11,7 @@
 //   drop-after=N      at the N-th submit_sm (counted over all sessions), do not
 //                     answer it and close that connection 50 ms later (once)
 //   reject-to=NUM:STATUS   answer submits to NUM with STATUS (decimal or 0x..)
+//   empty-id=NUM      accept submits to NUM with an empty message_id
 //   enquire-ms=N      send enquire_link on every bound session each N ms
 //   mo=NUM            after a receiver/transceiver bind, send one deliver_sm to NUM
 //   dlr=1             send a DELIVRD receipt for each submit asking for one
@@ -97,7 +98,7 @@ function answer(session, pdu) {
 		else secCount++;
 	}
 	if (status === 0 && rejects[to] !== undefined) status = rejects[to];
-	const id = status === 0 ? String(nextId++) : '';
+	const id = status === 0 && to !== opt['empty-id'] ? String(nextId++) : '';
 	log({ev: 'submit', sid: session.sid, seq: pdu.sequence_number, to,
 		from: pdu.source_addr, ston: pdu.source_addr_ton, snpi: pdu.source_addr_npi,
 		dton: pdu.dest_addr_ton, dnpi: pdu.dest_addr_npi, dcs: pdu.data_coding,
