@@ -538,7 +538,7 @@ static int modem_init(struct msim *s, unsigned i)
 	m->pty_master = m->pty_slave = -1;
 	m->tcp_port = -1;
 	m->next_mr = (uint8_t)s->o.mr_start;
-	m->next_ref = (uint8_t)(i * 16);
+	m->next_ref = (uint16_t)((i + 1) * 0x101);	/* 8-bit: i + 1 */
 	m->cf.cmgs_delay_ms = s->o.cmgs_delay_ms;
 	m->cf.sr_delay_ms = s->o.sr_delay_ms;
 	m->cf.sr_status = s->o.sr_status;

@@ -182,7 +182,7 @@ struct msim_modem {
 	char pin[16];
 	enum msim_fail fail;
 	uint8_t next_mr;
-	uint8_t next_ref;	/* concat reference of injected messages */
+	uint16_t next_ref;	/* concat reference of injected messages */
 	char imei[24];
 	char imsi[24];
 	struct msim_slot *mem[2];	/* MSIM_MEM_SM, MSIM_MEM_SR */
@@ -287,10 +287,18 @@ int msim_sms_submit(struct msim_modem *m, const char *hex, size_t hexlen,
 /* AT+CMGW: stores a PDU; returns the index or a negated +CMS ERROR code. */
 int msim_sms_write(struct msim_modem *m, const char *hex, size_t hexlen,
 		   unsigned len, uint8_t stat);
-/* Injects an incoming message (control `sms` / `sim preload`). Returns the
- * number of parts, or -1 with why set. */
+/* msim_sms_inject flags */
+#define MSIM_INJ_REVERSE 0x1u	/* parts last first */
+#define MSIM_INJ_PRELOAD 0x2u	/* stored as if before start: no URC, no wait */
+#define MSIM_INJ_UCS2 0x4u	/* UCS-2 even when GSM 7-bit would do */
+#define MSIM_INJ_UDH16 0x8u	/* 16-bit concatenation references */
+
+/* Injects an incoming message (control `sms` / `sim preload`) from `from`
+ * (digits, +digits or alphanumeric). Returns the number of parts, or -1 with
+ * why set (text that does not split into 32 parts, bad originator, no room
+ * for a preload). */
 int msim_sms_inject(struct msim_modem *m, const char *from, const char *text,
-		    bool reverse, bool preload, bool ucs2, char *why, size_t cap);
+		    unsigned flags, char *why, size_t cap);
 /* AT+CMGD on storage mem: slot (0-based) with flag 0, else by flag (1 read,
  * 2 read + sent, 3 all but unread, 4 all); then waiting SMS get the room. */
 void msim_sms_delete(struct msim_modem *m, enum msim_mem mem, int slot, int flag);

@@ -74,20 +74,22 @@ static void unescape(char *t)
 	*d = '\0';
 }
 
-/* sms [--reverse] [--ucs2] <modem> <from> <text> */
+/* sms [--reverse] [--ucs2] [--udh16] <modem> <from> <text> */
 static void cmd_sms(struct msim *s, struct evbuffer *out, char *rest,
 		    bool preload, struct msim_modem *m)
 {
-	bool reverse = false, ucs2 = false;
+	unsigned flags = preload ? MSIM_INJ_PRELOAD : 0;
 	char *w, *from, why[96];
 	int n;
 
 	if (m == NULL) {
 		while ((w = word(&rest)) != NULL && strncmp(w, "--", 2) == 0) {
 			if (strcmp(w, "--reverse") == 0)
-				reverse = true;
+				flags |= MSIM_INJ_REVERSE;
 			else if (strcmp(w, "--ucs2") == 0)
-				ucs2 = true;
+				flags |= MSIM_INJ_UCS2;
+			else if (strcmp(w, "--udh16") == 0)
+				flags |= MSIM_INJ_UDH16;
 			else
 				break;
 		}
@@ -95,12 +97,12 @@ static void cmd_sms(struct msim *s, struct evbuffer *out, char *rest,
 	}
 	from = word(&rest);
 	if (m == NULL || from == NULL) {
-		evbuffer_add_printf(out, "ERR usage: sms [--reverse] [--ucs2] <modem> "
+		evbuffer_add_printf(out, "ERR usage: sms [--reverse] [--ucs2] [--udh16] <modem> "
 				    "<from> <text> | sim <modem> preload <from> <text>\n");
 		return;
 	}
 	unescape(rest);
-	n = msim_sms_inject(m, from, rest, reverse, preload, ucs2, why, sizeof(why));
+	n = msim_sms_inject(m, from, rest, flags, why, sizeof(why));
 	if (n < 0)
 		evbuffer_add_printf(out, "ERR %s\n", why);
 	else
@@ -336,7 +338,7 @@ static void ctl_command(struct msim_ctl *c, char *line)
 		evbuffer_add_printf(out, "OK\n");
 		msim_stop(s);
 	} else if (strcmp(cmd, "help") == 0) {
-		evbuffer_add_printf(out, "OK commands: sms [--reverse] [--ucs2] <modem> "
+		evbuffer_add_printf(out, "OK commands: sms [--reverse] [--ucs2] [--udh16] <modem> "
 				    "<from> <text> | sim <modem> preload <from> <text> | "
 				    "sim <modem> count|clear | fail <modem>|* "
 				    "on|error|silent|off | kill <modem> | set <modem>|* "

@@ -564,8 +564,9 @@ void msim_sms_delete(struct msim_modem *m, enum msim_mem mem, int slot, int flag
 }
 
 int msim_sms_inject(struct msim_modem *m, const char *from, const char *text,
-		    bool reverse, bool preload, bool ucs2, char *why, size_t cap)
+		    unsigned flags, char *why, size_t cap)
 {
+	bool preload = flags & MSIM_INJ_PRELOAD, reverse = flags & MSIM_INJ_REVERSE;
 	struct sms_split_opts o = { 0 };
 	struct sms_split_info info;
 	struct sms_part *parts;
@@ -578,8 +579,8 @@ int msim_sms_inject(struct msim_modem *m, const char *from, const char *text,
 		snprintf(why, cap, "SIM storage full (+CMS ERROR: 322)");
 		return -1;
 	}
-	o.coding = ucs2 ? SMS_CODING_UCS2 : SMS_CODING_GSM7;
-	o.method = SMS_CONCAT_UDH8;
+	o.coding = flags & MSIM_INJ_UCS2 ? SMS_CODING_UCS2 : SMS_CODING_GSM7;
+	o.method = flags & MSIM_INJ_UDH16 ? SMS_CONCAT_UDH16 : SMS_CONCAT_UDH8;
 	o.max_parts = MSIM_INJECT_PARTS;
 	o.ref = m->next_ref++;
 	if ((parts = calloc(MSIM_INJECT_PARTS, sizeof(*parts))) == NULL) {

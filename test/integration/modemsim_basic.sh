@@ -374,12 +374,19 @@ for _ in range(2):
 if [g["seq"] for g in got] != ["2", "1"] or got[0]["ref"] != got[1]["ref"] or \
    got[1]["text"] + got[0]["text"] != text:
     fail("reversed concat %r" % got)
+r = ctl("sms --udh16 0 +4912345 " + text)
+got = [decode(tcp.urc_pdu(rb"\r\n\+CMT: ,(\d+)").group(2).decode()) for _ in range(2)]
+if r != ["OK parts=2"] or [g["seq"] for g in got] != ["1", "2"] or \
+   int(got[0]["ref"]) < 256 or got[0]["ref"] != got[1]["ref"] or \
+   got[0]["text"] + got[1]["text"] != text:
+    fail("16-bit reference concat %r %r" % (r, got))
 r = ctl("sms --ucs2 0 +4912345 \u00e9t\u00e9 \u3042")
 m = tcp.urc_pdu(rb"\r\n\+CMT: ,(\d+)")
 d = decode(m.group(2).decode())
 if d["dcs"] != "0x08" or d["text"] != "\u00e9t\u00e9 \u3042":
     fail("UCS-2 +CMT %r" % d)
-ok("direct +CMT: reversed 2-part concat (alphanumeric OA) reassembles; UCS-2")
+ok("direct +CMT: reversed 2-part concat (alphanumeric OA) reassembles; 16-bit "
+   "reference; UCS-2")
 
 r = ctl("fail 0 on")
 tcp.at("AT", r"^\r\nERROR\r\n$")
@@ -474,7 +481,7 @@ ok("kill hangs up the pty; link and pty file point at the new one")
 
 st = ctl("stats")
 if st[-1] != "OK modems=2" or "submitted=6 " not in st[0] or "reports=4 " not in st[0] \
-   or "delivered=4 " not in st[0] or "submitted=1 " not in st[1] or "kills=1" not in st[1]:
+   or "delivered=6 " not in st[0] or "submitted=1 " not in st[1] or "kills=1" not in st[1]:
     fail("stats: %r" % st)
 ok("stats counts submitted / delivered / reports per modem")
 EOF
