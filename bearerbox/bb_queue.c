@@ -575,13 +575,19 @@ static void q_finish(struct q_msg *qm)
 		q_release(qm);
 		return;
 	}
-	if (rc != 0 && qm->op == Q_OP_SUBMITTED &&
+	if (rc != 0 && (qm->op == Q_OP_SUBMITTED || qm->op == Q_OP_FAILED) &&
 	    redis_connected(q->qs->box->redis)) {
-		/* Redis is there, so bb_dlr refused the operator's id: the
-		 * part was accepted, but its receipt cannot be matched. */
-		log_warn("operator id unusable, receipt cannot be matched "
-			 "smsc=%s id=%s part=%d opid=%s", q->link, m->id,
-			 m->part, qm->opid);
+		/* Redis is there, so bb_dlr refused an argument (the
+		 * operator's id; a part number): acknowledge the part rather
+		 * than retry for ever. */
+		if (qm->op == Q_OP_SUBMITTED)
+			log_warn("operator id unusable, receipt cannot be "
+				 "matched smsc=%s id=%s part=%d opid=%s",
+				 q->link, m->id, m->part, qm->opid);
+		else
+			log_error("part status not recorded smsc=%s id=%s "
+				  "part=%d stat=%s", q->link, m->id, m->part,
+				  qm->stat);
 		qm->op = Q_OP_ACK;
 		rc = q_start_ack(qm);
 	}
