@@ -763,14 +763,12 @@ static void job_from_fields(struct sb_cb_job *j, const redisReply *f)
 		}
 		j->it.body_len = (size_t)n;
 		j->state = J_ACCT;
+	} else if (!sb_cb_kannel_mask_allows(ev->dlr_mask,
+					     sb_cb_kannel_type(ev->stat))) {
+		log_debug("delivery report masked out id=%s mask=%s", ev->id,
+			  ev->dlr_mask);
+		job_outcome(j, A_DROP);
 	} else if (ev->dlr_url[0] != '\0') {
-		if (!sb_cb_kannel_mask_allows(ev->dlr_mask,
-					      sb_cb_kannel_type(ev->stat))) {
-			log_debug("delivery report masked out id=%s mask=%s",
-				  ev->id, ev->dlr_mask);
-			job_outcome(j, A_DROP);
-			return;
-		}
 		if (ev->from[0] == '\0' && sb_cb_kannel_uses(ev->dlr_url, 'p'))
 			j->state = J_MSG;
 		else

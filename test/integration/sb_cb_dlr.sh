@@ -55,15 +55,20 @@ sb_ev id 31 acct acme to 447700900031 mess-id '' dlr-url "$kurl" dlr-mask 3 stat
 sb_ev id 32 acct acme to 447700900032 from ALPHA dlr-url "$kurl" dlr-mask 31 stat UNDELIV err 001 code 251 ts 1763788801000
 sb_ev id 33 acct acme to 447700900033 from X dlr-url "$kurl" dlr-mask 1 stat UNDELIV err 001 code 251
 sb_ev id 34 acct acme to 447700900034 from Y dlr-url "$kurl" dlr-mask 2 stat REJECTD err 001 code 249
+# A dlr-mask also filters reports to the account's URL.
+sb_ev id 35 acct acme to 447700900035 mess-id masked dlr-url '' dlr-mask 1 stat UNDELIV code 251
+sb_ev id 36 acct acme to 447700900036 mess-id unmasked dlr-url '' dlr-mask 1 stat DELIVRD code 0
 sb_wait_req ok 3 "r['path'] == '/kannel'"
+sb_wait_req ok 1 "q.get('mess_id') == 'unmasked'"
 sb_wait_idle
+[ "$(sb_count ok "q.get('mess_id') == 'masked'")" = 0 ] || t_fail "dlr-mask 1 let an UNDELIV through to the account URL"
 [ "$(sb_count ok "r['path'] == '/kannel' and q == {'type': '1', 'from': '+44 7700', 'to': '447700900031', 'id': '31', 'ts': '1763788800', 'a': 'DELIVRD', 'lit': '%d'}")" = 1 ] ||
 	t_fail "Kannel escapes for 31: $(sb_req ok "r['path'] == '/kannel'")"
 [ "$(sb_count ok "r['path'] == '/kannel' and q['id'] == '32' and q['type'] == '2' and q['from'] == 'ALPHA' and q['ts'] == '1763788801'")" = 1 ] ||
 	t_fail "Kannel escapes for 32"
 [ "$(sb_count ok "r['path'] == '/kannel' and q['id'] == '33'")" = 0 ] || t_fail "dlr-mask 1 let an UNDELIV through"
 [ "$(sb_count ok "r['path'] == '/kannel' and q['id'] == '34' and q['type'] == '2'")" = 1 ] || t_fail "dlr-mask 2: REJECTD not sent as type 2"
-t_ok "Kannel dlr-url: %d %p (from P:msg:ID when the event has none) %P %I %T %A %%, dlr-mask honoured"
+t_ok "Kannel dlr-url: %d %p (from P:msg:ID when the event has none) %P %I %T %A %%; dlr-mask honoured (also for the account URL)"
 
 # --- no URL at all: acknowledged and dropped --------------------------------
 sb_ev id 41 acct nourl to 447700900041 mess-id x stat DELIVRD code 0
@@ -142,9 +147,10 @@ t_ok "80 callbacks to a server that never answers: exactly 64 requests at once"
 [ "$(t_redis ZCARD "$P:cb:retry")" = 64 ] || t_fail "the timed-out requests were not moved to the retries"
 t_ok "SIGTERM with 64 requests in flight: they time out, are recorded as retries, exit 0 in $ms ms"
 
-# 4 statuses + 1 without code + 3 bulk + 3 Kannel + flaky + replayed = 13;
-# failed: flaky 2, down 3, hole 64; dropped: the masked one and the one
+# 4 statuses + 1 without code + 3 bulk + 3 Kannel + 1 unmasked + flaky +
+# replayed = 14;
+# failed: flaky 2, down 3, hole 64; dropped: the two masked ones and the one
 # without a URL.
-grep -q 'callbacks stopped dlr_sent=13 mo_sent=0 failed=69 retried=68 dead=1 dropped=2' "$T_DIR/box1.log" ||
+grep -q 'callbacks stopped dlr_sent=14 mo_sent=0 failed=69 retried=68 dead=1 dropped=3' "$T_DIR/box1.log" ||
 	t_fail "counters: $(grep 'callbacks stopped' "$T_DIR/box1.log")"
 t_ok "the counters add up"
