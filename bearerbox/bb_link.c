@@ -8,7 +8,6 @@
 #include "bearerbox/bb_link.h"
 
 #include <event2/buffer.h>
-#include <hiredis/hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
