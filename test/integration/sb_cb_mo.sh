@@ -50,3 +50,19 @@ case $dead in
 esac
 case $dead in *pass*) t_fail "a dead letter holds a pass field: $dead" ;; esac
 t_ok "always 500: 4 tries (1 + mo-retries) after 1, 2, 4 s, then a dead letter without the password"
+
+# --- Redis restarts (empty): the worker reconnects, recreates its groups -------
+kill -TERM "$T_PID_redis"
+wait "$T_PID_redis" 2>/dev/null
+t_wait_log box1 'redis unreachable' 10
+t_spawn redis2 "${REDIS_SERVER:-redis-server}" --port "$T_REDIS_PORT" --bind 127.0.0.1 \
+	--save '' --appendonly no --dir "$T_DIR"
+t_wait_port "$T_REDIS_PORT"
+ctl account add acme --password 'pw-acme-1' --mo-url "http://127.0.0.1:$SINK_bad/after"
+for ((i = 0; i < 100; i++)); do
+	[ "$(t_redis XINFO GROUPS "$P:mo:http" 2>/dev/null | grep -c smsbox)" -ge 1 ] && break
+	sleep 0.1
+done
+sb_mo acct acme from 447700900126 to 447911000001 dcs 0 text 'after the restart'
+sb_wait_req bad 1 "r['path'] == '/after' and f['message'] == 'after the restart'" 10
+t_ok "Redis restarted empty: groups recreated, the next MO is forwarded"
