@@ -24,7 +24,7 @@ enum mb_kind {
 };
 
 enum mb_step {
-	S_AT, S_ATE0, S_CMEE, S_CPIN_Q, S_CPIN_SET, S_CMGF, S_INIT_STR, S_CSCA,
+	S_AT, S_ATZ, S_ATE0, S_CMEE, S_CPIN_Q, S_CPIN_SET, S_CMGF, S_INIT_STR, S_CSCA,
 	S_CPMS, S_CNMI, S_CNMI2, S_CREG, S_CSQ, S_CGSN, S_CIMI, S_CNUM, S_CMGL,
 };
 
@@ -113,7 +113,7 @@ static bool pop(struct mb_modem *m, struct mb_modem_cmd *out)
 static void step_text(const struct mb_modem *m, int step, char *buf, size_t cap)
 {
 	static const char *const fixed[] = {
-		[S_AT] = "AT", [S_ATE0] = "ATE0", [S_CMEE] = "AT+CMEE=1",
+		[S_AT] = "AT", [S_ATZ] = "ATZ", [S_ATE0] = "ATE0", [S_CMEE] = "AT+CMEE=1",
 		[S_CPIN_Q] = "AT+CPIN?", [S_CMGF] = "AT+CMGF=0",
 		[S_CPMS] = "AT+CPMS=\"SM\",\"SM\",\"SM\"",
 		[S_CNMI] = "AT+CNMI=2,1,0,1,0", [S_CNMI2] = "AT+CNMI=2,1,0,2,0",
@@ -136,7 +136,7 @@ static void step_text(const struct mb_modem *m, int step, char *buf, size_t cap)
 
 static void restart(struct mb_modem *m)
 {
-	static const int steps[] = { S_AT, S_ATE0, S_CMEE, S_CPIN_Q, S_CMGF,
+	static const int steps[] = { S_AT, S_ATZ, S_ATE0, S_CMEE, S_CPIN_Q, S_CMGF,
 		S_INIT_STR, S_CSCA, S_CPMS, S_CNMI, S_CREG, S_CSQ, S_CGSN, S_CIMI,
 		S_CNUM };
 

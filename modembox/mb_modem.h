@@ -4,7 +4,7 @@
  * the modem's output (mb_modem_input) and timer expiries (mb_modem_timeout);
  * it answers through the callbacks of struct mb_modem_ops (bytes to write, the
  * one timer to arm, state changes, send results, received PDUs). Start-up
- * (AT, ATE0, +CMEE, +CPIN, +CMGF=0, init string, +CSCA, +CPMS, +CNMI, +CREG,
+ * (AT, ATZ, ATE0, +CMEE, +CPIN, +CMGF=0, init string, +CSCA, +CPMS, +CNMI, +CREG,
  * +CSQ, +CGSN, +CIMI, +CNUM), listing stored messages (+CMGL=4), sending (+CMGS with the "> " prompt),
  * reading (+CMTI/+CDSI -> +CMGR, then +CMGD once the caller says the message
  * is safe), direct +CMT/+CDS, polling and reset after repeated failures.

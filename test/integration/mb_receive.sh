@@ -58,7 +58,7 @@ t_ok "concatenated GSM and UCS-2 parts in reverse order reassembled (http and sm
 N=$(t_redis xlen "$MB_P:mo:http")
 t_redis set "$MB_P:sim:240010000000100:number" 4939999 >/dev/null
 t_redis hdel "$MB_P:numbers" 4939999 >/dev/null
-mb_wait_eq 10 "t_redis hget '$MB_P:modembox:mb1' gsm0.number" 4939999
+mb_wait_eq 20 "t_redis hget '$MB_P:modembox:mb1' gsm0.number" 4939999
 mb_ctl sms 0 46705554444 'To nobody' | grep -q '^OK' || t_fail sms
 t_wait_log "mb$MB_RUN" 'MO dropped: no account owns the number.*to=4939999'
 mb_wait_eq 10 "used 0" 0

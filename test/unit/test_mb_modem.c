@@ -136,6 +136,8 @@ static void startup(void)
 	expect("AT\r");
 	assert_int_equal(R.timer, MB_MODEM_CMD_TIMEOUT_MS);
 	feed("AT\r\r\nOK\r\n");		/* echo still on */
+	expect("ATZ\r");
+	feed("ATZ\r\r\nOK\r\n");
 	expect("ATE0\r");
 	feed("ATE0\r\r\nOK\r\n");
 	expect("AT+CMEE=1\r");
@@ -194,6 +196,8 @@ static void test_pin(void **state)
 	mb_modem_start(&M);
 	expect("AT\r");
 	feed("\r\nOK\r\n");
+	expect("ATZ\r");
+	feed("\r\nOK\r\n");
 	expect("ATE0\r");
 	feed("\r\nOK\r\n");
 	expect("AT+CMEE=1\r");
@@ -214,8 +218,8 @@ static void test_pin_wrong(void **state)
 	setup_modem("1234");
 	mb_modem_start(&M);
 	expect("AT\r");
-	feed("\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n");
-	expect("ATE0\rAT+CMEE=1\rAT+CPIN?\r");
+	feed("\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n");
+	expect("ATZ\rATE0\rAT+CMEE=1\rAT+CPIN?\r");
 	feed("\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n");
 	expect("AT+CPIN=\"1234\"\r");
 	feed("\r\n+CME ERROR: 16\r\n");
@@ -224,8 +228,8 @@ static void test_pin_wrong(void **state)
 	mb_modem_timeout(&M);			/* the retry */
 	assert_int_equal(M.state, MB_MODEM_INIT);
 	expect("AT\r");
-	feed("\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n");
-	expect("ATE0\rAT+CMEE=1\rAT+CPIN?\r");
+	feed("\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n");
+	expect("ATZ\rATE0\rAT+CMEE=1\rAT+CPIN?\r");
 	feed("\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n");
 	assert_int_equal(M.state, MB_MODEM_FAILED);
 	assert_int_equal(R.out_len, 0);
