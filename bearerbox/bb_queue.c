@@ -28,6 +28,8 @@
 #define Q_POLL_MS 100		/* empty stream: read again after this */
 #define Q_DOWN_MS 1000		/* link down: look for failover / expiry */
 #define Q_CLAIM_MS 5000		/* XAUTOCLAIM period */
+#define Q_PRUNE_EVERY 120	/* claim runs between consumer prunes */
+#define Q_PRUNE_IDLE "3600000"	/* a consumer idle this long (ms) may go */
 #define Q_DUE_MS 200		/* retry mover period */
 #define Q_DUE_BATCH 500
 #define Q_REDO_MS 1000		/* a finishing call Redis refused: try again */
@@ -101,7 +103,7 @@ struct bb_queues {
 	struct box *box;
 	struct bb_dlr *dlr;
 	struct route_table *routes;
-	struct redis_script *s_retry, *s_due, *s_move, *s_ack;
+	struct redis_script *s_retry, *s_due, *s_move, *s_ack, *s_prune;
 	struct loop_timer *due_timer;
 	struct loop_timer *up_timer;
 	struct q_upcache upc;
@@ -156,6 +158,7 @@ struct bb_queue {
 	struct loop_timer *down_timer;
 	struct loop_timer *redo_timer;
 	char claim_cursor[48];
+	unsigned long claim_runs;
 	size_t busy;		/* Redis calls in flight */
 	bool up;
 	bool stopping;
@@ -998,6 +1001,44 @@ static void q_touch_ready(struct bb_queue *q)
 	}
 }
 
+/* Prune: KEYS = stream; ARGV = group, our consumer, idle ms. Deletes the
+ * consumers of stopped bearerboxes that hold nothing (each run has a new
+ * consumer name); a consumer with pending entries is kept for XAUTOCLAIM. */
+static const char q_prune_lua[] =
+	"local n = 0\n"
+	"for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do\n"
+	"  local f = {}\n"
+	"  for i = 1, #c, 2 do f[c[i]] = c[i + 1] end\n"
+	"  if f.name ~= ARGV[2] and f.pending == 0 and\n"
+	"     f.idle > tonumber(ARGV[3]) then\n"
+	"    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], f.name)\n"
+	"    n = n + 1\n"
+	"  end\n"
+	"end\n"
+	"return n\n";
+
+static void q_prune_done(struct redis *r, struct redisReply *reply, void *arg)
+{
+	struct bb_queue *q = arg;
+
+	(void)r;
+	q->busy--;
+	if (reply != NULL && reply->type == REDIS_REPLY_INTEGER &&
+	    reply->integer > 0)
+		log_info("removed idle consumers smsc=%s count=%lld", q->link,
+			 reply->integer);
+	q_check_idle(q);
+}
+
+static void q_prune(struct bb_queue *q)
+{
+	const char *argv[4] = { q->key, Q_GROUP, q->qs->box->id, Q_PRUNE_IDLE };
+
+	if (redis_script_call(q->qs->box->redis, q->qs->s_prune, q_prune_done,
+			      q, 1, 4, argv, NULL) == 0)
+		q->busy++;
+}
+
 static void q_claim_timer(struct loop_timer *t, void *arg)
 {
 	struct bb_queue *q = arg;
@@ -1005,6 +1046,8 @@ static void q_claim_timer(struct loop_timer *t, void *arg)
 	(void)t;
 	q_touch_ready(q);
 	q_claim(q);
+	if (++q->claim_runs % Q_PRUNE_EVERY == 1)
+		q_prune(q);
 }
 
 /* ------------------------------------------------------------ public */
@@ -1238,10 +1281,12 @@ struct bb_queues *bb_queues_new(struct box *b, struct bb_dlr *dlr,
 	qs->s_due = redis_script_new(b->redis, q_due_lua);
 	qs->s_move = redis_script_new(b->redis, q_move_lua);
 	qs->s_ack = redis_script_new(b->redis, q_ack_lua);
+	qs->s_prune = redis_script_new(b->redis, q_prune_lua);
 	qs->due_timer = loop_timer_new(b->loop, qs_due_timer, qs);
 	qs->up_timer = loop_timer_new(b->loop, qs_up_timer, qs);
 	if (qs->routes == NULL || qs->s_retry == NULL || qs->s_due == NULL ||
-	    qs->s_move == NULL || qs->s_ack == NULL || qs->due_timer == NULL ||
+	    qs->s_move == NULL || qs->s_ack == NULL || qs->s_prune == NULL ||
+	    qs->due_timer == NULL ||
 	    qs->up_timer == NULL ||
 	    box_key(b, qs->retry_key, sizeof(qs->retry_key), "retry") < 0) {
 		bb_queues_free(qs);
