@@ -39,6 +39,8 @@
 #define SB_CB_ENTRY_MAX 48	/* a stream entry id: two 20-digit numbers */
 #define SB_CB_PASS_MAX 256
 #define SB_CB_KEY_MAX 128
+/* An MO POST body: user and pass (each at worst all %XX) and the stored body. */
+#define SB_CB_MO_POST_MAX (SB_CB_BODY_MAX + 3 * (SB_CB_ACCT_MAX + SB_CB_PASS_MAX) + 16)
 
 /* Takes due retries and expired leases into P:cb:inflight with a new lease.
  * KEYS: retry, inflight. ARGV: now ms, lease deadline ms, most to take. */
@@ -473,11 +475,10 @@ static void job_send(struct sb_cb_job *j)
 	if (j->it.kind == SB_CB_DLR) {
 		rc = httpc_get(cb->http, j->it.url, &o, on_http, j);
 	} else {
-		body = malloc(SB_CB_BODY_MAX + 2 * SB_CB_PASS_MAX * 3);
+		body = malloc(SB_CB_MO_POST_MAX);
 		if (body == NULL)
 			log_fatal("out of memory");
-		n = sb_cb_mo_full_body(body, SB_CB_BODY_MAX + 2 * SB_CB_PASS_MAX * 3,
-				       &j->it, j->pass);
+		n = sb_cb_mo_full_body(body, SB_CB_MO_POST_MAX, &j->it, j->pass);
 		rc = n < 0 ? -1 : httpc_post_form(cb->http, j->it.url, body,
 						  (size_t)n, &o, on_http, j);
 		free(body);
