@@ -27,6 +27,7 @@
 #define Q_LINKS_MAX 256
 #define Q_POLL_MS 100		/* empty stream: read again after this */
 #define Q_DOWN_MS 1000		/* link down: look for failover / expiry */
+#define Q_DOWN_BUSY_MS 20	/* ... while there is a backlog to move */
 #define Q_CLAIM_MS 5000		/* XAUTOCLAIM period */
 #define Q_PRUNE_EVERY 120	/* claim runs between consumer prunes */
 #define Q_PRUNE_IDLE "3600000"	/* a consumer idle this long (ms) may go */
@@ -863,8 +864,12 @@ static void q_fetch_done(struct redis *r, struct redisReply *reply, void *arg)
 		return;
 	if (q->ready_n > 0 && q->ready != NULL)
 		q->ready(q->ready_arg);
-	if (!q->up)
+	if (!q->up) {
+		/* Failing over a backlog: read on soon, not in a second. */
+		if (down_mode && n > 0)
+			loop_timer_start(q->down_timer, Q_DOWN_BUSY_MS, false);
 		return;
+	}
 	if (n > 0 && q->ready_n == 0)
 		q_fetch(q, false);	/* all expired or bad: read on */
 	else if (n == 0 && !loop_timer_pending(q->poll_timer))

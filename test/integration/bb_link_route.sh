@@ -39,10 +39,13 @@ bbl_wait 10 bbl_key_exists "$P:link:b:up" || t_fail "no $P:link:b:up key"
 [ "$(t_redis get "$P:link:b:up")" != "" ] || t_fail "link-up key without a box id"
 t_ok "link b up: $P:link:b:up holds the box id"
 
-n=10
-for ((i = 1; i <= n; i++)); do bbl_msg "f$i" 447960000$i; bbl_part a "f$i" 1 1 447960000$i "f $i"; done
+n=1500
+for ((i = 1; i <= n; i++)); do
+	echo "HSET $P:msg:f$i acct acme to 447960000$i parts 1 origin http dlr 0"
+	echo "XADD $P:q:a * id f$i part 1 parts 1 acct acme to 447960000$i from Hermod coding 0 data f$i flash 0 dlr 0 ts $(date +%s000) tries 0"
+done | t_redis >/dev/null
 sent_via_b() { [ "$(grep '"ev":"resp"' "$T_DIR/opb.jsonl" | grep -c '"to":"447960000[0-9]*","status":0')" -ge $n ]; }
-bbl_wait 15 sent_via_b || t_fail "failover: parts of link a not sent through b"
+bbl_wait 15 sent_via_b || t_fail "failover: $(grep -c '"ev":"resp"' "$T_DIR/opb.jsonl") of $n parts of link a sent through b"
 bbl_wait 10 bbl_stream_empty a || t_fail "failover: a's queue not empty"
 bbl_wait 10 bbl_stream_empty b || t_fail "failover: b's queue not empty"
 [ "$(t_redis hget "$P:msg:f1" p1)" = ENROUTE ] || t_fail "failover: f1 not ENROUTE"
