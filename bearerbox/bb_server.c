@@ -295,8 +295,20 @@ static void srv_on_end(struct conn *c, enum conn_end why, const char *reason,
 	srv_sess_close(ss, reason ? reason : "closed");
 }
 
+static void srv_on_drained(struct conn *c, void *arg)
+{
+	struct srv_sess *ss = arg;
+
+	if (!ss->out_paused || ss->state == SRV_BINDING)
+		return;
+	ss->out_paused = false;
+	conn_read_enable(c, true);
+	srv_process(ss);
+}
+
 static const struct conn_callbacks srv_conn_cb = {
 	.on_data = srv_on_data,
+	.on_drained = srv_on_drained,
 	.on_end = srv_on_end,
 };
 
@@ -511,11 +523,11 @@ static void srv_on_bind(struct srv_sess *ss, const struct smpp_pdu *p)
 	char key[ACCOUNT_KEY_MAX];
 	size_t n = strlen(p->system_id);
 
-	ss->v33 = p->interface_version < SMPP_VERSION_34;
 	if (ss->state != SRV_OPEN) {
 		srv_send_status(ss, p, SMPP_ESME_RALYBND);
 		return;
 	}
+	ss->v33 = p->interface_version < SMPP_VERSION_34;
 	if (!account_name_valid(p->system_id, n)) {
 		srv_send_status(ss, p, SMPP_ESME_RINVSYSID);
 		s->st.bind_fail++;
@@ -667,6 +679,13 @@ static void srv_process(struct srv_sess *ss)
 	ss->refs++;
 	while (ss->c != NULL && ss->state != SRV_CLOSED &&
 	       ss->state != SRV_BINDING) {
+		if (conn_output_len(ss->c) > SRV_OUT_MAX) {
+			/* The customer does not read its answers: stop reading
+			 * its requests until our output drains. */
+			ss->out_paused = true;
+			conn_read_enable(ss->c, false);
+			break;
+		}
 		in = conn_input(ss->c);
 		size_t have = evbuffer_get_length(in);
 		ssize_t got = evbuffer_copyout(in, hdr, sizeof(hdr));

@@ -34,6 +34,7 @@ struct route_table;
 #define SRV_CLAIM_IDLE_MS 30000		/* XAUTOCLAIM: entries idle this long */
 #define SRV_QUEUE_MAX 64		/* items held in memory per account */
 #define SRV_MAX_PDU 70000
+#define SRV_OUT_MAX (256 * 1024)	/* unsent output: stop reading */
 #define SRV_SYSTEM_ID "hermod"
 #define SRV_TEXT_MAX 4096		/* octets of one submitted message */
 
@@ -93,6 +94,7 @@ struct srv_sess {
 	uint8_t mode;			/* SRV_CAN_TX | SRV_CAN_RX */
 	bool v33;
 	bool el_out;			/* our enquire_link awaits its resp */
+	bool out_paused;		/* reading stopped: output too big */
 	unsigned refs;			/* Redis replies that point here */
 	unsigned pending;		/* submits awaiting Redis */
 	uint32_t next_seq;

@@ -60,12 +60,14 @@ function text(m) {
 session.on('error', (e) => { out({ ev: 'error', msg: String(e.message || e) }); });
 session.on('close', () => { out({ ev: 'close' }); });
 session.on('unbind', (pdu) => { session.send(pdu.response()); out({ ev: 'unbound' }); });
-session.on('enquire_link', (pdu) => { session.send(pdu.response()); });
+session.on('enquire_link', (pdu) => { session.send(pdu.response()); out({ ev: 'enquire_link' }); });
 
 let waiter = null;
 session.on('deliver_sm', (pdu) => {
 	if (opt['no-resp']) {
 		out({ ev: 'deliver', unanswered: true });
+		delivered++;
+		if (waiter && delivered >= want) { const w = waiter; waiter = null; w(); }
 		return;
 	}
 	if (opt['nack-first'] && !nacked) {
