@@ -81,6 +81,7 @@ struct mb_sim {
 	long long today, sent_total;	/* from Redis */
 	char number[24];		/* own number from P:sim:KEY:number */
 	bool listed;			/* +CMGL=4 done since READY */
+	bool was_failed;		/* start-up failed since the last READY */
 };
 
 struct mb_box {
@@ -408,10 +409,23 @@ static void on_state(void *arg, enum mb_modem_state st)
 			limit_call(s, "0", limit_peek_done);
 			number_get(s);
 		}
+	} else if (s->was_failed && st != MB_MODEM_DOWN) {
+		/* retries of a failed modem every few seconds: quiet */
+		s->listed = false;
+		log_debug("modem %s modem=%s", mb_modem_state_name(st), s->id);
 	} else {
 		s->listed = false;
-		log_info("modem %s modem=%s", mb_modem_state_name(st), s->id);
+		if (st == MB_MODEM_FAILED)
+			log_warn("modem failed to start, retried every %u s modem=%s "
+				 "pin=%s", MB_MODEM_RETRY_MS / 1000, s->id,
+				 m->pin_state == AT_PIN_READY ? "ready" : "not ready");
+		else
+			log_info("modem %s modem=%s", mb_modem_state_name(st), s->id);
 	}
+	if (st == MB_MODEM_FAILED)
+		s->was_failed = true;
+	else if (st == MB_MODEM_READY || st == MB_MODEM_DOWN)
+		s->was_failed = false;
 	if (!s->mb->dying)
 		links_update(s->mb, false);
 }
