@@ -667,6 +667,16 @@ static bool srv_bad_pdu(struct srv_sess *ss, const struct smpp_error *err)
 	return true;
 }
 
+/* Binds and outbind carry a password: never dumped. */
+static bool srv_has_password(const uint8_t *hdr)
+{
+	uint32_t id = (uint32_t)hdr[4] << 24 | (uint32_t)hdr[5] << 16 |
+		      (uint32_t)hdr[6] << 8 | hdr[7];
+
+	return id == SMPP_BIND_RECEIVER || id == SMPP_BIND_TRANSMITTER ||
+	       id == SMPP_BIND_TRANSCEIVER || id == SMPP_OUTBIND;
+}
+
 /* Parses and handles every whole PDU in the input buffer. */
 static void srv_process(struct srv_sess *ss)
 {
@@ -712,8 +722,7 @@ static void srv_process(struct srv_sess *ss)
 			srv_sess_close(ss, "out of memory");
 			break;
 		}
-		if (log_enabled(LOG_LEVEL_DEBUG) && hdr[7] != 1 && hdr[7] != 2 &&
-		    hdr[7] != 9)
+		if (log_enabled(LOG_LEVEL_DEBUG) && !srv_has_password(hdr))
 			log_hexdump("smpp-server in", p, (size_t)n);
 		memset(&err, 0, sizeof(err));
 		d = smpp_pdu_decode(p, (size_t)n, &s->pdu,

@@ -66,6 +66,15 @@ jf() {
 	grep "\"ev\":\"$2\"" "$d/$1.out" | sed -n "${4:-1}p" |
 		python3 -c "import json,sys; v=json.load(sys.stdin).get('$3'); print(json.dumps(v) if isinstance(v,(dict,list)) else v)"
 }
+# qf ID FIELD: FIELD of the first queue entry of message ID in P:q:op1
+qf() {
+	t_redis eval "for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local m = {}
+  for i = 1, #e[2], 2 do m[e[2][i]] = e[2][i + 1] end
+  if m.id == ARGV[1] then return m[ARGV[2]] end
+end
+return '-'" 1 "$P:q:op1" "$1" "$2"
+}
 expect() { [ "$2" = "$3" ] || { cat "$d/$4.out" >&2 2>/dev/null; t_fail "$1: got '$2', want '$3'"; }; }
 
 raw() {	# raw NAME: python on stdin gets the port as argv[1]; output in $d/NAME.out
@@ -95,8 +104,11 @@ def closed(s):
 def bind(s, sysid='acme', pw='secret'):
     s.sendall(pdu(9, 1, c(sysid) + c(pw) + c('') + bytes([0x34, 0, 0]) + c('')))
     return read(s)
-def submit(src='Hermod', dst='4917000010', esm=0, dcs=0, msg=b'hi', ston=5):
+def submit(src='Hermod', dst='4917000010', esm=0, dcs=0, msg=b'hi', ston=5,
+           vp='', sched='', rd=0, tlvs=b''):
     return (c('') + bytes([ston, 0]) + c(src) + bytes([1, 1]) + c(dst) +
-            bytes([esm, 0, 0]) + c('') + c('') + bytes([0, 0, dcs, 0, len(msg)]) + msg)
+            bytes([esm, 0, 0]) + c(sched) + c(vp) + bytes([rd, 0, dcs, 0, len(msg)]) +
+            msg + tlvs)
+def tlv(tag, v): return struct.pack('>HH', tag, len(v)) + v
 PY
 

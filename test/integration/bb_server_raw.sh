@@ -37,6 +37,56 @@ print("ok")
 PY
 t_ok "bound: RINVESMCLASS, a short PDU refused, generic_nack, second bind RALYBND"
 
+# What the server makes of the submit fields (read back from the queue).
+raw content <<PY
+exec(open("$d/smpp.py").read())
+s = conn()
+assert bind(s)[1] == 0
+cases = [
+  ("vp_rel", submit(vp='000001000000000R')),
+  ("vp_bad", submit(vp='99123112000000X+')),
+  ("vp_past", submit(vp='200101000000000+')),
+  ("sched", submit(sched='300101000000000+')),
+  ("flash", submit(dcs=0x10, msg=b'flash')),
+  ("ucs2", submit(dcs=8, msg=b'\x04\x1f\x04\x40')),
+  ("binudh", submit(dcs=4, esm=0x40, msg=bytes.fromhex('0605040b8423f0') + b'\x01\x02')),
+  ("textudh", submit(dcs=0, esm=0x40, msg=bytes.fromhex('050003aa0201') + b'part one')),
+  ("latin1", submit(dcs=0, msg=b'caf\xe9')),
+  ("gsm", submit(dcs=1, msg=b'\x00')),
+  ("both", submit(msg=b'x', tlvs=tlv(0x0424, b'y'))),
+  ("payload", submit(msg=b'', tlvs=tlv(0x0424, b'P' * 300))),
+]
+for i, (name, body) in enumerate(cases):
+    s.sendall(pdu(4, 100 + i, body))
+    r = read(s); assert r[0] == 0x80000004 and r[2] == 100 + i, r
+    print(name, r[1], r[3].rstrip(b'\0').decode() or '-')
+s2 = conn()
+s2.sendall(pdu(1, 1, c('acme') + c('secret') + c('') + bytes([0x34, 0, 0]) + c('')))
+assert read(s2)[1] == 0
+s2.sendall(pdu(4, 2, submit()))
+print("rx_submit", read(s2)[1], '-')
+PY
+st() { awk -v n="$1" '$1 == n { print $2 }' "$d/content.out"; }
+mid() { awk -v n="$1" '$1 == n { print $3 }' "$d/content.out"; }
+qhex() { qf "$(mid "$1")" "$2" | head -c -1 | od -An -tx1 | tr -d ' \n'; }
+expect "relative validity" "$(st vp_rel):$(qf "$(mid vp_rel)" validity)" 0:86400 content
+expect "bad validity" "$(st vp_bad)" 98 content
+expect "past validity" "$(st vp_past)" 98 content
+expect "schedule" "$(st sched)" 97 content
+expect "flash" "$(st flash):$(qf "$(mid flash)" flash):$(qf "$(mid flash)" coding)" 0:1:0 content
+expect "ucs2" "$(st ucs2):$(qf "$(mid ucs2)" coding)" 0:8 content
+expect "binary udh" "$(st binudh):$(qf "$(mid binudh)" coding):$(qhex binudh udh)" \
+	0:4:0605040b8423f0 content
+expect "text with concat udh" "$(st textudh):$(qf "$(mid textudh)" udh):$(qf "$(mid textudh)" data | tr -d '\0')" \
+	"0::part one" content
+expect "latin-1 e-acute as GSM" "$(st latin1):$(qf "$(mid latin1)" coding):$(qhex latin1 data)" \
+	0:0:63616605 content
+expect "gsm @" "$(st gsm):$(qhex gsm data)" 0:00 content
+expect "both payload and short_message" "$(st both)" 1 content
+expect "message_payload of 300" "$(st payload):$(t_redis hget "$P:msg:$(mid payload)" parts)" 0:2 content
+expect "submit on a receiver bind" "$(st rx_submit)" 4 content
+t_ok "submit fields: validity, schedule, flash, UCS-2, binary UDH kept, text UDH dropped, Latin-1 and GSM input, message_payload, receiver bind"
+
 for what in len3 len100m garbage; do
 	raw "$what" <<PY
 exec(open("$d/smpp.py").read())
