@@ -42,14 +42,44 @@ struct mb_dev {
 	struct loop_timer *modem_timer;
 	struct loop_timer *reopen_timer;
 	unsigned long backoff_ms;
+	size_t kept;		/* input bytes left unparsed by the last read */
 };
 
 /* ---- the modem's callbacks ---- */
+
+/* AT traffic at debug level, control characters escaped, a PIN (also in
+ * an echo) masked. */
+static void d_trace(const struct mb_dev *d, const char *dir, const void *p,
+		    size_t len)
+{
+	char buf[256];
+	size_t n = 0;
+	const unsigned char *c = p;
+	bool mask = false;
+
+	if (!log_enabled(LOG_LEVEL_DEBUG))
+		return;
+	for (size_t i = 0; i < len && n + 5 < sizeof(buf); i++) {
+		if (c[i] == '\r' || c[i] == '\n')
+			mask = false;
+		if (mask)
+			buf[n++] = '*';
+		else if (c[i] >= 0x20 && c[i] < 0x7F && c[i] != '\\')
+			buf[n++] = (char)c[i];
+		else
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "\\x%02X", c[i]);
+		if (i >= 4 && memcmp(c + i - 4, "CPIN=", 5) == 0)
+			mask = true;
+	}
+	buf[n] = '\0';
+	log_debug("at modem=%s %s %s", d->modem.id, dir, buf);
+}
 
 static void d_write(void *arg, const void *p, size_t len)
 {
 	struct mb_dev *d = arg;
 
+	d_trace(d, ">", p, len);
 	if (d->bev != NULL)
 		bufferevent_write(d->bev, p, len);
 }
@@ -125,6 +155,7 @@ static void d_schedule_reopen(struct mb_dev *d)
 
 void mb_dev_close(struct mb_dev *d)
 {
+	d->kept = 0;
 	if (d->bev != NULL) {
 		bufferevent_free(d->bev);
 		d->bev = NULL;
@@ -154,10 +185,14 @@ static void d_read(struct bufferevent *bev, void *arg)
 	p = evbuffer_pullup(in, -1);
 	if (p == NULL)
 		return;
+	if (d->kept < len)
+		d_trace(d, "<", p + d->kept, len - d->kept);
 	used = mb_modem_input(&d->modem, p, len);
 	/* d->bev may be gone if a callback closed the line */
-	if (d->bev == bev)
+	if (d->bev == bev) {
 		evbuffer_drain(in, used);
+		d->kept = len - used;
+	}
 }
 
 static void d_event(struct bufferevent *bev, short what, void *arg)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# modembox receiving (modembox/, doc/modembox.md) from two simulated modems:
+# modembox receiving (modembox/, doc/modembox.md) from two simulated modems
+# whose SIMs ask for a PIN:
 # a message stored on the SIM before start-up (+CMGL=4), a single SMS
 # (+CMTI -> +CMGR -> +CMGD), concatenated GSM 7-bit and UCS-2 messages whose
 # parts arrive in reverse order (reassembled in Redis -> one P:mo:http entry),
@@ -9,7 +10,7 @@
 . "$top_srcdir/test/integration/mb_lib.sh"
 
 t_redis_start
-mb_sim_start
+mb_sim_start --pin 4321
 t_redis hset "$MB_P:acct:alice" mo-url http://127.0.0.1/mo enabled 1 >/dev/null
 t_redis hset "$MB_P:acct:bob" mo-url "" enabled 1 >/dev/null
 t_redis hset "$MB_P:numbers" 4930100 alice 4930101 bob >/dev/null
@@ -31,8 +32,11 @@ used() { mb_ctl sim "$1" count | sed -n 's/^OK used=\([0-9]*\).*/\1/p'; }
 
 mb_ctl sim 0 preload 46705550000 Stored before start | grep -q '^OK' || t_fail preload
 [ "$(used 0)" = 1 ] || t_fail "preloaded message not on the SIM"
-mb_conf "$T_DIR/r.conf" "" ""
+mb_conf "$T_DIR/r.conf" "pin = 4321" "pin = 4321"
 mb_start "$T_DIR/r.conf"
+grep -q 'AT+CPIN=\*\*\*\*\*\*' "$T_DIR/mb$MB_RUN.log" || t_fail "the PIN was not entered"
+! grep -q 4321 "$T_DIR/mb$MB_RUN.log" || t_fail "the PIN is in the log"
+t_ok "SIM PIN entered at start-up (masked in the AT trace)"
 mb_wait_eq 10 "mo '$MB_P:mo:http' 46705550000 text" "Stored before start"
 mb_wait_eq 10 "used 0" 0
 t_ok "message stored on the SIM read at start-up, then deleted"
