@@ -211,45 +211,65 @@ static int srv_enc_receipt(struct srv_sess *ss, struct srv_item *it,
 	return 0;
 }
 
-/* MO text: ASCII as DCS 0, Latin-1 as DCS 3, else UCS-2; over 254 octets in
- * message_payload (3.4) or cut (3.3). */
-static int srv_enc_mo(struct srv_sess *ss, struct srv_item *it,
-		      struct smpp_pdu *r)
+/* MO text into the server's scratch buffer: ASCII as DCS 0, Latin-1 as
+ * DCS 3, else UCS-2. Returns the octets or -1. */
+static long srv_mo_octets(struct bb_server *s, const struct srv_item *it,
+			  uint8_t *dcs)
 {
-	uint8_t *buf = ss->srv->text;
-	size_t cap = sizeof(ss->srv->text), n = 0, i;
 	const uint8_t *t = (const uint8_t *)it->text;
-	bool ascii = true;
+	size_t i, cap = sizeof(s->text);
 	int k;
 
-	for (i = 0; i < it->text_len; i++)
-		if (t[i] >= 0x80)
-			ascii = false;
-	if (ascii) {
-		n = it->text_len < cap ? it->text_len : cap;
-		memcpy(buf, t, n);
-		r->data_coding = SMPP_DCS_DEFAULT;
-	} else if (latin1_can_encode(t, it->text_len) &&
-		   (k = latin1_from_utf8(t, it->text_len, 0, buf, cap, NULL)) >= 0) {
-		n = (size_t)k;
-		r->data_coding = SMPP_DCS_LATIN1;
-	} else {
-		k = ucs2_from_utf8(t, it->text_len, buf, cap, NULL);
-		if (k < 0)
+	for (i = 0; i < it->text_len && t[i] < 0x80; i++)
+		;
+	if (i == it->text_len) {
+		*dcs = SMPP_DCS_DEFAULT;
+		if (it->text_len > cap)
 			return -1;
-		n = (size_t)k;
-		r->data_coding = SMPP_DCS_UCS2;
+		memcpy(s->text, t, it->text_len);
+		return (long)it->text_len;
 	}
-	if (n > SMPP_SM_MAX && !ss->v33 && n <= 65535) {
+	if (latin1_can_encode(t, it->text_len) &&
+	    (k = latin1_from_utf8(t, it->text_len, 0, s->text, cap, NULL)) >= 0) {
+		*dcs = SMPP_DCS_LATIN1;
+		return k;
+	}
+	*dcs = SMPP_DCS_UCS2;
+	k = ucs2_from_utf8(t, it->text_len, s->text, cap, NULL);
+	return k < 0 ? -1 : k;
+}
+
+/*
+ * One deliver_sm of an MO: the whole text (short_message, or message_payload
+ * over 254 octets on 3.4), or on 3.3 part `part` (1-based) of `parts`, each
+ * with a concatenation UDH (8-bit reference) and 248 octets at most.
+ */
+#define SRV_MO_PART_MAX (SMPP_SM_MAX - 6)
+
+static void srv_enc_mo(const struct srv_item *it, struct smpp_pdu *r,
+		       const uint8_t *buf, size_t n, unsigned part,
+		       unsigned parts)
+{
+	if (parts > 1) {
+		size_t off = (size_t)(part - 1) * SRV_MO_PART_MAX;
+		size_t len = n - off < SRV_MO_PART_MAX ? n - off :
+							 SRV_MO_PART_MAX;
+		uint8_t *sm = r->short_message;
+
+		sm[0] = 5;
+		sm[1] = 0x00;
+		sm[2] = 3;
+		sm[3] = (uint8_t)(it->seq & 0xff);	/* reference */
+		sm[4] = (uint8_t)parts;
+		sm[5] = (uint8_t)part;
+		memcpy(sm + 6, buf + off, len);
+		r->sm_length = (uint8_t)(len + 6);
+		r->esm_class = SMPP_ESM_UDHI;
+	} else if (n > SMPP_SM_MAX) {
 		r->tlv.message_payload.p = buf;
 		r->tlv.message_payload.len = (uint16_t)n;
 		smpp_tlv_set(&r->tlv, SMPP_TI_MESSAGE_PAYLOAD);
 	} else {
-		if (n > SMPP_SM_MAX) {
-			log_warn("smpp-server MO cut to 254 octets (3.3 bind) "
-				 "session=%llu", ss->id);
-			n = SMPP_SM_MAX;	/* even: UCS-2 stays whole */
-		}
 		memcpy(r->short_message, buf, n);
 		r->sm_length = (uint8_t)n;
 	}
@@ -257,23 +277,50 @@ static int srv_enc_mo(struct srv_sess *ss, struct srv_item *it,
 		 r->source_addr, 21);
 	srv_addr(it->to, &r->dest_addr_ton, &r->dest_addr_npi,
 		 r->destination_addr, 21);
-	return 0;
+}
+
+/* Takes n consecutive sequence numbers of ss; returns the first. */
+static uint32_t srv_seqs(struct srv_sess *ss, unsigned n)
+{
+	if (ss->next_seq + n >= SMPP_SEQ_MAX)
+		ss->next_seq = 0;
+	ss->next_seq += n;
+	return ss->next_seq - n + 1;
 }
 
 static bool srv_send_item(struct srv_sess *ss, struct srv_item *it)
 {
-	struct smpp_pdu *r = &ss->srv->resp;
-	int rc;
+	struct bb_server *s = ss->srv;
+	struct smpp_pdu *r = &s->resp;
+	unsigned parts = 1, i;
+	uint8_t dcs = 0;
+	long n = 0;
 
-	smpp_pdu_init(r, SMPP_DELIVER_SM, 0);
-	ss->next_seq = ss->next_seq >= SMPP_SEQ_MAX ? 1 : ss->next_seq + 1;
-	r->sequence_number = ss->next_seq;
-	rc = it->mo ? srv_enc_mo(ss, it, r) : srv_enc_receipt(ss, it, r);
-	if (rc != 0)
-		return false;
-	it->seq = r->sequence_number;
-	it->sent_ms = srv_now_ms(ss->srv);
-	srv_send(ss, r);
+	if (it->mo) {
+		n = srv_mo_octets(s, it, &dcs);
+		if (n < 0 || n > 65535)
+			return false;
+		if (ss->v33 && n > SMPP_SM_MAX)
+			parts = (unsigned)((n + SRV_MO_PART_MAX - 1) /
+					   SRV_MO_PART_MAX);
+		if (parts > 255)
+			return false;
+	}
+	it->seq = srv_seqs(ss, parts);
+	it->parts = parts;
+	it->acked = 0;
+	it->sent_ms = srv_now_ms(s);
+	for (i = 0; i < parts; i++) {
+		smpp_pdu_init(r, SMPP_DELIVER_SM, it->seq + i);
+		if (!it->mo) {
+			if (srv_enc_receipt(ss, it, r) != 0)
+				return false;
+		} else {
+			r->data_coding = dcs;
+			srv_enc_mo(it, r, s->text, (size_t)n, i + 1, parts);
+		}
+		srv_send(ss, r);
+	}
 	return true;
 }
 
@@ -328,10 +375,13 @@ void srv_on_deliver_resp(struct srv_sess *ss, const struct smpp_pdu *p)
 	uint32_t st = p->command_status;
 
 	for (pp = &ss->out; (it = *pp) != NULL; pp = &it->next)
-		if (it->seq == p->sequence_number)
+		if (p->sequence_number >= it->seq &&
+		    p->sequence_number - it->seq < it->parts)
 			break;
 	if (it == NULL || ss->acct == NULL)
 		return;
+	if (st == SMPP_ESME_ROK && ++it->acked < it->parts)
+		return;		/* more parts to be answered */
 	*pp = it->next;
 	ss->nout--;
 	if (st == SMPP_ESME_RX_T_APPN || st == SMPP_ESME_RMSGQFUL ||

@@ -54,7 +54,8 @@ struct srv_item {
 	struct srv_item *next;
 	bool mo;
 	bool ready;		/* receipt: P:msg:ID fields are in */
-	uint32_t seq;		/* deliver_sm sequence while outstanding */
+	uint32_t seq;		/* first deliver_sm sequence while outstanding */
+	uint8_t parts, acked;	/* deliver_sm sent for it / answered OK */
 	unsigned long long sent_ms;
 	char entry[48];		/* stream entry id */
 	char id[24];		/* receipt: Hermod's message id */

@@ -123,6 +123,20 @@ cust nack sys=acme pw=secret mode=rx wait=1 nack-first=1 timeout=15000 ||
 grep -q '"text":"Ωμέγα"' "$d/nack.out" || t_fail "UCS-2 MO text: $(cat "$d/nack.out")"
 t_ok "ESME_RX_T_APPN answer: the MO is sent again (UCS-2)"
 
+# A long MO: message_payload on 3.4; two UDH-concatenated parts on 3.3.
+long=$(printf 'L%.0s' $(seq 300))
+t_redis xadd "$P:mo:smpp:acme" '*' acct acme from 4917000009 to 4915550000 dcs 0 text "$long" ts "$now" >/dev/null
+cust long34 sys=acme pw=secret mode=rx wait=1
+expect "3.4 long MO" "$(jf long34 deliver text)" "$long" long34
+t_redis xadd "$P:mo:smpp:acme" '*' acct acme from 4917000009 to 4915550000 dcs 0 text "$long" ts "$now" >/dev/null
+cust long33 sys=acme pw=secret mode=rx ver=0x33 wait=2
+p1=$(jf long33 deliver esm_class 1):$(jf long33 deliver text 1 | head -c 6 | od -An -tx1 | tr -d ' \n')
+[[ "$p1" =~ ^64:050003[0-9a-f]{2}0201$ ]] || t_fail "3.3 part 1: $p1"
+expect "3.3 part 2" "$(jf long33 deliver esm_class 2):$(jf long33 deliver text 2 | wc -c)" 64:59 long33
+for _ in $(seq 100); do [ "$(t_redis xlen "$P:mo:smpp:acme")" = 0 ] && break; sleep 0.05; done
+expect "long MO acked once both parts were" "$(t_redis xlen "$P:mo:smpp:acme")" 0 long33
+t_ok "MO of 300 characters: message_payload on 3.4, two concatenated parts (UDH) on 3.3"
+
 # ---- cancel_sm: refunded while queued, refused once a link read it.
 c0=$(t_redis hget "$P:acct:acme" credit)
 cust can sys=acme pw=secret dlr=1 submit=4917000011:"cancel me" cancel=last
