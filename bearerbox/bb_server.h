@@ -39,7 +39,7 @@ void bb_server_stop(struct bb_server *s, void (*done)(void *), void *arg);
 /* Closes everything at once and frees. NULL is a no-op. */
 void bb_server_free(struct bb_server *s);
 
-/* The plain listener's port (useful when configured... for tests), or 0. */
+/* The plain listener's port, or 0 (none, or stopped). */
 int bb_server_port(const struct bb_server *s);
 
 /* Counters since start (for the admin page and the bench). */

@@ -123,6 +123,17 @@ cust nack sys=acme pw=secret mode=rx wait=1 nack-first=1 timeout=15000 ||
 grep -q '"text":"Ωμέγα"' "$d/nack.out" || t_fail "UCS-2 MO text: $(cat "$d/nack.out")"
 t_ok "ESME_RX_T_APPN answer: the MO is sent again (UCS-2)"
 
+# A receipt older than receipt-ttl (72 h) is dropped, not sent; a fresh one is.
+old=$((now - 73 * 3600 * 1000))
+t_redis xadd "$P:ev:smpp:acme" '*' id 1 acct acme to 4917000001 stat EXPIRED err 0 code 253 ts "$old" >/dev/null
+t_redis xadd "$P:ev:smpp:acme" '*' id 2 acct acme to 4917000001 stat DELIVRD err 0 code 0 ts "$now" >/dev/null
+cust ttl sys=acme pw=secret mode=rx wait=1
+grep -q 'stat:EXPIRED' "$d/ttl.out" && t_fail "a receipt past receipt-ttl was sent"
+grep -q 'id:2 sub' "$d/ttl.out" || t_fail "fresh receipt not sent: $(cat "$d/ttl.out")"
+for _ in $(seq 100); do [ "$(t_redis xlen "$P:ev:smpp:acme")" = 0 ] && break; sleep 0.05; done
+expect "expired receipt removed" "$(t_redis xlen "$P:ev:smpp:acme")" 0 ttl
+t_ok "a receipt older than receipt-ttl is dropped from Redis unsent"
+
 # A long MO: message_payload on 3.4; two UDH-concatenated parts on 3.3.
 long=$(printf 'L%.0s' $(seq 300))
 t_redis xadd "$P:mo:smpp:acme" '*' acct acme from 4917000009 to 4915550000 dcs 0 text "$long" ts "$now" >/dev/null
