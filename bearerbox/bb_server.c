@@ -84,19 +84,12 @@ long long srv_wall_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* "{prefix}:" fmt with one %s = name. */
-int srv_key(const struct bb_server *s, char *buf, size_t cap, const char *fmt,
+/* "{prefix}:" what name, e.g. ("binds:", "acme"). */
+int srv_key(const struct bb_server *s, char *buf, size_t cap, const char *what,
 	    const char *name)
 {
-	char f[64];
+	int n = snprintf(buf, cap, "%s:%s%s", s->b->prefix, what, name);
 
-	if ((size_t)snprintf(f, sizeof(f), "%%s:%s", fmt) >= sizeof(f))
-		return -1;
-	/* fmt is one of our literals holding a single %s */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	int n = snprintf(buf, cap, f, s->b->prefix, name);
-#pragma GCC diagnostic pop
 	if (n < 0 || (size_t)n >= cap) {
 		if (cap > 0)
 			buf[0] = '\0';
@@ -238,7 +231,7 @@ static void srv_unbound(struct srv_sess *ss)
 	if (ss->anext != NULL)
 		ss->anext->aprev = ss->aprev;
 	ss->anext = ss->aprev = NULL;
-	if (srv_key(s, key, sizeof(key), "binds:%s", a->name) > 0) {
+	if (srv_key(s, key, sizeof(key), "binds:", a->name) > 0) {
 		srv_member(ss, mem, sizeof(mem));
 		redis_command(s->b->redis, NULL, NULL, "ZREM %s %s", key, mem);
 	}
@@ -410,7 +403,7 @@ static void srv_bind_counted(struct redis *r, struct redisReply *rep, void *arg)
 	    (a = srv_acct_get(s, bd->name, true)) == NULL) {
 		char key[ACCOUNT_KEY_MAX], mem[BOX_ID_MAX + 24];
 
-		if (srv_key(s, key, sizeof(key), "binds:%s", bd->name) > 0) {
+		if (srv_key(s, key, sizeof(key), "binds:", bd->name) > 0) {
 			srv_member(ss, mem, sizeof(mem));
 			redis_command(s->b->redis, NULL, NULL, "ZREM %s %s", key,
 				      mem);
@@ -499,7 +492,7 @@ static void srv_bind_loaded(struct redis *r, struct redisReply *rep, void *arg)
 		srv_bind_answer(bd, SMPP_ESME_RBINDFAIL);
 		return;
 	}
-	if (srv_key(s, key, sizeof(key), "binds:%s", bd->name) < 0) {
+	if (srv_key(s, key, sizeof(key), "binds:", bd->name) < 0) {
 		srv_bind_answer(bd, SMPP_ESME_RSYSERR);
 		return;
 	}
@@ -534,7 +527,7 @@ static void srv_on_bind(struct srv_sess *ss, const struct smpp_pdu *p)
 		return;
 	}
 	bd = calloc(1, sizeof(*bd));
-	if (bd == NULL || srv_key(s, key, sizeof(key), "acct:%s",
+	if (bd == NULL || srv_key(s, key, sizeof(key), "acct:",
 				  p->system_id) < 0) {
 		free(bd);
 		srv_send_status(ss, p, SMPP_ESME_RSYSERR);
@@ -774,7 +767,7 @@ static void srv_refresh(struct bb_server *s)
 		unsigned n = 0;
 
 		if (a->binds == 0 ||
-		    srv_key(s, key, sizeof(key), "binds:%s", a->name) < 0)
+		    srv_key(s, key, sizeof(key), "binds:", a->name) < 0)
 			continue;
 		mem = calloc(a->binds, sizeof(*mem));
 		argv = calloc(a->binds + 2, sizeof(*argv));

@@ -124,7 +124,7 @@ static void srv_ack(struct bb_server *s, const char *acct,
 	char key[ACCOUNT_KEY_MAX];
 	const char *argv[3];
 
-	if (srv_key(s, key, sizeof(key), it->mo ? "mo:smpp:%s" : "ev:smpp:%s",
+	if (srv_key(s, key, sizeof(key), it->mo ? "mo:smpp:" : "ev:smpp:",
 		    acct) < 0)
 		return;
 	argv[0] = key;
@@ -506,7 +506,7 @@ static void srv_entry(struct bb_server *s, const char *acct, bool mo,
 	struct srv_fetch *f = calloc(1, sizeof(*f));
 	char key[ACCOUNT_KEY_MAX];
 
-	if (f == NULL || srv_key(s, key, sizeof(key), "msg:%s", it->id) < 0) {
+	if (f == NULL || srv_key(s, key, sizeof(key), "msg:", it->id) < 0) {
 		free(f);
 		srv_enqueue(s, acct, it);
 		return;
@@ -617,8 +617,8 @@ static void srv_poll(struct bb_server *s)
 		if (!(a->rx_binds > 0 && a->groups_ok &&
 		      a->nq < SRV_QUEUE_MAX / 2))
 			continue;
-		srv_key(s, keys[2 * i], sizeof(keys[0]), "ev:smpp:%s", a->name);
-		srv_key(s, keys[2 * i + 1], sizeof(keys[0]), "mo:smpp:%s",
+		srv_key(s, keys[2 * i], sizeof(keys[0]), "ev:smpp:", a->name);
+		srv_key(s, keys[2 * i + 1], sizeof(keys[0]), "mo:smpp:",
 			a->name);
 		argv[k++] = keys[2 * i];
 		argv[k++] = keys[2 * i + 1];
@@ -700,7 +700,7 @@ static void srv_claim(struct bb_server *s, struct srv_acct *a, bool mo)
 	char key[ACCOUNT_KEY_MAX], idle[16];
 
 	if (g == NULL || srv_key(s, key, sizeof(key),
-				 mo ? "mo:smpp:%s" : "ev:smpp:%s", a->name) < 0) {
+				 mo ? "mo:smpp:" : "ev:smpp:", a->name) < 0) {
 		free(g);
 		return;
 	}
@@ -723,8 +723,8 @@ static void srv_make_groups(struct bb_server *s, struct srv_acct *a)
 	struct srv_grp *g;
 
 	if (a->groups_ok || a->groups_pending ||
-	    srv_key(s, ev, sizeof(ev), "ev:smpp:%s", a->name) < 0 ||
-	    srv_key(s, mo, sizeof(mo), "mo:smpp:%s", a->name) < 0 ||
+	    srv_key(s, ev, sizeof(ev), "ev:smpp:", a->name) < 0 ||
+	    srv_key(s, mo, sizeof(mo), "mo:smpp:", a->name) < 0 ||
 	    (g = calloc(1, sizeof(*g))) == NULL)
 		return;
 	g->s = s;
@@ -765,8 +765,8 @@ static void srv_read_own(struct bb_server *s, struct srv_acct *a)
 {
 	char ev[ACCOUNT_KEY_MAX], mo[ACCOUNT_KEY_MAX];
 
-	if (srv_key(s, ev, sizeof(ev), "ev:smpp:%s", a->name) < 0 ||
-	    srv_key(s, mo, sizeof(mo), "mo:smpp:%s", a->name) < 0)
+	if (srv_key(s, ev, sizeof(ev), "ev:smpp:", a->name) < 0 ||
+	    srv_key(s, mo, sizeof(mo), "mo:smpp:", a->name) < 0)
 		return;
 	if (redis_command(s->b->redis, srv_own_done, s,
 			  "XREADGROUP GROUP %s %s COUNT %d STREAMS %s %s 0 0",

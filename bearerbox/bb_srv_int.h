@@ -144,7 +144,8 @@ unsigned long long srv_now_ms(const struct bb_server *s);
 void srv_hold(struct bb_server *s);
 bool srv_release(struct bb_server *s);
 long long srv_wall_ms(void);
-int srv_key(const struct bb_server *s, char *buf, size_t cap, const char *fmt,
+/* "{prefix}:" what name into buf; the length, or -1 when it does not fit. */
+int srv_key(const struct bb_server *s, char *buf, size_t cap, const char *what,
 	    const char *name);
 
 /* bb_srv_submit.c */

@@ -616,7 +616,7 @@ void srv_on_query(struct srv_sess *ss, const struct smpp_pdu *p)
 		return;
 	}
 	q = calloc(1, sizeof(*q));
-	if (q == NULL || srv_key(s, key, sizeof(key), "msg:%s", id) < 0) {
+	if (q == NULL || srv_key(s, key, sizeof(key), "msg:", id) < 0) {
 		free(q);
 		srv_send_status(ss, p, SMPP_ESME_RSYSERR);
 		return;
@@ -684,9 +684,9 @@ void srv_on_cancel(struct srv_sess *ss, const struct smpp_pdu *p)
 		return;
 	}
 	q = calloc(1, sizeof(*q));
-	if (q == NULL || srv_key(s, msg, sizeof(msg), "msg:%s", id) < 0 ||
-	    srv_key(s, rates, sizeof(rates), "rates%s", "") < 0 ||
-	    srv_key(s, acct, sizeof(acct), "acct:%s", ss->acct->name) < 0) {
+	if (q == NULL || srv_key(s, msg, sizeof(msg), "msg:", id) < 0 ||
+	    srv_key(s, rates, sizeof(rates), "rates", "") < 0 ||
+	    srv_key(s, acct, sizeof(acct), "acct:", ss->acct->name) < 0) {
 		free(q);
 		srv_send_status(ss, p, SMPP_ESME_RSYSERR);
 		return;
