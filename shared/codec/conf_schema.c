@@ -124,7 +124,7 @@ static const struct conf_option conf_options[] = {
 	{ "route", "prefix", CONF_LIST, CONF_OPT_PREFIX, 0, CONF_LIST_MAX, NULL, NULL, NULL,
 	  "destination prefixes (digits, optional '+'); the longest match wins" },
 	{ "route", "smsc-id", CONF_LIST, REQ, 1, CONF_LIST_MAX, NULL, NULL,
-	  "smsc.smsc-id", "links in order of preference; the first that is up is used" },
+	  "smsc.smsc-id", "links in order of preference, each once; the first that is up is used" },
 	{ "route", "default", CONF_BOOL, 0, 0, 0, "no", NULL, NULL,
 	  "this route takes destinations no prefix matches" },
 
@@ -695,6 +695,22 @@ static void conf_rules_smsc(struct conf *c, const struct conf_group *g)
 	}
 }
 
+/* A route names each link once: a repeat would make failover go round. */
+static void conf_rules_route_links(struct conf *c, const struct conf_group *g)
+{
+	char items[CONF_LIST_MAX][CONF_ITEM_MAX];
+	const struct conf_kv *kv = conf_group_kv(g, "smsc-id");
+	size_t n = conf_schema_get_list(g, "smsc-id", items, CONF_LIST_MAX);
+
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(items[i], items[j]) == 0) {
+				conf_error(c, kv->file, kv->line,
+				    "route names link '%s' twice", items[i]);
+				break;
+			}
+}
+
 static void conf_rules_route(struct conf *c, const struct conf_group *g)
 {
 	const struct conf_kv *kv = conf_group_kv(g, "prefix");
@@ -706,6 +722,7 @@ static void conf_rules_route(struct conf *c, const struct conf_group *g)
 	if (kv != NULL && def)
 		conf_error(c, kv->file, kv->line,
 		    "route has both 'prefix' and 'default = yes'");
+	conf_rules_route_links(c, g);
 }
 
 static void conf_rules_smpp_server(struct conf *c, const struct conf_group *g)

@@ -51,6 +51,15 @@ static void count(const struct conf *c, size_t *nroutes, size_t *nentries)
 	}
 }
 
+/* Whether r already names link (a repeat is dropped: failover must end). */
+static bool has_link(const struct route *r, const char *link)
+{
+	for (size_t i = 0; i < r->nlinks; i++)
+		if (strcmp(r->links[i], link) == 0)
+			return true;
+	return false;
+}
+
 static void add_route(struct route_table *t, const struct conf_group *g)
 {
 	char items[CONF_LIST_MAX][CONF_ITEM_MAX];
@@ -58,7 +67,7 @@ static void add_route(struct route_table *t, const struct conf_group *g)
 	size_t n = conf_schema_get_list(g, "smsc-id", items, CONF_LIST_MAX);
 
 	for (size_t i = 0; i < n && r->nlinks < ROUTE_LINKS_MAX; i++) {
-		if (strlen(items[i]) >= ROUTE_ID_MAX)
+		if (strlen(items[i]) >= ROUTE_ID_MAX || has_link(r, items[i]))
 			continue;
 		strcpy(r->links[r->nlinks++], items[i]);
 	}

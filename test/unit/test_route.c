@@ -108,12 +108,39 @@ static void test_pick_and_failover(void **state)
 	route_table_free(NULL);
 }
 
+/* A link named twice is an error, and a table built anyway fails over once. */
+static void test_repeated_link(void **state)
+{
+	static const char text[] =
+		"group = core\n\n"
+		"group = smsc\nsmsc-id = a\nhost = h\nport = 1\nsystem-id = s\n\n"
+		"group = smsc\nsmsc-id = b\nhost = h\nport = 1\nsystem-id = s\n\n"
+		"group = route\ndefault = yes\nsmsc-id = a,b,a\n";
+	struct conf *c = conf_parse("t.conf", text, strlen(text), NULL, NULL);
+	struct route_table *t;
+	const struct route *r;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(conf_schema_validate(c), 1);
+	assert_non_null(strstr(conf_error_at(c, 0), "t.conf:17: route names link 'a' twice"));
+	t = route_table_new(c);
+	conf_free(c);
+	assert_non_null(t);
+	r = route_lookup(t, "1");
+	assert_int_equal(r->nlinks, 2);
+	assert_string_equal(route_next(r, "a", NULL, NULL), "b");
+	assert_null(route_next(r, "b", NULL, NULL));
+	route_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_longest_prefix),
 		cmocka_unit_test(test_default_and_none),
 		cmocka_unit_test(test_pick_and_failover),
+		cmocka_unit_test(test_repeated_link),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
