@@ -124,7 +124,8 @@ static const struct conf_option conf_options[] = {
 	{ "route", "prefix", CONF_LIST, CONF_OPT_PREFIX, 0, CONF_LIST_MAX, NULL, NULL, NULL,
 	  "destination prefixes (digits, optional '+'); the longest match wins" },
 	{ "route", "smsc-id", CONF_LIST, REQ, 1, CONF_LIST_MAX, NULL, NULL,
-	  "smsc.smsc-id", "links in order of preference, each once; the first that is up is used" },
+	  "smsc.smsc-id",
+	  "links in order of preference, each once; the first that is up is used" },
 	{ "route", "default", CONF_BOOL, 0, 0, 0, "no", NULL, NULL,
 	  "this route takes destinations no prefix matches" },
 
