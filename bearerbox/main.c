@@ -4,9 +4,9 @@
  * wires the parts to the common box runtime (shared/io/box.h): the receipt
  * and MO handler (bb_dlr), the queues (bb_queue), one bb_link per
  * `group = smsc` of `type = smpp`, and the SMPP server for customers
- * (bb_server) when the file has a `group = smpp-server`. SIGTERM stops taking work, waits (bounded)
- * for the operators' outstanding responses and the Redis writes, unbinds and
- * exits.
+ * (bb_server) when the file has a `group = smpp-server`. SIGTERM stops
+ * taking work, waits (bounded) for the operators' outstanding responses and
+ * the Redis writes, unbinds and exits.
  */
 #include "config.h"
 
@@ -20,6 +20,7 @@
 #include "shared/io/box.h"
 #include "shared/io/log.h"
 #include "shared/io/loop.h"
+#include "shared/io/redis.h"
 
 #define BB_LINKS_MAX 256
 #define BB_STOP_WAIT_MAX_MS 30000UL	/* responses waited for at most */
@@ -38,7 +39,6 @@ static struct {
 	struct loop_timer *stop_timer;
 	unsigned long long stop_deadline;
 	bool stopping;
-	bool forced;
 } bb;
 
 static void bb_try_exit(struct loop_timer *t, void *arg)
@@ -50,7 +50,6 @@ static void bb_try_exit(struct loop_timer *t, void *arg)
 		if (loop_now_ms(bb.box.loop) < bb.stop_deadline)
 			return;
 		log_warn("stop timed out: exiting with work in flight");
-		bb.forced = true;
 	}
 	loop_timer_stop(bb.stop_timer);
 	box_exit(&bb.box);
@@ -154,13 +153,17 @@ int main(int argc, char **argv)
 	status = box_run(&bb.box);
 	log_info("stopped");
 out:
+	/* Redis first: the callbacks it still owes (answered with no reply)
+	 * find the links, queues and receipt handler alive; then each part
+	 * goes while the loop that holds its timers does. */
+	redis_free(bb.box.redis);
+	bb.box.redis = NULL;
 	for (i = 0; i < bb.nlinks; i++)
 		bb_link_free(bb.links[i]);
 	bb_server_free(bb.server);
 	loop_timer_free(bb.stop_timer);
-	if (!bb.forced)
-		bb_queues_free(bb.qs);
-	box_fini(&bb.box);
+	bb_queues_free(bb.qs);
 	bb_dlr_free(bb.dlr);
+	box_fini(&bb.box);
 	return status;
 }
