@@ -23,6 +23,7 @@ const char ctl_account_usage[] =
     "  account add NAME --password PW [--credit N] [--dlr-url URL] [--mo-url URL]\n"
     "              [--max-recipients N] [--throughput N] [--senders LIST]\n"
     "              [--ips LIST] [--enabled yes|no] [--max-binds N]\n"
+    "              [--mo-pass SECRET]\n"
     "  account set NAME --KEY VALUE ...   (same keys as add)\n"
     "  account show NAME\n"
     "  account list\n"
@@ -32,7 +33,7 @@ const char ctl_credit_usage[] =
     "  credit add NAME AMOUNT             (AMOUNT may be negative; credit stays >= 0)\n";
 
 /* Up to one value per field. */
-#define CTL_NFIELDS 10
+#define CTL_NFIELDS 11
 
 struct ctl_fields {
 	const char *field[CTL_NFIELDS];
@@ -43,7 +44,8 @@ struct ctl_fields {
 	char pw[PWHASH_PASSWORD_MAX + 2];
 };
 
-enum ctl_kind { CTL_RAW, CTL_PASSWORD, CTL_CREDIT, CTL_BOOL };
+/* CTL_SECRET: stored as given, never echoed in an error. */
+enum ctl_kind { CTL_RAW, CTL_SECRET, CTL_PASSWORD, CTL_CREDIT, CTL_BOOL };
 
 static const struct {
 	const char *opt;
@@ -60,6 +62,7 @@ static const struct {
 	{ "ips", ACCOUNT_F_IPS, CTL_RAW },
 	{ "enabled", ACCOUNT_F_ENABLED, CTL_BOOL },
 	{ "max-binds", ACCOUNT_F_MAX_BINDS, CTL_RAW },
+	{ "mo-pass", ACCOUNT_F_MO_PASS, CTL_SECRET },
 };
 
 #define CTL_NOPTS (sizeof(ctl_acct_opts) / sizeof(ctl_acct_opts[0]))
@@ -150,6 +153,7 @@ static int ctl_convert(struct ctl_fields *f, size_t k, const char *v,
 		}
 		return 0;
 	case CTL_RAW:
+	case CTL_SECRET:
 		*out = v;
 		return 0;
 	}
@@ -211,7 +215,12 @@ static int ctl_parse_fields(int argc, char **argv, struct ctl_fields *f)
 			return -1;
 		if (account_field_set(&scratch, ctl_acct_opts[k].field, stored,
 		    strlen(stored)) != 0) {
-			ctl_err("--%s \"%s\": invalid value", ctl_acct_opts[k].opt, v);
+			if (ctl_acct_opts[k].kind == CTL_SECRET)
+				ctl_err("--%s: 0 to %d printable ASCII characters",
+				    ctl_acct_opts[k].opt, ACCOUNT_MO_PASS_MAX);
+			else
+				ctl_err("--%s \"%s\": invalid value",
+				    ctl_acct_opts[k].opt, v);
 			return -1;
 		}
 		f->field[f->n] = ctl_acct_opts[k].field;
@@ -394,6 +403,7 @@ static void ctl_print_account(const struct account *a)
 	printf("senders: %s\n", a->senders);
 	printf("ips: %s\n", a->ips);
 	printf("max-binds: %u\n", a->max_binds);
+	printf("mo-pass: %s\n", a->has_mo_pass ? "set" : "none");
 }
 
 static int ctl_account_show(struct ctl *c, const char *name)

@@ -273,6 +273,15 @@ int account_field_set(struct account *a, const char *field, const char *v,
 		a->enabled = v[0] == '1';
 		return 0;
 	}
+	if (strcmp(field, ACCOUNT_F_MO_PASS) == 0) {
+		if (vlen > ACCOUNT_MO_PASS_MAX)
+			return -1;
+		for (size_t i = 0; i < vlen; i++)
+			if (v[i] < 0x20 || v[i] > 0x7e)
+				return -1;
+		a->has_mo_pass = vlen > 0;
+		return 0;
+	}
 	if (strcmp(field, ACCOUNT_F_SENDERS) == 0)
 		return account_set_list(a->senders, v, vlen, account_sender_item_ok);
 	if (strcmp(field, ACCOUNT_F_IPS) == 0)

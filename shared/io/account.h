@@ -60,6 +60,8 @@ struct redisReply;
 #define ACCOUNT_F_IPS "ips"			/* comma list of addr[/len]; "" = any */
 #define ACCOUNT_F_ENABLED "enabled"		/* "1" / "0" */
 #define ACCOUNT_F_MAX_BINDS "max-binds"
+#define ACCOUNT_F_MO_PASS "mo-pass"		/* sent as `pass` with MO; "" = none */
+#define ACCOUNT_MO_PASS_MAX 255			/* bytes, printable ASCII */
 
 struct account {
 	char name[ACCOUNT_NAME_MAX];
@@ -73,6 +75,7 @@ struct account {
 	char ips[ACCOUNT_LIST_MAX];
 	bool enabled;
 	unsigned max_binds;
+	bool has_mo_pass;		/* the secret itself is never kept here */
 };
 
 /* Field validators: true when s[0..len) is acceptable. */

@@ -95,6 +95,17 @@ expect_ok account set alice --mo-url https://127.0.0.1/mo --enabled no \
 [ "$(hget alice pwhash)" = "$PW" ] || t_fail "set changed the password"
 t_ok "account set"
 
+expect_ok account set alice --mo-pass 's3cret shared' >/dev/null
+[ "$(hget alice mo-pass)" = 's3cret shared' ] || t_fail "set mo-pass"
+"$CTL" -c "$T_DIR/hermod.conf" account show alice | grep -qx 'mo-pass: set' ||
+	t_fail "account show: mo-pass not 'set'"
+"$CTL" -c "$T_DIR/hermod.conf" account show alice | grep -q 's3cret' &&
+	t_fail "account show printed the mo-pass"
+expect_ok account set alice --mo-pass '' >/dev/null
+"$CTL" -c "$T_DIR/hermod.conf" account show alice | grep -qx 'mo-pass: none' ||
+	t_fail "account show: mo-pass not 'none' once cleared"
+t_ok "account set --mo-pass (shown as set/none, never printed)"
+
 expect_ok account set alice --password other >/dev/null
 [ "$(hget alice pwhash)" != "$PW" ] || t_fail "password not changed"
 t_ok "account set --password"
@@ -190,6 +201,9 @@ expect_refused account add carol --password x --throughput -1
 expect_refused account add carol --password x --enabled maybe
 expect_refused account add carol --password x --ips 10.0.0.0/33
 expect_refused account add carol --password x --senders 'a,,b'
+expect_refused account add carol --password x --mo-pass "$(printf 'a\tb')"
+expect_refused account add carol --password x --mo-pass "$(head -c 256 /dev/zero | tr '\0' x)"
+grep -q 'a	b' "$T_DIR/ctl-stderr.log" && t_fail "a refused mo-pass was echoed"
 expect_refused account add carol --password x --bogus 1
 expect_refused account add carol --password x --credit 1 --credit 2
 expect_refused account add carol --password x --credit

@@ -297,6 +297,13 @@ static void test_fields(void **state)
 	assert_int_equal(account_field_set(&a, "ips", "host.example", 12), -1);
 	assert_int_equal(account_field_set(&a, "dlr-url", "http://h/d", 10), 0);
 	assert_string_equal(a.dlr_url, "http://h/d");
+	assert_false(a.has_mo_pass);
+	assert_int_equal(account_field_set(&a, "mo-pass", "s3cret shared", 13), 0);
+	assert_true(a.has_mo_pass);
+	assert_int_equal(account_field_set(&a, "mo-pass", "a\tb", 3), -1);
+	assert_true(a.has_mo_pass);
+	assert_int_equal(account_field_set(&a, "mo-pass", "", 0), 0);
+	assert_false(a.has_mo_pass);
 	assert_int_equal(account_field_set(&a, "future-field", "x", 1), 1);
 }
 
