@@ -170,6 +170,7 @@ struct bb_queue {
 	void *ready_arg;
 	bb_queue_idle_fn *idle;
 	void *idle_arg;
+	struct bb_queue_stats st;	/* for the admin page */
 };
 
 static void q_fetch(struct bb_queue *q, bool down_mode);
@@ -606,7 +607,7 @@ void bb_queue_submitted(struct bb_queue *q, struct bb_msg *m, const char *opid)
 {
 	struct q_msg *qm = (struct q_msg *)m;
 
-	(void)q;
+	q->st.submitted++;
 	qm->op = Q_OP_SUBMITTED;
 	snprintf(qm->opid, sizeof(qm->opid), "%s", opid);
 	q_finish(qm);
@@ -619,6 +620,8 @@ void bb_queue_failed(struct bb_queue *q, struct bb_msg *m, const char *stat,
 
 	log_info("part failed smsc=%s id=%s part=%d stat=%s err=0x%x", q->link,
 		 m->id, m->part, stat, (unsigned)err);
+	q->st.failed++;
+	q->st.expired += strcmp(stat, "EXPIRED") == 0;
 	qm->op = Q_OP_FAILED;
 	snprintf(qm->stat, sizeof(qm->stat), "%s", stat);
 	qm->err = err;
@@ -639,6 +642,7 @@ void bb_queue_retry(struct bb_queue *q, struct bb_msg *m, uint32_t status,
 	long long delay = Q_RETRY_BASE_MS;
 	int i;
 
+	q->st.retried++;
 	if (immediate) {
 		q_retry_at((struct q_msg *)m, q_wall_ms(), false);
 		return;
@@ -684,6 +688,7 @@ static void q_dispose_down(struct bb_queue *q, struct q_msg *qm)
 	}
 	log_info("failover smsc=%s to=%s id=%s part=%d", q->link, next,
 		 qm->m.id, qm->m.part);
+	q->st.moved++;
 	qm->op = Q_OP_MOVE;
 	snprintf(qm->move_to, sizeof(qm->move_to), "%s", next);
 	q_finish(qm);
@@ -1336,4 +1341,9 @@ void bb_queues_redis_up(struct bb_queues *qs)
 size_t bb_queues_busy(const struct bb_queues *qs)
 {
 	return qs->busy;
+}
+
+void bb_queue_stats(const struct bb_queue *q, struct bb_queue_stats *out)
+{
+	*out = q->st;
 }

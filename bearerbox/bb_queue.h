@@ -133,4 +133,15 @@ const char *bb_queue_status_word(uint32_t status);
 /* The link id. */
 const char *bb_queue_link(const struct bb_queue *q);
 
+/* Outcomes of the link's parts since start, counted when the outcome is
+ * decided (for the admin page; bearerbox/bb_admin.h). */
+struct bb_queue_stats {
+	uint64_t submitted;	/* answered OK by the operator (or the modem) */
+	uint64_t failed;	/* final without a receipt: REJECTD, UNDELIV, EXPIRED */
+	uint64_t expired;	/* of which EXPIRED (relay-timeout) */
+	uint64_t retried;	/* sent to P:retry: temporary error, timeout, drop */
+	uint64_t moved;		/* failed over to another link's queue */
+};
+void bb_queue_stats(const struct bb_queue *q, struct bb_queue_stats *out);
+
 #endif
