@@ -125,6 +125,7 @@ struct bb_link {
 	bb_link_stopped_fn *stopped;
 	void *stopped_arg;
 	bool stop_reported;
+	uint64_t delivers;	/* deliver_sm / data_sm received (admin page) */
 };
 
 static void s_connect(struct bb_session *s);
@@ -507,6 +508,7 @@ static void s_deliver(struct bb_session *s, const struct smpp_pdu *p)
 	struct bb_link *l = s->l;
 	struct s_dctx *d = l->dfree;
 
+	l->delivers++;
 	if (d != NULL)
 		l->dfree = d->next;
 	else
@@ -1179,4 +1181,23 @@ size_t bb_link_bound(const struct bb_link *l)
 	for (i = 0; i < l->ns; i++)
 		n += l->s[i].state == S_BOUND;
 	return n;
+}
+
+void bb_link_stats(const struct bb_link *l, struct bb_link_stats *out)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->sessions = l->ns;
+	out->up = l->up;
+	for (i = 0; i < l->ns; i++) {
+		out->bound += l->s[i].state == S_BOUND;
+		out->connecting += l->s[i].state == S_CONNECTING ||
+				   l->s[i].state == S_BINDING;
+		out->inflight += l->s[i].inflight;
+	}
+	out->window = l->window;
+	out->adaptive_rate = bb_throttle_adaptive_rate(l->tb);
+	out->delivers = l->delivers;
+	bb_queue_stats(l->q, &out->q);
 }

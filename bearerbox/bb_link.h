@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bearerbox/bb_queue.h"
 #include "shared/codec/conf.h"
 
 struct box;
@@ -60,5 +61,21 @@ const char *bb_link_id(const struct bb_link *l);
 
 /* Sessions bound now. */
 size_t bb_link_bound(const struct bb_link *l);
+
+/* What the admin page shows of a link (bearerbox/bb_admin.h). */
+struct bb_link_stats {
+	size_t sessions;	/* connections (a tx+rx pair counts two) */
+	size_t bound;		/* bound now */
+	size_t connecting;	/* connecting or binding now */
+	size_t inflight;	/* submit_sm waiting for their response */
+	bool up;		/* a session here can transmit (P:link:LINK:up) */
+	int window;		/* outstanding submit_sm allowed per session */
+	double adaptive_rate;	/* current slow-down limit, msg/s; 0 none */
+	uint64_t delivers;	/* deliver_sm / data_sm received since start */
+	struct bb_queue_stats q;	/* the parts' outcomes since start */
+};
+
+/* Fills *out from l's current state and counters. */
+void bb_link_stats(const struct bb_link *l, struct bb_link_stats *out);
 
 #endif
