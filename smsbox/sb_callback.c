@@ -32,7 +32,6 @@
 #define SB_CB_BLOCK_MS "1000"
 #define SB_CB_TICK_MS 200
 #define SB_CB_LEASE_EXTRA_MS 10000	/* lease and claim idle = timeout + this */
-#define SB_CB_DEAD_MAX "100000"	/* P:cb:dead keeps this many */
 #define SB_CB_ACCT_TTL_MS 5000
 #define SB_CB_ACCT_SLOTS 64
 #define SB_CB_SMALL 72		/* short event fields, NUL included */
@@ -147,6 +146,7 @@ struct sb_callback {
 	uint64_t next_claim, stop_deadline;
 	uint64_t timeout_ms, claim_idle_ms;
 	uint64_t dlr_delay_ms, mo_delay_ms;
+	char dead_max[24];	/* dead-letter-max: P:cb:dead keeps this many */
 	unsigned dlr_retries, mo_retries;
 	char k_ev[SB_CB_KEY_MAX], k_mo[SB_CB_KEY_MAX], k_retry[SB_CB_KEY_MAX];
 	char k_inflight[SB_CB_KEY_MAX], k_dead[SB_CB_KEY_MAX];
@@ -401,7 +401,7 @@ static void job_finish(struct sb_cb_job *j)
 	av[7] = action_name(j->action);
 	av[8] = j->new_member != NULL ? j->new_member : "";
 	av[9] = due;
-	av[10] = SB_CB_DEAD_MAX;
+	av[10] = cb->dead_max;
 	for (i = 0; i < 11; i++)
 		avl[i] = strlen(av[i]);
 	if (!j->from_stream)
@@ -1182,6 +1182,8 @@ static void config_read(struct sb_callback *cb, const struct conf *c)
 	cb->dlr_delay_ms = (uint64_t)conf_schema_get_duration_ms(g, "dlr-retry-delay");
 	cb->mo_retries = (unsigned)conf_schema_get_int(g, "mo-retries");
 	cb->mo_delay_ms = (uint64_t)conf_schema_get_duration_ms(g, "mo-retry-delay");
+	snprintf(cb->dead_max, sizeof(cb->dead_max), "%lld",
+	    (long long)conf_schema_get_int(g, "dead-letter-max"));
 	if (cb->timeout_ms == 0)
 		cb->timeout_ms = 30000;
 	if (cb->dlr_delay_ms == 0)

@@ -146,6 +146,8 @@ static const struct conf_option conf_options[] = {
 	  "inbound message (MO) POST retries after the first attempt" },
 	{ "smsbox", "mo-retry-delay", CONF_DURATION, 0, 1 * SEC, DAY, "60s", NULL,
 	  NULL, "wait before the first MO retry; doubled for each following one" },
+	{ "smsbox", "dead-letter-max", CONF_INT, 0, 1, 100000000, "100000", NULL,
+	  NULL, "dead-letter callbacks kept in Redis; the oldest are dropped beyond" },
 
 	/* smpp-server */
 	{ "smpp-server", "port", CONF_PORT, 0, 1, 65535, "2775", NULL, NULL,

@@ -6,11 +6,11 @@
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/sb_cb_lib.sh"
 
-sb_setup 'http-timeout = 2s' 'mo-retry-delay = 1s'	# mo-retries: default 3
+sb_setup 'http-timeout = 2s' 'mo-retry-delay = 1s' 'dead-letter-max = 1'	# mo-retries: default 3
 sb_sink flaky --fail 2
 sb_sink bad --fail 1000
 ctl account add acme --password 'pw-acme-1' --mo-url "http://127.0.0.1:$SINK_flaky/mo.php"
-t_redis HSET "$P:acct:acme" mo-pass 'sh&red s3cret' >/dev/null
+ctl account set acme --mo-pass 'sh&red s3cret'
 ctl account add bob --password 'pw-bob-1' --mo-url "http://127.0.0.1:$SINK_flaky/bob?k=v"
 ctl account add dead --password 'pw-dead-1' --mo-url "http://127.0.0.1:$SINK_bad/mo"
 sb_box box1
@@ -32,6 +32,7 @@ t_ok "an account without mo-pass: pass is sent empty; the URL's own query is kep
 grep -q 'sh&red\|s3cret' "$T_DIR/box1.log" && t_fail "the mo-pass appears in the log"
 [ "$(t_redis LLEN "$P:cb:dead")" = 0 ] || t_fail "dead letters after success"
 
+t_redis LPUSH "$P:cb:dead" 'v=1&k=dlr&an-older-dead-letter' >/dev/null
 sb_mo acct dead from 447700900125 to 447911000003 dcs 0 text 'lost?'
 t_wait_log box1 'dead letter uid=mo:[0-9-]+ acct=dead id= status=500 .* tries=4' 20
 sb_wait_idle
@@ -49,7 +50,8 @@ case $dead in
 *) t_fail "dead letter: $dead" ;;
 esac
 case $dead in *pass*) t_fail "a dead letter holds a pass field: $dead" ;; esac
-t_ok "always 500: 4 tries (1 + mo-retries) after 1, 2, 4 s, then a dead letter without the password"
+[ "$(t_redis LLEN "$P:cb:dead")" = 1 ] || t_fail "dead-letter-max = 1 not held: $(t_redis LRANGE "$P:cb:dead" 0 -1)"
+t_ok "always 500: 4 tries (1 + mo-retries) after 1, 2, 4 s, then a dead letter without the password; dead-letter-max = 1 keeps only it"
 
 # --- Redis restarts (empty): the worker reconnects, recreates its groups -------
 kill -TERM "$T_PID_redis"
