@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "shared/util/bytes.h"
+
 #define AT_FIELDS_MAX 8
 
 struct field {
@@ -31,13 +33,7 @@ static bool is_eol(uint8_t c)
 
 static bool is_hex(uint8_t c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	       (c >= 'A' && c <= 'F');
-}
-
-static int hex_val(uint8_t c)
-{
-	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+	return bytes_hexval(c) >= 0;
 }
 
 static bool has_prefix(const char *s, size_t len, const char *pre)
@@ -123,7 +119,7 @@ static int hexnum(const struct field *f)
 	for (size_t i = 0; i < f->len; i++) {
 		if (!is_hex((uint8_t)f->s[i]))
 			return -1;
-		v = v * 16 + hex_val((uint8_t)f->s[i]);
+		v = v * 16 + bytes_hexval((uint8_t)f->s[i]);
 	}
 	return v;
 }
@@ -368,8 +364,8 @@ static void pdu_event(struct at_resp *r, struct at_event *ev)
 {
 	struct at_event h = r->pending;
 	size_t octets = ev->line_len / 2;
-	size_t sca = (size_t)(hex_val((uint8_t)ev->line[0]) << 4 |
-			      hex_val((uint8_t)ev->line[1]));
+	size_t sca = (size_t)(bytes_hexval((uint8_t)ev->line[0]) << 4 |
+			      bytes_hexval((uint8_t)ev->line[1]));
 
 	ev->type = AT_EV_PDU;
 	ev->pdu_of = h.type;

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "shared/util/bytes.h"
+
 enum dlr_key {
 	KEY_ID,
 	KEY_SUB,
@@ -562,17 +564,6 @@ int dlr_text_status_code(enum dlr_text_state s, const char *err,
 	}
 }
 
-static int digit_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
-}
-
 int dlr_text_id_value(const char *id, size_t len, unsigned base, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -580,9 +571,9 @@ int dlr_text_id_value(const char *id, size_t len, unsigned base, uint64_t *out)
 	if ((base != 10 && base != 16) || len == 0)
 		return DLR_TEXT_EINVAL;
 	for (size_t i = 0; i < len; i++) {
-		int d = digit_value(id[i]);
+		int d = bytes_hexval((unsigned char)id[i]);
 
-		if (d >= (int)base || v > (UINT64_MAX - (uint64_t)d) / base)
+		if (d < 0 || d >= (int)base || v > (UINT64_MAX - (uint64_t)d) / base)
 			return DLR_TEXT_EINVAL;
 		v = v * base + (uint64_t)d;
 	}

@@ -11,16 +11,7 @@
 
 #include <string.h>
 
-static int hex_val(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "shared/util/bytes.h"
 
 void http_params_init(struct http_params *ps, char *buf, size_t cap,
 		      size_t max_count, unsigned flags)
@@ -55,8 +46,8 @@ static int decode_part(struct http_params *ps, const uint8_t *src, size_t n,
 		if (c == '+') {
 			c = ' ';
 		} else if (c == '%') {
-			int hi = n - i >= 3 ? hex_val(src[i + 1]) : -1;
-			int lo = n - i >= 3 ? hex_val(src[i + 2]) : -1;
+			int hi = n - i >= 3 ? bytes_hexval(src[i + 1]) : -1;
+			int lo = n - i >= 3 ? bytes_hexval(src[i + 2]) : -1;
 
 			if (hi < 0 || lo < 0) {
 				ps->err_off = base + i;
@@ -194,19 +185,14 @@ size_t http_params_count_of(const struct http_params *ps, const char *name)
 
 int http_params_hex_decode(const char *hex, size_t len, uint8_t *dst, size_t cap)
 {
-	if (len % 2 != 0)
-		return HTTP_PARAMS_EHEX;
-	for (size_t i = 0; i < len; i++)
-		if (hex_val((uint8_t)hex[i]) < 0)
-			return HTTP_PARAMS_EHEX;
-	if (len / 2 > cap)
-		return HTTP_PARAMS_ESPACE;
+	long n;
+
 	if (len / 2 > (size_t)0x7fffffff)
 		return HTTP_PARAMS_EINVAL;
-	for (size_t i = 0; i < len / 2; i++)
-		dst[i] = (uint8_t)(hex_val((uint8_t)hex[2 * i]) << 4 |
-				   hex_val((uint8_t)hex[2 * i + 1]));
-	return (int)(len / 2);
+	n = bytes_hex_decode(hex, len, dst, cap);
+	if (n == BYTES_HEX_EBAD)
+		return HTTP_PARAMS_EHEX;
+	return n < 0 ? HTTP_PARAMS_ESPACE : (int)n;
 }
 
 static bool unreserved(uint8_t c)

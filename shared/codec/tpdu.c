@@ -648,41 +648,19 @@ const char *tpdu_status_stat(uint8_t st)
 
 int tpdu_hex_encode(const uint8_t *p, size_t len, char *out, size_t cap)
 {
-	static const char hex[] = "0123456789ABCDEF";
-
-	if (cap == 0 || len > (cap - 1) / 2 || len > INT_MAX / 2)
+	if (len > INT_MAX / 2 || bytes_hex_encode(p, len, out, cap) < 0)
 		return TPDU_E_SPACE;
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 0x0F];
-	}
-	out[2 * len] = 0;
 	return (int)(2 * len);
-}
-
-static int tpdu_hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 int tpdu_hex_decode(const char *hex, size_t len, uint8_t *out, size_t cap)
 {
-	if (len % 2)
-		return TPDU_E_HEX;
-	if (len / 2 > cap || len / 2 > INT_MAX)
-		return TPDU_E_SPACE;
-	for (size_t i = 0; i < len / 2; i++) {
-		int hi = tpdu_hex_val(hex[2 * i]), lo = tpdu_hex_val(hex[2 * i + 1]);
+	long n;
 
-		if (hi < 0 || lo < 0)
-			return TPDU_E_HEX;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (int)(len / 2);
+	if (len / 2 > INT_MAX)
+		return TPDU_E_SPACE;
+	n = bytes_hex_decode(hex, len, out, cap);
+	if (n == BYTES_HEX_EBAD)
+		return TPDU_E_HEX;
+	return n < 0 ? TPDU_E_SPACE : (int)n;
 }

@@ -23,6 +23,7 @@
 
 #include "shared/io/log.h"
 #include "shared/io/loop.h"
+#include "shared/util/bytes.h"
 
 #define REDIS_BACKOFF_MIN_MS 100UL
 #define REDIS_BACKOFF_MAX_MS 5000UL
@@ -31,16 +32,6 @@
 
 /* ------------------------------------------------------------ URL parsing */
 
-static int redis_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Copies s[0..n) %-decoded into out (cap bytes with the NUL). 0 or -1. */
 static int redis_pct_copy(const char *s, size_t n, char *out, size_t cap)
@@ -55,8 +46,8 @@ static int redis_pct_copy(const char *s, size_t n, char *out, size_t cap)
 
 			if (i + 2 >= n)
 				return -1;
-			hi = redis_hexval(s[i + 1]);
-			lo = redis_hexval(s[i + 2]);
+			hi = bytes_hexval((unsigned char)s[i + 1]);
+			lo = bytes_hexval((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;
 			c = hi * 16 + lo;

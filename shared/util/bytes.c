@@ -144,3 +144,43 @@ void bytes_patch_u32(struct bytes_writer *w, size_t at, uint32_t v)
 	w->p[at + 2] = (uint8_t)(v >> 8);
 	w->p[at + 3] = (uint8_t)v;
 }
+
+int bytes_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long bytes_hex_decode(const char *hex, size_t len, uint8_t *out, size_t cap)
+{
+	if (len % 2 != 0)
+		return BYTES_HEX_EBAD;
+	for (size_t i = 0; i < len; i++)
+		if (bytes_hexval((unsigned char)hex[i]) < 0)
+			return BYTES_HEX_EBAD;
+	if (len / 2 > cap)
+		return BYTES_HEX_ESPACE;
+	for (size_t i = 0; i < len / 2; i++)
+		out[i] = (uint8_t)(bytes_hexval((unsigned char)hex[2 * i]) << 4 |
+				   bytes_hexval((unsigned char)hex[2 * i + 1]));
+	return (long)(len / 2);
+}
+
+long bytes_hex_encode(const uint8_t *p, size_t len, char *out, size_t cap)
+{
+	static const char digits[] = "0123456789ABCDEF";
+
+	if (cap == 0 || len > (cap - 1) / 2)
+		return BYTES_HEX_ESPACE;
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0x0F];
+	}
+	out[2 * len] = '\0';
+	return (long)(2 * len);
+}

@@ -63,4 +63,23 @@ void bytes_put_cstr(struct bytes_writer *w, const char *s);
 /* Overwrites a big-endian u32 at an offset already written (for length fields). */
 void bytes_patch_u32(struct bytes_writer *w, size_t at, uint32_t v);
 
+/* Hexadecimal text, the one implementation every codec uses. */
+
+/* The value of the hex digit c (0-9, a-f, A-F), or -1. */
+int bytes_hexval(int c);
+
+/*
+ * Decodes hex[0..len) (either case) into out[0..cap). Returns the octets
+ * written, BYTES_HEX_EBAD for an odd length or a non-hex character (checked
+ * before the space), BYTES_HEX_ESPACE when len / 2 > cap. out is untouched on
+ * error.
+ */
+#define BYTES_HEX_EBAD (-1)
+#define BYTES_HEX_ESPACE (-2)
+long bytes_hex_decode(const char *hex, size_t len, uint8_t *out, size_t cap);
+
+/* Writes p[0..len) as upper-case hex and a NUL into out[0..cap). Returns the
+ * characters written (2 * len), or BYTES_HEX_ESPACE (nothing written). */
+long bytes_hex_encode(const uint8_t *p, size_t len, char *out, size_t cap);
+
 #endif

@@ -108,6 +108,43 @@ static void test_writer_sticky(void **state)
 	assert_int_equal(w.len, 0);
 }
 
+static void test_hex(void **state)
+{
+	uint8_t b[4] = { 0xEE, 0xEE, 0xEE, 0xEE };
+	char out[8];
+
+	(void)state;
+	assert_int_equal(bytes_hexval('0'), 0);
+	assert_int_equal(bytes_hexval('9'), 9);
+	assert_int_equal(bytes_hexval('a'), 10);
+	assert_int_equal(bytes_hexval('F'), 15);
+	assert_int_equal(bytes_hexval('g'), -1);
+	assert_int_equal(bytes_hexval('/'), -1);
+	assert_int_equal(bytes_hexval(':'), -1);
+	assert_int_equal(bytes_hexval('@'), -1);
+	assert_int_equal(bytes_hexval('G'), -1);
+	assert_int_equal(bytes_hexval(0x80), -1);
+	assert_int_equal(bytes_hex_decode("00aB7f", 6, b, 3), 3);
+	assert_memory_equal(b, "\x00\xAB\x7F", 3);
+	assert_int_equal(b[3], 0xEE);
+	assert_int_equal(bytes_hex_decode("", 0, b, 0), 0);
+	assert_int_equal(bytes_hex_decode("abc", 3, b, 4), BYTES_HEX_EBAD);
+	assert_int_equal(bytes_hex_decode("0g", 2, b, 4), BYTES_HEX_EBAD);
+	/* A bad digit is reported before the lack of space, and nothing is
+	 * written either way. */
+	memset(b, 0xEE, sizeof(b));
+	assert_int_equal(bytes_hex_decode("0011223344zz", 12, b, 4), BYTES_HEX_EBAD);
+	assert_int_equal(bytes_hex_decode("0011223344", 10, b, 4), BYTES_HEX_ESPACE);
+	assert_int_equal(b[0], 0xEE);
+	assert_int_equal(bytes_hex_encode((const uint8_t *)"\x00\xAB\x7F", 3, out, 7), 6);
+	assert_string_equal(out, "00AB7F");
+	assert_int_equal(bytes_hex_encode((const uint8_t *)"\x00\xAB\x7F", 3, out, 6),
+	    BYTES_HEX_ESPACE);
+	assert_int_equal(bytes_hex_encode(NULL, 0, out, 1), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(bytes_hex_encode(NULL, 0, out, 0), BYTES_HEX_ESPACE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +153,7 @@ int main(void)
 		cmocka_unit_test(test_cstr),
 		cmocka_unit_test(test_writer),
 		cmocka_unit_test(test_writer_sticky),
+		cmocka_unit_test(test_hex),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
