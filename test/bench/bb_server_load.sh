@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Benchmark (never run by make check): a customer ESME (test/bench/
+# bb_server_load) binds BINDS transceivers to the bearerbox's SMPP server and
+# submits N messages with registered_delivery=1, WINDOW outstanding per bind;
+# the bearerbox accepts them into Redis, sends them over one smsc link
+# (SESSIONS sessions) to contrib/smscsim, whose receipts come back to the
+# customer as deliver_sm. Prints submits/s, submit_sm_resp latency, receipts/s,
+# and first the ceiling: the same generator straight against smscsim.
+#
+#   test/bench/bb_server_load.sh BUILDDIR [N] [BINDS] [WINDOW]
+#
+# Environment: RATE (submits/s in all, default unpaced), SESSIONS (link
+# sessions, 4), LINK_WINDOW (200), DLR_DELAY_MS (smscsim, 10), STATS=1 (CPU%
+# per process and Redis INFO commandstats after the run), PERF=1 (perf record
+# of the bearerbox during the run, report in $dir/perf.txt; KEEP=1 keeps $dir).
+set -eu
+b=$(cd "${1:?usage: bb_server_load.sh BUILDDIR [N] [BINDS] [WINDOW]}" && pwd)
+n=${2:-200000}
+binds=${3:-4}
+window=${4:-64}
+rate=${RATE:-0}
+sessions=${SESSIONS:-4}
+link_window=${LINK_WINDOW:-200}
+dir=$(mktemp -d /tmp/bb-srv-load.XXXXXX)
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	[ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"
+}
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() {	# wait_for FILE REGEX
+	for _ in $(seq 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+	echo "timeout waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+rport=$(port)
+redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
+	--dir "$dir" >"$dir/redis.log" 2>&1 &
+rpid=$!
+pids="$pids $rpid"
+r() { redis-cli -p "$rport" "$@"; }
+for _ in $(seq 100); do r ping >/dev/null 2>&1 && break; sleep 0.05; done
+
+"$b/contrib/smscsim/smscsim" --port 0 --quiet --enquire-interval 0 \
+	--dlr-delay-ms "${DLR_DELAY_MS:-10}" >"$dir/sim.log" 2>&1 &
+spid=$!
+pids="$pids $spid"
+wait_for "$dir/sim.log" 'listening port='
+sport=$(sed -n 's/.*listening port=\([0-9]*\).*/\1/p' "$dir/sim.log" | head -1)
+
+gen() {	# gen PORT: the generator, one run
+	"$b/test/bench/bb_server_load" --port "$1" --binds "$binds" \
+		--window "$window" --count "$n" --rate "$rate" --reg 1 \
+		--system-id bench --password benchpw --every 1 --wait 30
+}
+
+echo "== ceiling: generator -> smscsim (n=$n binds=$binds window=$window rate=$rate)"
+gen "$sport" 2>"$dir/ceiling.err"
+grep -v '^load: t=' "$dir/ceiling.err" >&2 || true
+
+bport=$(port)
+cat >"$dir/b.conf" <<CONF
+group = core
+redis-url = "redis://127.0.0.1:$rport/0"
+key-prefix = b
+log-level = warn
+
+group = smsc
+smsc-id = sim
+host = 127.0.0.1
+port = $sport
+system-id = bench
+sessions = $sessions
+window = $link_window
+
+group = route
+default = yes
+smsc-id = sim
+
+group = smpp-server
+port = $bport
+interface = 127.0.0.1
+enquire-link-interval = 1h
+CONF
+ctl() { "$b/hermodctl/hermodctl" -c "$dir/b.conf" "$@" >/dev/null; }
+ctl account add bench --password benchpw --credit 1000000000 --max-binds 1000 \
+	--throughput 0
+ctl rate set default 0.001
+
+"$b/bearerbox/bearerbox" -c "$dir/b.conf" >"$dir/bb.log" 2>&1 &
+bpid=$!
+pids="$pids $bpid"
+for _ in $(seq 200); do
+	[ "$(r exists '{b}:link:sim:up')" = 1 ] && python3 -c "import socket; socket.create_connection(('127.0.0.1', $bport)).close()" 2>/dev/null && break
+	sleep 0.05
+done
+
+echo "== bearerbox: generator -> bearerbox SMPP server -> smscsim, receipts back"
+echo "uptime: $(uptime)"
+t0r=$(cpu_ticks "$rpid"); t0b=$(cpu_ticks "$bpid"); t0s=$(cpu_ticks "$spid")
+s0=$(date +%s%N)
+if [ -n "${PERF:-}" ]; then
+	perf record -g -o "$dir/perf.data" -p "$bpid" >/dev/null 2>&1 &
+	perfpid=$!
+fi
+gen "$bport" 2>"$dir/bb.err" &
+gpid=$!
+gticks=0
+while kill -0 "$gpid" 2>/dev/null; do
+	gticks=$(cpu_ticks "$gpid" 2>/dev/null || echo "$gticks")
+	sleep 0.2
+done
+wait "$gpid" || echo "generator failed" >&2
+s1=$(date +%s%N)
+if [ -n "${PERF:-}" ]; then
+	kill -INT "$perfpid"; wait "$perfpid" 2>/dev/null || true
+	perf report -i "$dir/perf.data" --no-children --stdio 2>/dev/null |
+		grep -v '^$' | head -120 >"$dir/perf.txt"
+	echo "perf report: $dir/perf.txt"
+fi
+grep -v '^load: t=' "$dir/bb.err" >&2 || true
+if [ -n "${STATS:-}" ]; then
+	hz=$(getconf CLK_TCK)
+	ms=$(( (s1 - s0) / 1000000 ))
+	pct() { echo $(( ($1) * 100000 / hz / ms ))%; }
+	echo "per second (first 40):"
+	grep '^load: t=' "$dir/bb.err" | head -40 | sed 's/^load: /  /'
+	echo "cpu over ${ms} ms: redis $(pct $(( $(cpu_ticks "$rpid") - t0r ))) bearerbox $(pct $(( $(cpu_ticks "$bpid") - t0b ))) smscsim $(pct $(( $(cpu_ticks "$spid") - t0s ))) generator $(pct "$gticks")"
+	echo "redis commandstats (by usec):"
+	r info commandstats | tr -d '\r' | grep '^cmdstat' |
+		awk -F'[:,=]' '{ print $5, $0 }' | sort -rn | cut -d' ' -f2- | head -16
+fi
+grep -i 'error\|warn' "$dir/bb.log" | head -5 || true
