@@ -329,3 +329,43 @@ int sms_split_binary(const uint8_t *data, size_t len, const uint8_t *udh,
 	return split_fill(s, o, count == 1 ? single : multi, (unsigned)count,
 			  udh_len ? udh + 1 : NULL, udh_len ? udh_len - 1 : 0, parts);
 }
+
+int sms_split_text_udh(const uint8_t *text, size_t len,
+		       const struct sms_split_opts *o, const uint8_t *udh,
+		       size_t udh_len, struct sms_part *part,
+		       struct sms_split_info *info, size_t *err_off)
+{
+	struct sms_split_opts one = *o;
+	struct sms_split_info tmp;
+	struct split_src s = { text, len, 0, SMS_CODING_UCS2, o->substitute };
+	struct udh parsed;
+	size_t octets, parts, budget;
+	int rc;
+
+	if (info == NULL)
+		info = &tmp;
+	if (udh == NULL || udh_len < 1 || udh_len > SMS_SPLIT_UD_MAX - 2 ||
+	    udh_decode(udh, udh_len, &parsed) != (int)udh_len)
+		return SMS_SPLIT_E_ARG;
+	if (len > SMS_SPLIT_MAX_INPUT)
+		return SMS_SPLIT_E_TOO_LONG;
+	rc = split_choose(text, len, o, &s.coding, err_off);
+	if (rc < 0)
+		return rc;
+	budget = split_budget(s.coding, udh_len);
+	rc = split_count(s, budget, budget, &octets, &parts, err_off);
+	if (rc < 0)
+		return rc;
+	split_set_info(info, s.coding, octets, parts);
+	if (parts > 1)
+		return SMS_SPLIT_E_TOO_LONG;
+	/* The caller's IEs go in as they are, without a concat IE of ours. */
+	one.method = SMS_CONCAT_SAR;
+	rc = split_fill(s, &one, budget, 1, udh + 1, udh_len - 1, part);
+	if (rc < 0)
+		return rc;
+	part->ref = parsed.has_concat ? parsed.concat_ref : 0;
+	part->total = parsed.has_concat ? parsed.concat_total : 1;
+	part->seq = parsed.has_concat ? parsed.concat_seq : 1;
+	return 1;
+}

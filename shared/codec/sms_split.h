@@ -112,4 +112,20 @@ int sms_split_binary(const uint8_t *data, size_t len, const uint8_t *udh,
 		     size_t udh_len, const struct sms_split_opts *o,
 		     struct sms_part *parts, size_t n, struct sms_split_info *info);
 
+/*
+ * Encodes text[0..len) as exactly ONE part that carries the caller's UDH
+ * (udh[0..udh_len), UDHL included): a part the sender concatenated itself,
+ * whose concat IE must reach the handset unchanged. The coding is chosen as
+ * for sms_split_text (o->coding, o->substitute); o->method and o->ref are not
+ * used. The text must fit 160 septets (GSM7), 140 octets (Latin-1) or 70 UCS-2
+ * units minus what the UDH takes. part->ref/total/seq come from the UDH's
+ * concat IE (1/1 without one). Returns 1, SMS_SPLIT_E_TOO_LONG (it does not
+ * fit: *info is filled), SMS_SPLIT_E_UTF8 (*err_off, may be NULL), or
+ * SMS_SPLIT_E_ARG (no UDH, or one that does not parse or leaves no room).
+ */
+int sms_split_text_udh(const uint8_t *text, size_t len,
+		       const struct sms_split_opts *o, const uint8_t *udh,
+		       size_t udh_len, struct sms_part *part,
+		       struct sms_split_info *info, size_t *err_off);
+
 #endif

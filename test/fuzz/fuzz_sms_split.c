@@ -14,7 +14,9 @@
  * gsm7_to_utf8 / ucs2_to_utf8 / latin1_to_utf8 over the payload after the UDH;
  * the concatenation must equal the input with only the documented changes:
  * 'ç' reads back as 'Ç' in GSM 03.38, and with substitution an unmappable
- * character reads back as '?'. Any mismatch aborts.
+ * character reads back as '?'. Any mismatch aborts. With UDH8 / UDH16, texts
+ * up to 1000 octets also go through sms_split_text_udh, as a part the sender
+ * concatenated itself.
  */
 #include "config.h"
 
@@ -263,6 +265,37 @@ static void fuzz_split_text_run(const uint8_t *t, size_t len,
 			(size_t)rc - 1, NULL, NULL) == SMS_SPLIT_E_SPACE);
 }
 
+/* Methods UDH8 and UDH16 again as a part the sender concatenated itself: one
+ * part that keeps the sender's concat UDH, or TOO_LONG when the text does not
+ * fit beside it (the same room as a part of a split message). */
+static void fuzz_split_udh_run(const uint8_t *t, size_t len,
+			       const struct sms_split_opts *o,
+			       const struct sms_split_info *info)
+{
+	const uint8_t h8[6] = { 5, 0, 3, (uint8_t)o->ref, 2, 1 };
+	const uint8_t h16[7] = { 6, 8, 4, (uint8_t)(o->ref >> 8), (uint8_t)o->ref,
+				 2, 2 };
+	bool wide = o->method == SMS_CONCAT_UDH16;
+	const uint8_t *h = wide ? h16 : h8;
+	size_t hl = wide ? sizeof(h16) : sizeof(h8), w = 0;
+	struct sms_part *pt = &fuzz_split_parts[0];
+	struct sms_split_info ui;
+	int rc;
+
+	rc = sms_split_text_udh(t, len, o, h, hl, pt, &ui, NULL);
+	if (info->octets > fuzz_split_budget(info->coding, o->method, true)) {
+		fuzz_split_check(rc == SMS_SPLIT_E_TOO_LONG);
+		return;
+	}
+	fuzz_split_check(rc == 1 && ui.coding == info->coding &&
+			 ui.octets == info->octets);
+	fuzz_split_check(pt->udh_len == hl && memcmp(pt->data, h, hl) == 0);
+	fuzz_split_check(pt->ref == (wide ? o->ref : (uint8_t)o->ref) &&
+			 pt->total == 2 && pt->seq == (wide ? 2 : 1));
+	fuzz_split_decode(info->coding, pt->data + hl, pt->len - hl, &w);
+	fuzz_split_compare(t, len, o, info->coding, w);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sms_split_opts o;
@@ -305,6 +338,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_split_payload_run(t, len, &o, &info, irc);
 	} else {
 		fuzz_split_text_run(t, len, &o, &info, irc);
+		if (o.method != SMS_CONCAT_SAR && len <= 1000)
+			fuzz_split_udh_run(t, len, &o, &info);
 	}
 	return 0;
 }

@@ -299,6 +299,73 @@ static void test_payload(void **state)
 	assert_int_equal(out[0], 0x1B);
 }
 
+/* A part the sender concatenated: its UDH is kept, the text must fit the rest. */
+static void test_text_udh(void **state)
+{
+	static const uint8_t c8[] = { 0x05, 0x00, 0x03, 0x2A, 0x03, 0x02 };
+	static const uint8_t c16[] = { 0x06, 0x08, 0x04, 0x12, 0x34, 0x02, 0x01 };
+	static const uint8_t bad[] = { 0x05, 0x00, 0x03, 0x2A };
+	struct sms_split_opts o = { .coding = SMS_CODING_GSM7 };
+	struct sms_split_info info;
+	struct sms_part pt;
+	size_t len, off = 0;
+
+	(void)state;
+	len = rep("a", 153);
+	assert_int_equal(sms_split_text_udh(text, len, &o, c8, sizeof(c8), &pt, &info,
+					    NULL), 1);
+	assert_int_equal(info.coding, SMS_CODING_GSM7);
+	assert_int_equal(pt.udh_len, 6);
+	assert_memory_equal(pt.data, c8, 6);
+	assert_int_equal(pt.len, 6 + 153);
+	assert_int_equal(pt.units, 153);
+	assert_int_equal(pt.ref, 0x2A);
+	assert_int_equal(pt.total, 3);
+	assert_int_equal(pt.seq, 2);
+	len = rep("a", 154);
+	assert_int_equal(sms_split_text_udh(text, len, &o, c8, sizeof(c8), &pt, &info,
+					    NULL), SMS_SPLIT_E_TOO_LONG);
+	assert_int_equal(info.units, 154);
+	/* An ESC pair that would end one septet over does not fit. */
+	len = rep("a", 152);
+	memcpy(text + len, "\xE2\x82\xAC", 3);	/* € = ESC 0x65 */
+	assert_int_equal(sms_split_text_udh(text, len + 3, &o, c8, sizeof(c8), &pt,
+					    NULL, NULL), SMS_SPLIT_E_TOO_LONG);
+	/* 16-bit reference: 7 octets = 8 septets of the 160. */
+	len = rep("a", 152);
+	assert_int_equal(sms_split_text_udh(text, len, &o, c16, sizeof(c16), &pt, NULL,
+					    NULL), 1);
+	assert_memory_equal(pt.data, c16, 7);
+	assert_int_equal(pt.ref, 0x1234);
+	assert_int_equal(pt.seq, 1);
+	len = rep("a", 153);
+	assert_int_equal(sms_split_text_udh(text, len, &o, c16, sizeof(c16), &pt, NULL,
+					    NULL), SMS_SPLIT_E_TOO_LONG);
+	/* Not GSM: UCS-2, 67 units beside a 6-octet UDH (134 octets). */
+	len = rep("\xD0\x96", 67);	/* Ж */
+	assert_int_equal(sms_split_text_udh(text, len, &o, c8, sizeof(c8), &pt, &info,
+					    NULL), 1);
+	assert_int_equal(info.coding, SMS_CODING_UCS2);
+	assert_int_equal(pt.len, 6 + 134);
+	assert_memory_equal(pt.data + 6, "\x04\x16", 2);
+	len = rep("\xD0\x96", 68);
+	assert_int_equal(sms_split_text_udh(text, len, &o, c8, sizeof(c8), &pt, NULL,
+					    NULL), SMS_SPLIT_E_TOO_LONG);
+	/* No concat IE: 1 of 1. Bad or missing UDH, bad UTF-8. */
+	assert_int_equal(sms_split_text_udh(text, 2, &o, (const uint8_t *)"\x00", 1,
+					    &pt, NULL, NULL), 1);
+	assert_int_equal(pt.total, 1);
+	assert_int_equal(pt.seq, 1);
+	assert_int_equal(sms_split_text_udh(text, 2, &o, bad, sizeof(bad), &pt, NULL,
+					    NULL), SMS_SPLIT_E_ARG);
+	assert_int_equal(sms_split_text_udh(text, 2, &o, NULL, 0, &pt, NULL, NULL),
+			 SMS_SPLIT_E_ARG);
+	assert_int_equal(sms_split_text_udh((const uint8_t *)"ab\xC3", 3, &o, c8,
+					    sizeof(c8), &pt, NULL, &off),
+			 SMS_SPLIT_E_UTF8);
+	assert_int_equal(off, 2);
+}
+
 static void test_binary(void **state)
 {
 	static const uint8_t ports[] = { 0x06, 0x05, 0x04, 0x0B, 0x84, 0x23, 0xF0 };
@@ -351,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_sar),
 		cmocka_unit_test(test_payload),
 		cmocka_unit_test(test_binary),
+		cmocka_unit_test(test_text_udh),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
