@@ -11,11 +11,9 @@
 
 #include "contrib/modemsim/modemsim.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +24,8 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+
+#include "contrib/simlib/simlib.h"
 
 static const struct option longopts[] = {
 	{ "modems", required_argument, NULL, 0 },
@@ -61,20 +61,13 @@ static const struct option longopts[] = {
 
 uint64_t msim_now_ms(struct msim *s)
 {
-	struct timeval tv;
-
-	if (s->base == NULL || event_base_gettimeofday_cached(s->base, &tv) != 0)
-		gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+	return simlib_now_ms(s->base);
 }
 
-/* xorshift64*: reproducible with --seed. */
+/* Reproducible with --seed. */
 uint64_t msim_rand(struct msim *s)
 {
-	s->rng ^= s->rng >> 12;
-	s->rng ^= s->rng << 25;
-	s->rng ^= s->rng >> 27;
-	return s->rng * UINT64_C(2685821657736338717);
+	return simlib_rand(&s->rng);
 }
 
 void msim_trace(struct msim_modem *m, const char *dir, const char *p, size_t len)
@@ -337,29 +330,8 @@ int msim_kill(struct msim_modem *m)
 struct evconnlistener *msim_listen(struct msim *s, int port,
 				   evconnlistener_cb cb, void *arg, int *bound)
 {
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	struct evconnlistener *l;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = htons((uint16_t)port);
-	l = evconnlistener_new_bind(s->base, cb, arg,
-				    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-				    LEV_OPT_CLOSE_ON_EXEC, 16,
-				    (struct sockaddr *)&sin, sizeof(sin));
-	if (l == NULL) {
-		fprintf(stderr, "modemsim: cannot listen on 127.0.0.1:%d: %s\n", port,
-			strerror(errno));
-		return NULL;
-	}
-	if (getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&sin, &len) == -1) {
-		evconnlistener_free(l);
-		return NULL;
-	}
-	*bound = ntohs(sin.sin_port);
-	return l;
+	return simlib_listen(s->base, "modemsim", "127.0.0.1", port, 16, cb, arg,
+			     bound);
 }
 
 static void usage(FILE *f)
@@ -688,7 +660,6 @@ int main(int argc, char **argv)
 	if (s->log != NULL)
 		setvbuf(s->log, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
-	LIST_INIT(&s->ctls);
 	if (setup(s) == 0) {
 		printf("modemsim: ready modems=%u control_port=%d\n", s->o.modems,
 		       s->o.control_port);

@@ -226,6 +226,8 @@ struct msim_concat_st {
 };
 #define MSIM_CONCAT_ST_MAX 64
 
+struct simlib_ctl;
+
 struct msim {
 	struct msim_opts o;
 	struct msim_concat_st concat_st[MSIM_CONCAT_ST_MAX];	/* a ring */
@@ -236,8 +238,7 @@ struct msim {
 	uint64_t rng;
 	bool stopping;
 	struct event *sig_ev[3];
-	struct evconnlistener *ctl_l;
-	LIST_HEAD(, msim_ctl) ctls;
+	struct simlib_ctl *ctl;		/* the control port, or NULL */
 };
 
 /* modemsim.c. Everything here runs on the simulator's event loop. */

@@ -16,34 +16,7 @@
 
 #include <event2/buffer.h>
 
-#define CTL_LINE_MAX 65536
-
-struct msim_ctl {
-	LIST_ENTRY(msim_ctl) link;
-	struct msim *s;
-	struct bufferevent *bev;
-};
-
-static void ctl_free(struct msim_ctl *c)
-{
-	LIST_REMOVE(c, link);
-	bufferevent_free(c->bev);
-	free(c);
-}
-
-/* Splits off the next space-separated word of *p (NUL-terminated in place). */
-static char *word(char **p)
-{
-	char *w = *p + strspn(*p, " \t");
-	char *e;
-
-	if (*w == '\0')
-		return NULL;
-	e = w + strcspn(w, " \t");
-	*p = *e != '\0' ? e + 1 : e;
-	*e = '\0';
-	return w;
-}
+#include "contrib/simlib/simlib.h"
 
 static struct msim_modem *modem_arg(struct msim *s, const char *w)
 {
@@ -83,7 +56,7 @@ static void cmd_sms(struct msim *s, struct evbuffer *out, char *rest,
 	int n;
 
 	if (m == NULL) {
-		while ((w = word(&rest)) != NULL && strncmp(w, "--", 2) == 0) {
+		while ((w = simlib_word(&rest)) != NULL && strncmp(w, "--", 2) == 0) {
 			if (strcmp(w, "--reverse") == 0)
 				flags |= MSIM_INJ_REVERSE;
 			else if (strcmp(w, "--ucs2") == 0)
@@ -95,7 +68,7 @@ static void cmd_sms(struct msim *s, struct evbuffer *out, char *rest,
 		}
 		m = modem_arg(s, w);
 	}
-	from = word(&rest);
+	from = simlib_word(&rest);
 	if (m == NULL || from == NULL) {
 		evbuffer_add_printf(out, "ERR usage: sms [--reverse] [--ucs2] [--udh16] <modem> "
 				    "<from> <text> | sim <modem> preload <from> <text>\n");
@@ -111,8 +84,8 @@ static void cmd_sms(struct msim *s, struct evbuffer *out, char *rest,
 
 static void cmd_sim(struct msim *s, struct evbuffer *out, char *rest)
 {
-	struct msim_modem *m = modem_arg(s, word(&rest));
-	char *what = word(&rest);
+	struct msim_modem *m = modem_arg(s, simlib_word(&rest));
+	char *what = simlib_word(&rest);
 
 	if (m == NULL || what == NULL) {
 		evbuffer_add_printf(out, "ERR usage: sim <modem> preload|count|clear\n");
@@ -162,8 +135,8 @@ static int fail_one(struct msim_modem *m, const char *v)
 
 static void cmd_fail(struct msim *s, struct evbuffer *out, char *rest)
 {
-	unsigned first, n = modems_arg(s, word(&rest), &first);
-	char *v = word(&rest);
+	unsigned first, n = modems_arg(s, simlib_word(&rest), &first);
+	char *v = simlib_word(&rest);
 
 	if (n == 0 || v == NULL || fail_one(&s->modems[first], v) != 0) {
 		evbuffer_add_printf(out, "ERR usage: fail <modem>|* on|error|silent|off\n");
@@ -221,8 +194,8 @@ static int set_one(struct msim_modem *m, const char *k, const char *v)
 
 static void cmd_set(struct msim *s, struct evbuffer *out, char *rest)
 {
-	unsigned first, n = modems_arg(s, word(&rest), &first), i;
-	char *k = word(&rest), *v = word(&rest);
+	unsigned first, n = modems_arg(s, simlib_word(&rest), &first), i;
+	char *k = simlib_word(&rest), *v = simlib_word(&rest);
 
 	for (i = 0; i < n && k != NULL && v != NULL; i++)
 		if (set_one(&s->modems[first + i], k, v) != 0)
@@ -257,7 +230,7 @@ static void stats_line(struct evbuffer *out, const char *lead,
 
 static void cmd_stats(struct msim *s, struct evbuffer *out, char *rest)
 {
-	char *w = word(&rest);
+	char *w = simlib_word(&rest);
 	struct msim_modem *m = modem_arg(s, w);
 
 	if (w != NULL && m == NULL) {
@@ -273,7 +246,7 @@ static void cmd_stats(struct msim *s, struct evbuffer *out, char *rest)
 
 static void cmd_sent(struct msim *s, struct evbuffer *out, char *rest)
 {
-	struct msim_modem *m = modem_arg(s, word(&rest));
+	struct msim_modem *m = modem_arg(s, simlib_word(&rest));
 	unsigned first, n;
 
 	if (m == NULL) {
@@ -303,11 +276,10 @@ static void cmd_sent(struct msim *s, struct evbuffer *out, char *rest)
 	evbuffer_add_printf(out, "OK count=%u total=%u\n", n, m->sent_n);
 }
 
-static void ctl_command(struct msim_ctl *c, char *line)
+static void ctl_command(void *arg, char *line, struct evbuffer *out)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	char *rest = line, *cmd = word(&rest);
-	struct msim *s = c->s;
+	char *rest = line, *cmd = simlib_word(&rest);
+	struct msim *s = arg;
 
 	if (cmd == NULL)
 		return;
@@ -318,7 +290,7 @@ static void ctl_command(struct msim_ctl *c, char *line)
 	} else if (strcmp(cmd, "fail") == 0) {
 		cmd_fail(s, out, rest);
 	} else if (strcmp(cmd, "kill") == 0) {
-		struct msim_modem *m = modem_arg(s, word(&rest));
+		struct msim_modem *m = modem_arg(s, simlib_word(&rest));
 
 		if (m == NULL)
 			evbuffer_add_printf(out, "ERR usage: kill <modem>\n");
@@ -349,62 +321,13 @@ static void ctl_command(struct msim_ctl *c, char *line)
 	}
 }
 
-static void ctl_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct msim_ctl *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	char *line;
-	size_t n;
-
-	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) != NULL) {
-		bool quit = strcmp(line, "quit") == 0;
-
-		if (!quit)
-			ctl_command(c, line);
-		free(line);
-		if (quit) {
-			ctl_free(c);
-			return;
-		}
-	}
-	if (evbuffer_get_length(in) > CTL_LINE_MAX)
-		ctl_free(c);
-}
-
-static void ctl_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	(void)bev;
-	(void)what;
-	ctl_free(arg);
-}
-
-static void ctl_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
-			  struct sockaddr *sa, int salen, void *arg)
-{
-	struct msim *s = arg;
-	struct msim_ctl *c = calloc(1, sizeof(*c));
-
-	(void)l;
-	(void)sa;
-	(void)salen;
-	if (c == NULL ||
-	    (c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		free(c);
-		evutil_closesocket(fd);
-		return;
-	}
-	c->s = s;
-	LIST_INSERT_HEAD(&s->ctls, c, link);
-	bufferevent_setcb(c->bev, ctl_read_cb, NULL, ctl_event_cb, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-}
-
 int msim_ctl_listen(struct msim *s)
 {
 	int port;
 
-	s->ctl_l = msim_listen(s, s->o.control_port, ctl_accept_cb, s, &port);
-	if (s->ctl_l == NULL)
+	s->ctl = simlib_ctl_new(s->base, "modemsim", "127.0.0.1",
+				s->o.control_port, ctl_command, s, &port);
+	if (s->ctl == NULL)
 		return -1;
 	s->o.control_port = port;
 	return 0;
@@ -412,9 +335,6 @@ int msim_ctl_listen(struct msim *s)
 
 void msim_ctl_fini(struct msim *s)
 {
-	while (!LIST_EMPTY(&s->ctls))
-		ctl_free(LIST_FIRST(&s->ctls));
-	if (s->ctl_l != NULL)
-		evconnlistener_free(s->ctl_l);
-	s->ctl_l = NULL;
+	simlib_ctl_free(s->ctl);
+	s->ctl = NULL;
 }

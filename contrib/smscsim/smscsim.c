@@ -10,18 +10,17 @@
 
 #include "contrib/smscsim/smscsim.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "contrib/simlib/simlib.h"
 
 static const char *const state_words[SIMST_COUNT] = {
 	"DELIVRD", "UNDELIV", "EXPIRED", "REJECTD", "DELETED", "UNKNOWN",
@@ -61,20 +60,13 @@ const char *sim_state_word(unsigned st)
 
 uint64_t sim_now_ms(struct sim *s)
 {
-	struct timeval tv;
-
-	if (s->base == NULL || event_base_gettimeofday_cached(s->base, &tv) != 0)
-		gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+	return simlib_now_ms(s->base);
 }
 
-/* xorshift64*: reproducible with --seed. */
+/* Reproducible with --seed. */
 uint64_t sim_rand(struct sim *s)
 {
-	s->rng ^= s->rng >> 12;
-	s->rng ^= s->rng << 25;
-	s->rng ^= s->rng >> 27;
-	return s->rng * UINT64_C(2685821657736338717);
+	return simlib_rand(&s->rng);
 }
 
 void sim_log(struct sim *s, const char *fmt, ...)
@@ -262,31 +254,8 @@ int sim_set_option(struct sim *s, const char *key, const char *val)
 struct evconnlistener *sim_listen(struct sim *s, int port,
 				  evconnlistener_cb cb, int *bound)
 {
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	struct evconnlistener *l;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, s->o.listen_addr, &sin.sin_addr) != 1) {
-		fprintf(stderr, "smscsim: bad --listen address %s\n", s->o.listen_addr);
-		return NULL;
-	}
-	l = evconnlistener_new_bind(s->base, cb, s,
-				    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, 512,
-				    (struct sockaddr *)&sin, sizeof(sin));
-	if (l == NULL) {
-		fprintf(stderr, "smscsim: cannot listen on %s:%d: %s\n",
-			s->o.listen_addr, port, strerror(errno));
-		return NULL;
-	}
-	if (getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&sin, &len) == -1) {
-		evconnlistener_free(l);
-		return NULL;
-	}
-	*bound = ntohs(sin.sin_port);
-	return l;
+	return simlib_listen(s->base, "smscsim", s->o.listen_addr, port, 512, cb, s,
+			     bound);
 }
 
 static void usage(FILE *f)
@@ -451,7 +420,6 @@ int main(int argc, char **argv)
 	}
 	setvbuf(s->log, NULL, _IOFBF, 1 << 16);
 	signal(SIGPIPE, SIG_IGN);
-	LIST_INIT(&s->ctls);
 	if (setup(s) == 0) {
 		sim_log(s, "listening smpp=%s:%d control=%d id_format=%s",
 			s->o.listen_addr, s->o.port, s->o.control_port,

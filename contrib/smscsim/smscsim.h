@@ -102,21 +102,19 @@ struct simring {
 
 struct simsess;
 TAILQ_HEAD(simsess_list, simsess);
-struct simctl;
-LIST_HEAD(simctl_list, simctl);
+struct simlib_ctl;
 
 struct sim {
 	struct simopts o;
 	struct simstats st;
 	struct event_base *base;
 	struct evconnlistener *smpp_l;
-	struct evconnlistener *ctl_l;
+	struct simlib_ctl *ctl;		/* the control port, or NULL */
 	struct event *dlr_ev;
 	struct event *flush_ev;
 	struct event *sig_ev[4];
 	FILE *log;
 	struct simsess_list sessions;
-	struct simctl_list ctls;
 	struct simring dlrq;		/* by due time (constant delay: FIFO) */
 	struct simring parked;		/* due, but no receiver bound */
 	uint64_t next_id;
@@ -135,6 +133,7 @@ struct sim {
 /* Listens on --listen:port (0: any free port, returned in *bound). */
 struct evconnlistener *sim_listen(struct sim *s, int port,
 				  evconnlistener_cb cb, int *bound);
+/* simlib_now_ms / simlib_rand on the simulator's loop and --seed state. */
 uint64_t sim_now_ms(struct sim *s);
 uint64_t sim_rand(struct sim *s);
 void sim_log(struct sim *s, const char *fmt, ...)
