@@ -188,7 +188,7 @@ static void srv_acct_release(struct bb_server *s, struct srv_acct *a)
 			break;
 		}
 	}
-	srv_acct_drop_queue(a);
+	srv_acct_drop_queue(s, a);
 	free(a);
 }
 
@@ -976,7 +976,7 @@ void bb_server_free(struct bb_server *s)
 	while ((ss = s->sessions) != NULL)
 		srv_sess_close(ss, "shutdown");
 	loop_timer_free(s->tick);
-	loop_timer_free(s->poll);
+	srv_deliver_fini(s);
 	loop_timer_free(s->stop_timer);
 	conn_listener_free(s->ls);
 	conn_listener_free(s->tls_ls);
@@ -989,7 +989,7 @@ void bb_server_free(struct bb_server *s)
 		struct srv_acct *a = s->accts;
 
 		s->accts = a->next;
-		srv_acct_drop_queue(a);
+		srv_acct_drop_queue(s, a);
 		free(a);
 	}
 	s->dead = true;

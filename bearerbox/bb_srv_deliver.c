@@ -28,19 +28,26 @@
 #include "shared/io/redis.h"
 
 #define SRV_GROUP "smpp-server"
-#define SRV_READ_COUNT 16
 #define SRV_POLL_MS 200
 #define SRV_CLAIM_EVERY_MS 10000
 #define SRV_RETRY_MS 5000	/* customer answered "try later" */
 #define SRV_MO_TEXT_MAX 16384
 
-/* KEYS stream; ARGV group entry: the entry is done. */
+/* KEYS stream; ARGV group entry...: these entries are done. */
 static const char lua_ack[] =
-"redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])\n"
-"redis.call('XDEL', KEYS[1], ARGV[2])\n"
-"return 1\n";
+"redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 2))\n"
+"redis.call('XDEL', KEYS[1], unpack(ARGV, 2))\n"
+"return #ARGV - 1\n";
+
+/* Entries of one stream answered by the customer, acknowledged together at
+ * the end of the loop turn (or when SRV_ACK_BATCH are waiting). */
+struct srv_acks {
+	unsigned n;
+	char entry[SRV_ACK_BATCH][48];
+};
 
 static void srv_on_poll(struct loop_timer *t, void *arg);
+static void srv_poll(struct bb_server *s);
 static void srv_read_own(struct bb_server *s, struct srv_acct *a);
 
 /* ------------------------------------------------------------ queue */
@@ -55,8 +62,15 @@ static void srv_item_free_list(struct srv_item *it)
 	}
 }
 
-void srv_acct_drop_queue(struct srv_acct *a)
+static void srv_acks_flush(struct bb_server *s, struct srv_acct *a, bool mo);
+
+void srv_acct_drop_queue(struct bb_server *s, struct srv_acct *a)
 {
+	for (int k = 0; k < 2; k++) {
+		srv_acks_flush(s, a, k == 1);
+		free(a->acks[k]);
+		a->acks[k] = NULL;
+	}
 	srv_item_free_list(a->q);
 	a->q = a->q_tail = NULL;
 	a->nq = 0;
@@ -118,19 +132,53 @@ void srv_sess_requeue(struct srv_sess *ss)
 	ss->nout = 0;
 }
 
-static void srv_ack(struct bb_server *s, const char *acct,
+/* One script call for every answered entry of a's stream (ev or mo). An
+ * entry whose ack is lost (Redis down) is claimed and sent again later. */
+static void srv_acks_flush(struct bb_server *s, struct srv_acct *a, bool mo)
+{
+	struct srv_acks *k = a->acks[mo];
+	char key[ACCOUNT_KEY_MAX];
+	const char *argv[SRV_ACK_BATCH + 2];
+
+	if (k == NULL || k->n == 0)
+		return;
+	if (s->b->redis != NULL &&
+	    srv_key(s, key, sizeof(key), mo ? "mo:smpp:" : "ev:smpp:",
+		    a->name) > 0) {
+		argv[0] = key;
+		argv[1] = SRV_GROUP;
+		for (unsigned i = 0; i < k->n; i++)
+			argv[2 + i] = k->entry[i];
+		redis_script_call(s->b->redis, s->s_ack, NULL, NULL, 1,
+				  (int)k->n + 2, argv, NULL);
+	}
+	k->n = 0;
+}
+
+static void srv_on_ack_timer(struct loop_timer *t, void *arg)
+{
+	struct bb_server *s = arg;
+
+	(void)t;
+	for (struct srv_acct *a = s->accts; a != NULL; a = a->next) {
+		srv_acks_flush(s, a, false);
+		srv_acks_flush(s, a, true);
+	}
+}
+
+/* The entry of it is done: acknowledged with the others of this turn. */
+static void srv_ack(struct bb_server *s, struct srv_acct *a,
 		    const struct srv_item *it)
 {
-	char key[ACCOUNT_KEY_MAX];
-	const char *argv[3];
+	struct srv_acks *k = a->acks[it->mo];
 
-	if (srv_key(s, key, sizeof(key), it->mo ? "mo:smpp:" : "ev:smpp:",
-		    acct) < 0)
-		return;
-	argv[0] = key;
-	argv[1] = SRV_GROUP;
-	argv[2] = it->entry;
-	redis_script_call(s->b->redis, s->s_ack, NULL, NULL, 1, 3, argv, NULL);
+	if (k == NULL && (k = a->acks[it->mo] = calloc(1, sizeof(*k))) == NULL)
+		return;		/* claimed and sent again later */
+	if (k->n == 0 && !loop_timer_pending(s->ack_timer))
+		loop_timer_start(s->ack_timer, 0, false);
+	snprintf(k->entry[k->n++], sizeof(k->entry[0]), "%s", it->entry);
+	if (k->n == SRV_ACK_BATCH)
+		srv_acks_flush(s, a, it->mo);
 }
 
 /* ------------------------------------------------------------ encoding */
@@ -358,7 +406,7 @@ void srv_dispatch(struct bb_server *s, struct srv_acct *a)
 			log_info("smpp-server %s dropped acct=%s entry=%s why=%s",
 				 it->mo ? "MO" : "receipt", a->name, it->entry,
 				 expired ? "receipt-ttl" : "cannot encode");
-			srv_ack(s, a->name, it);
+			srv_ack(s, a, it);
 			free(it);
 			continue;
 		}
@@ -398,9 +446,11 @@ void srv_on_deliver_resp(struct srv_sess *ss, const struct smpp_pdu *p)
 		s->st.mo_sent++;
 	else
 		s->st.receipts_sent++;
-	srv_ack(s, ss->acct->name, it);
+	srv_ack(s, ss->acct, it);
 	free(it);
 	srv_dispatch(s, ss->acct);
+	if (s->poll_more)
+		srv_poll(s);	/* the streams had more: read on at once */
 }
 
 /* ------------------------------------------------------------ reading */
@@ -415,15 +465,18 @@ static const char *srv_str(const redisReply *r)
 struct srv_fetch {
 	struct bb_server *s;
 	struct srv_item *it;
+	bool fresh;
 	char acct[ACCOUNT_NAME_MAX];
 };
 
+/* fresh: read with ">" (never delivered before, so not held already). */
 static void srv_enqueue(struct bb_server *s, const char *acct,
-			struct srv_item *it)
+			struct srv_item *it, bool fresh)
 {
 	struct srv_acct *a = srv_acct_find(s, acct);
 
-	if (a == NULL || a->rx_binds == 0 || srv_held(a, it->entry, it->mo)) {
+	if (a == NULL || a->rx_binds == 0 ||
+	    (!fresh && srv_held(a, it->entry, it->mo))) {
 		free(it);	/* stays pending in Redis: claimed later */
 		return;
 	}
@@ -443,18 +496,20 @@ static void srv_msg_loaded(struct redis *r, struct redisReply *rep, void *arg)
 		free(f);
 		return;
 	}
+	s->nfetch--;
 	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2) {
 		snprintf(f->it->from, sizeof(f->it->from), "%s",
 			 srv_str(rep->element[0]));
 		f->it->submit_ts = atoll(srv_str(rep->element[1]));
 	}
-	srv_enqueue(s, f->acct, f->it);
+	srv_enqueue(s, f->acct, f->it, f->fresh);
 	free(f);
 }
 
-/* One stream entry [id, [field, value, ...]] of account acct. */
+/* One stream entry [id, [field, value, ...]] of account acct; fresh as for
+ * srv_enqueue(). */
 static void srv_entry(struct bb_server *s, const char *acct, bool mo,
-		      const redisReply *e)
+		      bool fresh, const redisReply *e)
 {
 	const redisReply *kv;
 	struct srv_item *it;
@@ -499,7 +554,7 @@ static void srv_entry(struct bb_server *s, const char *acct, bool mo,
 			it->dcs = (uint8_t)atoi(v);
 	}
 	if (mo) {
-		srv_enqueue(s, acct, it);
+		srv_enqueue(s, acct, it, fresh);
 		return;
 	}
 	/* A receipt needs the original sender and submit time. */
@@ -508,19 +563,21 @@ static void srv_entry(struct bb_server *s, const char *acct, bool mo,
 
 	if (f == NULL || srv_key(s, key, sizeof(key), "msg:", it->id) < 0) {
 		free(f);
-		srv_enqueue(s, acct, it);
+		srv_enqueue(s, acct, it, fresh);
 		return;
 	}
 	f->s = s;
 	f->it = it;
+	f->fresh = fresh;
 	snprintf(f->acct, sizeof(f->acct), "%s", acct);
 	if (redis_command(s->b->redis, srv_msg_loaded, f, "HMGET %s from ts",
 			  key) != 0) {
 		free(f);
-		srv_enqueue(s, acct, it);
+		srv_enqueue(s, acct, it, fresh);
 		return;
 	}
 	srv_hold(s);
+	s->nfetch++;
 }
 
 /* "{p}:ev:smpp:NAME" -> NAME and whether it is the MO stream. */
@@ -541,8 +598,9 @@ static const char *srv_key_acct(const struct bb_server *s, const char *key,
 	return key + 8;
 }
 
-static void srv_entries(struct bb_server *s, const char *key,
-			const redisReply *list)
+/* The entries of one stream of an XREADGROUP reply; returns how many. */
+static size_t srv_entries(struct bb_server *s, const char *key,
+			  const redisReply *list, bool fresh)
 {
 	const char *acct;
 	bool mo;
@@ -550,21 +608,23 @@ static void srv_entries(struct bb_server *s, const char *key,
 
 	if ((acct = srv_key_acct(s, key, &mo)) == NULL ||
 	    list->type != REDIS_REPLY_ARRAY)
-		return;
+		return 0;
 	for (j = 0; j < list->elements; j++)
-		srv_entry(s, acct, mo, list->element[j]);
+		srv_entry(s, acct, mo, fresh, list->element[j]);
+	return list->elements;
 }
 
 static void srv_read_done(struct redis *r, struct redisReply *rep, void *arg)
 {
 	struct bb_server *s = arg;
 	struct srv_acct *a;
-	size_t i;
+	size_t i, got = 0;
 
 	(void)r;
 	if (srv_release(s))
 		return;
 	s->polling = false;
+	s->poll_more = false;
 	if (rep == NULL)
 		return;
 	if (rep->type == REDIS_REPLY_ERROR) {
@@ -580,8 +640,21 @@ static void srv_read_done(struct redis *r, struct redisReply *rep, void *arg)
 		const redisReply *st = rep->element[i];
 
 		if (st->type == REDIS_REPLY_ARRAY && st->elements == 2)
-			srv_entries(s, srv_str(st->element[0]), st->element[1]);
+			got += srv_entries(s, srv_str(st->element[0]),
+					   st->element[1], true);
 	}
+	/* Under load the next batch is read as soon as this one is in, not
+	 * at the next tick: one XREADGROUP in flight at a time. */
+	s->poll_more = got > 0;
+	if (s->poll_more)
+		srv_poll(s);
+}
+
+/* Room for another read: what is queued plus what is being fetched. */
+static bool srv_has_room(const struct bb_server *s, const struct srv_acct *a)
+{
+	return a->rx_binds > 0 && a->groups_ok &&
+	       a->nq + s->nfetch + SRV_READ_COUNT <= SRV_QUEUE_MAX;
 }
 
 /* One XREADGROUP over both streams of every account that has room. */
@@ -596,7 +669,7 @@ static void srv_poll(struct bb_server *s)
 	if (s->polling || s->stopping || !redis_connected(s->b->redis))
 		return;
 	for (a = s->accts; a != NULL; a = a->next)
-		if (a->rx_binds > 0 && a->groups_ok && a->nq < SRV_QUEUE_MAX / 2)
+		if (srv_has_room(s, a))
 			n++;
 	if (n == 0)
 		return;
@@ -614,8 +687,7 @@ static void srv_poll(struct bb_server *s)
 	argv[k++] = "STREAMS";
 	i = 0;
 	for (a = s->accts; a != NULL && i < n; a = a->next) {
-		if (!(a->rx_binds > 0 && a->groups_ok &&
-		      a->nq < SRV_QUEUE_MAX / 2))
+		if (!srv_has_room(s, a))
 			continue;
 		srv_key(s, keys[2 * i], sizeof(keys[0]), "ev:smpp:", a->name);
 		srv_key(s, keys[2 * i + 1], sizeof(keys[0]), "mo:smpp:",
@@ -689,7 +761,8 @@ static void srv_claim_done(struct redis *r, struct redisReply *rep, void *arg)
 	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements >= 2 &&
 	    rep->element[1]->type == REDIS_REPLY_ARRAY)
 		for (size_t j = 0; j < rep->element[1]->elements; j++)
-			srv_entry(s, g->acct, g->mo, rep->element[1]->element[j]);
+			srv_entry(s, g->acct, g->mo, false,
+				  rep->element[1]->element[j]);
 	free(g);
 }
 
@@ -755,7 +828,8 @@ static void srv_own_done(struct redis *r, struct redisReply *rep, void *arg)
 		const redisReply *st = rep->element[i];
 
 		if (st->type == REDIS_REPLY_ARRAY && st->elements == 2)
-			srv_entries(s, srv_str(st->element[0]), st->element[1]);
+			srv_entries(s, srv_str(st->element[0]), st->element[1],
+				    false);
 	}
 }
 
@@ -829,7 +903,15 @@ int srv_deliver_init(struct bb_server *s)
 {
 	s->s_ack = redis_script_new(s->b->redis, lua_ack);
 	s->poll = loop_timer_new(s->b->loop, srv_on_poll, s);
-	if (s->s_ack == NULL || s->poll == NULL)
+	s->ack_timer = loop_timer_new(s->b->loop, srv_on_ack_timer, s);
+	if (s->s_ack == NULL || s->poll == NULL || s->ack_timer == NULL)
 		return -1;
 	return loop_timer_start(s->poll, SRV_POLL_MS, true);
+}
+
+void srv_deliver_fini(struct bb_server *s)
+{
+	loop_timer_free(s->poll);
+	loop_timer_free(s->ack_timer);
+	s->poll = s->ack_timer = NULL;
 }

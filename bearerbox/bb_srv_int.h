@@ -32,7 +32,9 @@ struct route_table;
 #define SRV_BIND_TTL_MS 15000		/* a bind's entry in P:binds:ACCT */
 #define SRV_BIND_REFRESH_MS 5000
 #define SRV_CLAIM_IDLE_MS 30000		/* XAUTOCLAIM: entries idle this long */
-#define SRV_QUEUE_MAX 64		/* items held in memory per account */
+#define SRV_QUEUE_MAX 2048	/* items held in memory per account */
+#define SRV_READ_COUNT 256	/* entries per stream per XREADGROUP */
+#define SRV_ACK_BATCH 256	/* answered entries acknowledged at once */
 #define SRV_MAX_PDU 70000
 #define SRV_OUT_MAX (256 * 1024)	/* unsent output: stop reading */
 #define SRV_SYSTEM_ID "hermod"
@@ -81,6 +83,7 @@ struct srv_acct {
 	struct srv_item *q, *q_tail;	/* waiting for a bind with room */
 	unsigned nq;
 	struct srv_sess *sess;		/* its bound sessions (anext) */
+	struct srv_acks *acks[2];	/* answered, not yet XACKed: ev, mo */
 };
 
 struct srv_sess {
@@ -123,6 +126,9 @@ struct bb_server {
 	long long enquire_ms, receipt_ttl_ms;
 	unsigned max_binds;
 	bool polling;			/* an XREADGROUP is in flight */
+	bool poll_more;			/* the last one returned entries */
+	unsigned nfetch;		/* receipts waiting for P:msg:ID */
+	struct loop_timer *ack_timer;	/* flushes the acks of this turn */
 	bool stopping;
 	void (*stop_done)(void *);
 	void *stop_arg;
@@ -165,6 +171,7 @@ void srv_on_deliver_resp(struct srv_sess *ss, const struct smpp_pdu *p);
 void srv_sess_requeue(struct srv_sess *ss);
 void srv_deliver_tick(struct bb_server *s, unsigned long long now);
 void srv_dispatch(struct bb_server *s, struct srv_acct *a);
-void srv_acct_drop_queue(struct srv_acct *a);
+void srv_acct_drop_queue(struct bb_server *s, struct srv_acct *a);
+void srv_deliver_fini(struct bb_server *s);
 
 #endif
