@@ -739,6 +739,8 @@ static void sb_handle(struct httpd_req *req, void *arg)
 	}
 	if (strcmp(path, "/SMSsend") == 0)
 		sb_seed_send(api, req);
+	else if (strcmp(path, "/ping") == 0)
+		httpd_answer(req, 200, NULL, "ok", 2);	/* liveness; no Redis */
 	else if (strcmp(path, "/balance.php") == 0 || strcmp(path, "/balance") == 0)
 		sb_balance(api, req);
 	else if (strcmp(path, "/cgi-bin/sendsms") == 0)

@@ -181,9 +181,11 @@ n=$(curl -sS -v "$SB_URL/balance?username=poor&password=pw" "$SB_URL/balance?use
 [ "$n" -ge 1 ] || t_fail "no keep-alive"
 grep -E '(pass|password)=[^*&]' "$T_DIR/sb1.log" && t_fail "a password in the access log"
 t_ok "404, 405, 413, keep-alive, no password in the access log"
+sb_expect ok /ping "GET /ping"
 
 # ---- sys_error when Redis is gone
 kill "$T_PID_redis"
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$T_REDIS_PORT") 2>/dev/null || break; sleep 0.05; done
 sb_expect sys_error "/SMSsend?$A&number=4412345&message=x" "Redis down"
 sb_expect sys_error "/balance.php?username=poor&password=pw" "balance, Redis down"
+sb_expect ok /ping "GET /ping without Redis"
