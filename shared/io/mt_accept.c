@@ -29,6 +29,7 @@
 
 #define MT_LINKS_MAX 256
 #define MT_REFRESH_MS 1000
+#define MT_PARTS_GUESS 4	/* parts allocated before the splitter counts */
 #define MT_MSG_TTL_S "604800"	/* P:msg:ID safety TTL before its final status */
 
 enum mt_method { MT_UDH, MT_SAR, MT_PAYLOAD, MT_METHODS };
@@ -287,6 +288,8 @@ static int mt_split_status(int e)
 	case SMS_SPLIT_E_UTF8:
 	case SMS_SPLIT_E_ARG:
 		return MT_ACCEPT_E_FORMAT;
+	case MT_ACCEPT_E_NOMEM:	/* from mt_split_parts() */
+		return MT_ACCEPT_E_NOMEM;
 	default:
 		return MT_ACCEPT_E_ARG;
 	}
@@ -338,6 +341,37 @@ static int mt_split_payload(const struct mt_accept_msg *m, const uint8_t *text,
 	return 0;
 }
 
+/*
+ * Splits into s->parts, sized for the message: a first try with room for
+ * MT_PARTS_GUESS parts (a 255-part array is 45 KiB to allocate per message),
+ * then exactly what the splitter counted. Returns its result.
+ */
+static int mt_split_parts(const struct mt_accept_msg *m, const uint8_t *text,
+			  size_t tlen, const struct sms_split_opts *o,
+			  struct mt_split *s, struct sms_split_info *info)
+{
+	size_t room = MT_PARTS_GUESS;
+	int n;
+
+	for (;;) {
+		s->parts = malloc(room * sizeof(*s->parts));
+		if (s->parts == NULL)
+			return MT_ACCEPT_E_NOMEM;
+		if (m->kind == MT_ACCEPT_BINARY)
+			n = sms_split_binary(m->data, m->len, m->udh, m->udh_len,
+					     o, s->parts, room, info);
+		else
+			n = sms_split_text(text, tlen, o, s->parts, room, info,
+					   NULL);
+		if (n != SMS_SPLIT_E_SPACE || room >= SMS_SPLIT_MAX_PARTS ||
+		    info->parts <= room)
+			return n;
+		free(s->parts);
+		room = info->parts < SMS_SPLIT_MAX_PARTS ? info->parts :
+		       SMS_SPLIT_MAX_PARTS;
+	}
+}
+
 /* Encodes and splits the message for one method into *s (s->err set). */
 static int mt_split_make(struct mt_accept *a, const struct mt_accept_msg *m,
 			 const uint8_t *text, size_t tlen, enum mt_method method,
@@ -354,15 +388,7 @@ static int mt_split_make(struct mt_accept *a, const struct mt_accept_msg *m,
 	o.max_parts = SMS_SPLIT_MAX_PARTS;
 	o.ref = a->ref++;
 	s->done = true;
-	s->parts = calloc(SMS_SPLIT_MAX_PARTS, sizeof(*s->parts));
-	if (s->parts == NULL)
-		return s->err = MT_ACCEPT_E_NOMEM;
-	if (m->kind == MT_ACCEPT_BINARY)
-		n = sms_split_binary(m->data, m->len, m->udh, m->udh_len, &o,
-				     s->parts, SMS_SPLIT_MAX_PARTS, &info);
-	else
-		n = sms_split_text(text, tlen, &o, s->parts, SMS_SPLIT_MAX_PARTS,
-				   &info, NULL);
+	n = mt_split_parts(m, text, tlen, &o, s, &info);
 	if (n <= 0)
 		return s->err = n < 0 ? mt_split_status(n) : MT_ACCEPT_E_ARG;
 	s->coding = mt_coding(m->kind == MT_ACCEPT_BINARY ? SMS_CODING_8BIT :
