@@ -4,7 +4,8 @@
  * events written by bb_dlr) and P:mo:smpp:ACCT (complete MO for the
  * account's long numbers) through consumer group "smpp-server", only for
  * accounts that hold such a bind on this bearerbox; acknowledges an entry
- * (XACK + XDEL, one script) only after the customer's deliver_sm_resp; claims
+ * only after the customer's deliver_sm_resp (XACK in batches, then the stream
+ * is trimmed below its oldest entry not yet acknowledged); claims
  * entries idle for 30 s from any consumer (a bearerbox that died, a bind that
  * dropped) and sends them again. Entries older than receipt-ttl are trimmed.
  * Receipt text per SMPP 3.4 Appendix B (dlr_text.h); doc/smpp-server.md.
@@ -33,10 +34,27 @@
 #define SRV_RETRY_MS 5000	/* customer answered "try later" */
 #define SRV_MO_TEXT_MAX 16384
 
-/* KEYS stream; ARGV group entry...: these entries are done. */
+/*
+ * KEYS stream; ARGV group entry...: these entries are done. XACK, then the
+ * stream is trimmed (XTRIM MINID) below its oldest entry still pending in
+ * the group, or, with none pending, past the newest entry acknowledged here:
+ * everything below was read and acknowledged. Trimming drops whole listpack
+ * nodes; XDEL of each entry cost ~3 us of Redis time per entry.
+ */
 static const char lua_ack[] =
 "redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 2))\n"
-"redis.call('XDEL', KEYS[1], unpack(ARGV, 2))\n"
+"local min = redis.call('XPENDING', KEYS[1], ARGV[1])[2]\n"
+"if not min then\n"
+"  local ms, sq = -1, -1\n"
+"  for i = 2, #ARGV do\n"
+"    local a, b = string.match(ARGV[i], '^(%d+)-(%d+)$')\n"
+"    a, b = tonumber(a), tonumber(b)\n"
+"    if a and (a > ms or (a == ms and b > sq)) then ms, sq = a, b end\n"
+"  end\n"
+"  if ms < 0 then return 0 end\n"
+"  min = string.format('%d-%d', ms, sq + 1)\n"
+"end\n"
+"redis.call('XTRIM', KEYS[1], 'MINID', min)\n"
 "return #ARGV - 1\n";
 
 /* Entries of one stream answered by the customer, acknowledged together at

@@ -117,7 +117,20 @@ cust many sys=acme pw=secret mode=rx wait=600 timeout=4000 ||
 for _ in $(seq 100); do [ "$(t_redis xlen "$P:ev:smpp:acme")" = 0 ] && break; sleep 0.05; done
 expect "600 receipts acked and deleted" "$(t_redis xlen "$P:ev:smpp:acme")" 0 many
 expect "none pending" "$(t_redis xpending "$P:ev:smpp:acme" smpp-server | head -1)" 0 many
-t_ok "600 waiting receipts delivered in batches and acknowledged (XACK+XDEL in batches)"
+t_ok "600 waiting receipts delivered in batches and acknowledged (XACK in batches, stream trimmed)"
+
+# The trim after an acknowledgement keeps what is still pending: an older
+# entry read by another consumer (a bearerbox that died) and not answered.
+old1=$(t_redis xadd "$P:ev:smpp:acme" '*' id "$sid" acct acme to 4917000001 stat DELIVRD err 0 code 0 ts "$now")
+t_redis xreadgroup group smpp-server deadbox count 1 streams "$P:ev:smpp:acme" '>' >/dev/null
+for i in 1 2; do t_redis xadd "$P:ev:smpp:acme" '*' id "$sid" acct acme to 4917000001 stat DELIVRD err 0 code 0 ts "$now" >/dev/null; done
+cust trim sys=acme pw=secret mode=rx wait=2
+for _ in $(seq 100); do [ "$(t_redis xlen "$P:ev:smpp:acme")" = 1 ] && break; sleep 0.05; done
+expect "only the pending entry left" "$(t_redis xrange "$P:ev:smpp:acme" - + | head -1)" "$old1" trim
+expect "it is still pending" "$(t_redis xpending "$P:ev:smpp:acme" smpp-server | sed -n 2p)" "$old1" trim
+t_redis xack "$P:ev:smpp:acme" smpp-server "$old1" >/dev/null
+t_redis xtrim "$P:ev:smpp:acme" maxlen 0 >/dev/null
+t_ok "acknowledging newer receipts keeps an older one still pending for another consumer"
 
 # Not answered: stays in Redis, comes again on the next bind.
 t_redis xadd "$P:ev:smpp:acme" '*' id "$sid" acct acme to 4917000001 stat UNDELIV err 1 code 251 ts "$now" >/dev/null
