@@ -263,20 +263,37 @@ static enum sb_word sb_word_of(int status, enum sb_reason *why)
 	}
 }
 
+/* A refused send: on the request's access line, or a line of its own once
+ * the request is gone. */
+static void sb_refused(struct sb_job *j, int status)
+{
+	if (j->req != NULL)
+		httpd_req_note(j->req, "refused acct=%s recipients=%zu "
+			       "reason=\"%s\"", j->s->user, j->s->nto,
+			       mt_accept_strerror(status));
+	else
+		log_info("refused acct=%s recipients=%zu reason=\"%s\"",
+			 j->s->user, j->s->nto, mt_accept_strerror(status));
+}
+
 static void sb_accepted(const struct mt_accept_result *res, void *arg)
 {
 	struct sb_job *j = arg;
 	enum sb_reason why;
 	enum sb_word w = sb_word_of(res->status, &why);
+	const char *id = res->nids > 0 ? res->ids[0] : "-";
 
 	j->parts = res->parts;
-	if (res->status == MT_ACCEPT_OK)
+	if (res->status != MT_ACCEPT_OK)
+		sb_refused(j, res->status);
+	else if (j->req != NULL)
+		httpd_req_note(j->req, "accepted acct=%s recipients=%zu parts=%u "
+			       "cost=%lld first-id=%s", j->s->user, j->s->nto,
+			       res->parts, (long long)res->cost, id);
+	else
 		log_info("accepted acct=%s recipients=%zu parts=%u cost=%lld "
 			 "first-id=%s", j->s->user, j->s->nto, res->parts,
-			 (long long)res->cost, res->nids > 0 ? res->ids[0] : "-");
-	else
-		log_info("refused acct=%s recipients=%zu reason=\"%s\"",
-			 j->s->user, j->s->nto, mt_accept_strerror(res->status));
+			 (long long)res->cost, id);
 	sb_job_end(j, w, why);
 }
 
@@ -326,8 +343,7 @@ static void sb_submit(struct sb_job *j, const struct account *a)
 	m.origin = "http";
 	rc = mt_accept_submit(j->api->acc, &m, sb_accepted, j, &j->parts);
 	if (rc != MT_ACCEPT_OK) {
-		log_info("refused acct=%s recipients=%zu reason=\"%s\"", s->user,
-			 s->nto, mt_accept_strerror(rc));
+		sb_refused(j, rc);
 		sb_job_end(j, sb_word_of(rc, &why), why);
 	}
 }

@@ -52,6 +52,7 @@ struct httpd_req {
 	struct MHD_Response *resp;	/* answer not yet queued */
 	unsigned status;
 	size_t answer_len;
+	char note[HTTPD_NOTE_MAX];	/* httpd_req_note(), or "" */
 	bool too_big, handed, answered, queued, in_handler, suspended;
 };
 
@@ -240,6 +241,14 @@ client_ip(struct MHD_Connection *connection, char *out, size_t outsz)
 			  out, (socklen_t)outsz);
 }
 
+static bool
+access_logged(const struct httpd *d)
+{
+	if (d->cfg.access != NULL)
+		return true;
+	return !d->cfg.quiet && log_enabled(LOG_LEVEL_INFO);
+}
+
 static void
 access_log(struct httpd_req *req)
 {
@@ -247,9 +256,7 @@ access_log(struct httpd_req *req)
 	struct httpd_access a;
 	char q[1024];
 
-	if (d->cfg.access == NULL && d->cfg.quiet)
-		return;
-	if (d->cfg.access == NULL && !log_enabled(LOG_LEVEL_INFO))
+	if (!access_logged(d))
 		return;
 	if (httpd_redact_query(req->query, q, sizeof(q)) < 0 && sizeof(q) > 4)
 		memcpy(q + sizeof(q) - 4, "...", 4);
@@ -261,13 +268,15 @@ access_log(struct httpd_req *req)
 	a.body_len = req->body_len;
 	a.answer_len = req->answer_len;
 	a.ms = now_ms() - req->t0;
+	a.note = req->note;
 	if (d->cfg.access) {
 		d->cfg.access(&a, d->cfg.access_arg);
 		return;
 	}
-	log_info("http %s %s%s%s status=%u ip=%s in=%zu out=%zu ms=%llu", a.method,
-		 a.path, a.query[0] ? "?" : "", a.query, a.status, a.client_ip,
-		 a.body_len, a.answer_len, a.ms);
+	log_info("http %s %s%s%s status=%u ip=%s in=%zu out=%zu ms=%llu%s%s",
+		 a.method, a.path, a.query[0] ? "?" : "", a.query, a.status,
+		 a.client_ip, a.body_len, a.answer_len, a.ms,
+		 a.note[0] ? " " : "", a.note);
 }
 
 static void
@@ -678,6 +687,18 @@ httpd_req_body(const struct httpd_req *req, size_t *len)
 	if (len)
 		*len = req->body_len;
 	return req->body ? req->body : "";
+}
+
+void
+httpd_req_note(struct httpd_req *req, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!access_logged(req->d))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(req->note, sizeof(req->note), fmt, ap);
+	va_end(ap);
 }
 
 int

@@ -32,6 +32,7 @@ struct httpd_access {
 	size_t body_len;	/* request body bytes kept */
 	size_t answer_len;	/* answer body bytes */
 	unsigned long long ms;	/* from request line to answer queued */
+	const char *note;	/* httpd_req_note() text, or "" */
 };
 
 /*
@@ -93,6 +94,19 @@ const char *httpd_req_client_ip(const struct httpd_req *req);
 /* The body, NUL-terminated (the NUL is not counted); "" with *len 0 when none.
  * len may be NULL. */
 const char *httpd_req_body(const struct httpd_req *req, size_t *len);
+
+/* Longest httpd_req_note() text kept, NUL included. */
+#define HTTPD_NOTE_MAX 192
+
+/*
+ * Puts a printf-formatted text on req's access-log line (after a space), so
+ * the handler says what it did on the one line per request instead of a
+ * line of its own. Cut at HTTPD_NOTE_MAX - 1 bytes; a second call replaces
+ * the first; not formatted at all when no access log is written. Call before
+ * httpd_answer(). Never put a secret in it.
+ */
+void httpd_req_note(struct httpd_req *req, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /*
  * Answers req with status, content type (NULL = "text/plain; charset=utf-8")

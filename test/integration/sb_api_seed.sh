@@ -182,6 +182,12 @@ n=$(curl -sS -v "$SB_URL/balance?username=poor&password=pw" "$SB_URL/balance?use
 grep -E '(pass|password)=[^*&]' "$T_DIR/sb1.log" && t_fail "a password in the access log"
 t_ok "404, 405, 413, keep-alive, no password in the access log"
 sb_expect ok /ping "GET /ping"
+grep -qE 'http GET /SMSsend\?[^ ]* status=200 .* accepted acct=[a-z]+ recipients=1 parts=1 cost=[0-9]+ first-id=[0-9]+$' \
+	"$T_DIR/sb1.log" || t_fail "no access line with the accepted send"
+grep -qE 'http GET /SMSsend\?[^ ]* status=200 .* refused acct=[a-z]+ recipients=[0-9]+ reason="[a-z ]+"$' \
+	"$T_DIR/sb1.log" || t_fail "no access line with a refused send"
+grep -qE '\] (accepted|refused) acct=' "$T_DIR/sb1.log" && t_fail "a send outcome on a line of its own"
+t_ok "the send's outcome is on its access line"
 
 # ---- sys_error when Redis is gone
 kill "$T_PID_redis"
