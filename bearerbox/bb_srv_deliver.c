@@ -588,8 +588,10 @@ static void srv_entry(struct bb_server *s, const char *acct, bool mo,
 	f->it = it;
 	f->fresh = fresh;
 	snprintf(f->acct, sizeof(f->acct), "%s", acct);
-	if (redis_command(s->b->redis, srv_msg_loaded, f, "HMGET %s from ts",
-			  key) != 0) {
+	const char *argv[] = { "HMGET", key, "from", "ts" };
+
+	if (redis_command_argv(s->b->redis, srv_msg_loaded, f, 4, argv,
+			       NULL) != 0) {
 		free(f);
 		srv_enqueue(s, acct, it, fresh);
 		return;

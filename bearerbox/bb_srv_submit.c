@@ -122,9 +122,12 @@ int srv_id_out(const struct srv_sess *ss, const char *id, char *dst,
 	uint64_t v;
 
 	if (!ss->v33) {
-		int n = snprintf(dst, cap, "%s", id);
+		size_t n = strlen(id);
 
-		return n < 0 || (size_t)n >= cap ? -1 : n;
+		if (n >= cap)
+			return -1;
+		memcpy(dst, id, n + 1);
+		return (int)n;
 	}
 	if (dlr_text_id_value(id, strlen(id), 10, &v) != 0)
 		return -1;
@@ -498,12 +501,12 @@ void srv_on_submit(struct srv_sess *ss, const struct smpp_pdu *p)
 {
 	struct bb_server *s = ss->srv;
 	struct mt_accept_msg m = { 0 };
-	char (*to)[MT_ACCEPT_TO_MAX] = NULL;
-	const char **top = NULL;
+	char to1[1][MT_ACCEPT_TO_MAX], (*to)[MT_ACCEPT_TO_MAX] = to1;
+	const char *top1[1], **top = top1;
 	char from[24];
 	struct srv_req *rq;
-	size_t nto = 0, n = p->command_id == SMPP_SUBMIT_MULTI ?
-			    p->number_of_dests : 1;
+	bool multi = p->command_id == SMPP_SUBMIT_MULTI;
+	size_t nto = 0, n = multi ? p->number_of_dests : 1;
 	uint32_t st;
 	int rc;
 
@@ -512,9 +515,15 @@ void srv_on_submit(struct srv_sess *ss, const struct smpp_pdu *p)
 		srv_send_status(ss, p, SMPP_ESME_RTHROTTLED);
 		return;
 	}
-	rq = calloc(1, sizeof(*rq) + n * sizeof(rq->bad[0]));
-	to = calloc(n ? n : 1, sizeof(*to));
-	top = calloc(n ? n : 1, sizeof(*top));
+	/* One allocation per submit_sm (the request the reply finds); the
+	 * recipient arrays of submit_multi only on the heap. */
+	rq = malloc(sizeof(*rq) + (multi ? n * sizeof(rq->bad[0]) : 0));
+	if (rq != NULL)
+		rq->nbad = 0;
+	if (multi && n > 0) {
+		to = calloc(n, sizeof(*to));
+		top = calloc(n, sizeof(*top));
+	}
 	if (rq == NULL || to == NULL || top == NULL) {
 		st = SMPP_ESME_RSYSERR;
 		goto answer;
@@ -539,17 +548,18 @@ void srv_on_submit(struct srv_sess *ss, const struct smpp_pdu *p)
 	}
 	ss->pending++;
 	ss->refs++;
-	free(to);
-	free(top);
-	return;
+	goto out;
 answer:
 	if (rq != NULL)
 		srv_req_answer(rq, st, NULL);
 	else
 		srv_send_status(ss, p, st);
 	free(rq);
-	free(to);
-	free(top);
+out:
+	if (to != to1)
+		free(to);
+	if (top != top1)
+		free(top);
 }
 
 /* ------------------------------------------------------------ query_sm */
