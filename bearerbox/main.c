@@ -4,14 +4,16 @@
  * wires the parts to the common box runtime (shared/io/box.h): the receipt
  * and MO handler (bb_dlr), the queues (bb_queue), one bb_link per
  * `group = smsc` of `type = smpp`, and the SMPP server for customers
- * (bb_server) when the file has a `group = smpp-server`. SIGTERM stops
- * taking work, waits (bounded) for the operators' outstanding responses and
- * the Redis writes, unbinds and exits.
+ * (bb_server) when the file has a `group = smpp-server`, and the admin and
+ * metrics HTTP interface (bb_admin) when core.admin-port is set. SIGTERM
+ * closes the admin interface, stops taking work, waits (bounded) for the
+ * operators' outstanding responses and the Redis writes, unbinds and exits.
  */
 #include "config.h"
 
 #include <stdlib.h>
 
+#include "bearerbox/bb_admin.h"
 #include "bearerbox/bb_dlr.h"
 #include "bearerbox/bb_link.h"
 #include "bearerbox/bb_queue.h"
@@ -33,6 +35,7 @@ static struct {
 	struct bb_queues *qs;
 	struct bb_server *server;
 	bool server_stopped;
+	struct bb_admin *admin;
 	struct bb_link *links[BB_LINKS_MAX];
 	size_t nlinks;
 	size_t nstopped;
@@ -78,6 +81,7 @@ static void bb_on_stop(void *arg)
 		return;
 	bb.stopping = true;
 	log_info("stopping: finishing the work in flight links=%zu", bb.nlinks);
+	bb_admin_stop(bb.admin);
 	bb_queues_stop(bb.qs);
 	if (bb.server != NULL)
 		bb_server_stop(bb.server, bb_server_stopped, NULL);
@@ -146,6 +150,16 @@ int main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	if (conf_schema_get_int(bb.box.core, "admin-port") != 0) {
+		struct bb_admin_src src = { bb.links, bb.nlinks, bb.dlr,
+					    bb.server };
+
+		bb.admin = bb_admin_new(&bb.box, &src);
+		if (bb.admin == NULL) {
+			status = 1;
+			goto out;
+		}
+	}
 	bb.box.on_stop = bb_on_stop;
 	bb.box.on_redis = bb_on_redis;
 	if (bb.box.redis_up)
@@ -158,6 +172,7 @@ out:
 	 * goes while the loop that holds its timers does. */
 	redis_free(bb.box.redis);
 	bb.box.redis = NULL;
+	bb_admin_free(bb.admin);
 	for (i = 0; i < bb.nlinks; i++)
 		bb_link_free(bb.links[i]);
 	bb_server_free(bb.server);
