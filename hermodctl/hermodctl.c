@@ -1,6 +1,7 @@
 /*
  * hermodctl — command-line administration of what lives in Redis: accounts,
- * credit, rates, long numbers and dead-letter callbacks (doc/accounts.md).
+ * credit, rates, long numbers and dead-letter callbacks (doc/accounts.md),
+ * and the status of the running boxes and modems (doc/admin.md).
  *
  * Reads core.redis-url and core.key-prefix from the configuration file (-c),
  * validates every argument before it connects, and makes each change in one
@@ -215,6 +216,7 @@ static void ctl_print_usage(FILE *f)
 	fputs(ctl_rate_usage, f);
 	fputs(ctl_number_usage, f);
 	fputs(ctl_dead_usage, f);
+	fputs(ctl_status_usage, f);
 }
 
 static const struct {
@@ -226,6 +228,7 @@ static const struct {
 	{ "rate", ctl_rate_main },
 	{ "number", ctl_number_main },
 	{ "dead-letters", ctl_dead_main },
+	{ "status", ctl_status_main },
 };
 
 int main(int argc, char **argv)
