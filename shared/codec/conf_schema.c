@@ -60,7 +60,7 @@ static const struct conf_option conf_options[] = {
 	{ "core", "admin-interface", CONF_STRING, 0, 0, 0, "127.0.0.1", NULL, NULL,
 	  "address the admin interface listens on" },
 	{ "core", "admin-password", CONF_STRING, SECRET, 0, 0, NULL, NULL, NULL,
-	  "password for the admin commands that change state" },
+	  "password that /status and /metrics of the admin interface require" },
 
 	/* smsc */
 	{ "smsc", "smsc-id", CONF_STRING, REQ | UNIQ, 1, CONF_ITEM_MAX - 1, NULL,
