@@ -391,6 +391,9 @@ struct account_pwcache {
 	size_t nsets;
 	unsigned ttl_ms;
 	uint64_t hits, misses;
+	/* fetched once: an implicit fetch per digest costs more than the hash */
+	EVP_MD *sha256;
+	EVP_MD_CTX *md;
 };
 
 struct account_pwcache *account_pwcache_new(size_t slots, unsigned ttl_ms)
@@ -406,8 +409,10 @@ struct account_pwcache *account_pwcache_new(size_t slots, unsigned ttl_ms)
 		return NULL;
 	c->nsets = (slots + ACCOUNT_PWC_WAYS - 1) / ACCOUNT_PWC_WAYS;
 	c->e = calloc(c->nsets * ACCOUNT_PWC_WAYS, sizeof(*c->e));
-	if (c->e == NULL) {
-		free(c);
+	c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	c->md = EVP_MD_CTX_new();
+	if (c->e == NULL || c->sha256 == NULL || c->md == NULL) {
+		account_pwcache_free(c);
 		return NULL;
 	}
 	c->ttl_ms = ttl_ms ? ttl_ms : 60000;
@@ -418,8 +423,11 @@ void account_pwcache_free(struct account_pwcache *c)
 {
 	if (c == NULL)
 		return;
-	OPENSSL_cleanse(c->e, c->nsets * ACCOUNT_PWC_WAYS * sizeof(*c->e));
+	if (c->e != NULL)
+		OPENSSL_cleanse(c->e, c->nsets * ACCOUNT_PWC_WAYS * sizeof(*c->e));
 	free(c->e);
+	EVP_MD_CTX_free(c->md);
+	EVP_MD_free(c->sha256);
 	free(c);
 }
 
@@ -442,20 +450,20 @@ static int account_digest_str(EVP_MD_CTX *md, const void *p, size_t n)
 	    EVP_DigestUpdate(md, p, n) == 1 ? 0 : -1;
 }
 
-/* key = SHA-256(name, SHA-256(pw), pwhash). */
-static int account_pwc_key(const char *name, const char *pwhash, const char *pw,
-    size_t pwlen, uint8_t key[32])
+/* key = SHA-256(name, SHA-256(pw), pwhash), with c's digest and context. */
+static int account_pwc_key(struct account_pwcache *c, const char *name,
+    const char *pwhash, const char *pw, size_t pwlen, uint8_t key[32])
 {
 	uint8_t pwd[32];
 	unsigned n = 0;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_MD_CTX *md = c->md;
 	int rc = -1;
 
-	if (md == NULL)
-		return -1;
-	if (EVP_Digest(pw, pwlen, pwd, &n, EVP_sha256(), NULL) != 1 || n != 32)
+	if (EVP_DigestInit_ex2(md, c->sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(md, pw, pwlen) != 1 ||
+	    EVP_DigestFinal_ex(md, pwd, &n) != 1 || n != 32)
 		goto out;
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+	if (EVP_DigestInit_ex2(md, c->sha256, NULL) != 1 ||
 	    account_digest_str(md, name, strlen(name)) < 0 ||
 	    account_digest_str(md, pwd, sizeof(pwd)) < 0 ||
 	    account_digest_str(md, pwhash, strlen(pwhash)) < 0 ||
@@ -464,7 +472,6 @@ static int account_pwc_key(const char *name, const char *pwhash, const char *pw,
 	rc = 0;
 out:
 	OPENSSL_cleanse(pwd, sizeof(pwd));
-	EVP_MD_CTX_free(md);
 	return rc;
 }
 
@@ -478,7 +485,7 @@ int account_verify(struct account_pwcache *c, const char *name,
 
 	if (pwhash == NULL || pwhash[0] == '\0')
 		return 0;
-	if (c == NULL || account_pwc_key(name, pwhash, pw, pwlen, key) < 0)
+	if (c == NULL || account_pwc_key(c, name, pwhash, pw, pwlen, key) < 0)
 		return pwhash_verify(pwhash, pw, pwlen);
 	idx = ((size_t)key[0] << 24 | (size_t)key[1] << 16 | (size_t)key[2] << 8 |
 	    key[3]) % c->nsets;
