@@ -426,7 +426,7 @@ static void sb_start(struct sb_api *api, struct httpd_req *req,
 		return;
 	}
 	j->balance = balance;
-	if (box_key(api->box, key, sizeof(key), "acct:%s", s->user) < 0 ||
+	if (mt_accept_acct_key(api->acc, s->user, key, sizeof(key)) < 0 ||
 	    redis_command(api->box->redis, sb_auth_reply, j, "HGETALL %s",
 			  key) != 0)
 		sb_job_end(j, SB_SYS_ERROR, SB_R_NONE);

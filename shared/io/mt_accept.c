@@ -50,6 +50,9 @@ struct mt_accept {
 	struct mt_probe *probe;	/* the MGET of up keys in flight, or NULL */
 	struct redis_script *script;
 	uint16_t ref;
+	/* the constant keys, made once: "{prefix}:", its rates and seq */
+	char pfx[BOX_PREFIX_MAX + 2];
+	char krates[BOX_PREFIX_MAX + 8], kseq[BOX_PREFIX_MAX + 8];
 };
 
 /* One encoding of the message for one long-message method. */
@@ -98,7 +101,10 @@ static const char mt_script[] =
 	"             sp = splits[tonumber(ARGV[i + 2])]}\n"
 	"  i = i + 3\n"
 	"end\n"
-	"if redis.call('EXISTS', KEYS[1]) == 0 then return {'noacct'} end\n"
+	"local credit = redis.call('HGET', KEYS[1], 'credit')\n"
+	"if not credit and redis.call('EXISTS', KEYS[1]) == 0 then\n"
+	"  return {'noacct'}\n"
+	"end\n"
 	"local total = 0\n"
 	"for r = 1, nrec do\n"
 	"  local to = recs[r].to\n"
@@ -113,7 +119,7 @@ static const char mt_script[] =
 	"  if price == nil or price < 0 then return {'norate', to} end\n"
 	"  total = total + price * recs[r].sp.bill\n"
 	"end\n"
-	"local credit = tonumber(redis.call('HGET', KEYS[1], 'credit') or '0') or 0\n"
+	"credit = tonumber(credit or '0') or 0\n"
 	"if credit < total then\n"
 	"  return {'credit', string.format('%d', total), string.format('%d', credit)}\n"
 	"end\n"
@@ -216,6 +222,19 @@ done:
 	free(keys);
 }
 
+int mt_accept_acct_key(const struct mt_accept *a, const char *acct, char *out,
+		       size_t cap)
+{
+	size_t p = strlen(a->pfx), n = strlen(acct);
+
+	if (p + 5 + n + 1 > cap)
+		return -1;
+	memcpy(out, a->pfx, p);
+	memcpy(out + p, "acct:", 5);
+	memcpy(out + p + 5, acct, n + 1);
+	return (int)(p + 5 + n);
+}
+
 /* ---- creation -------------------------------------------------------------- */
 
 static int mt_links_load(struct mt_accept *a, const struct conf *c)
@@ -253,7 +272,10 @@ struct mt_accept *mt_accept_new(struct box *b, const struct route_table *rt,
 	a->box = b;
 	a->routes = rt;
 	a->ref = (uint16_t)(getpid() ^ (unsigned)loop_now_ms(b->loop));
-	if (mt_links_load(a, c) != 0)
+	if (mt_links_load(a, c) != 0 ||
+	    box_key(b, a->pfx, sizeof(a->pfx), "%s", "") < 0 ||
+	    box_key(b, a->krates, sizeof(a->krates), "rates") < 0 ||
+	    box_key(b, a->kseq, sizeof(a->kseq), "seq") < 0)
 		goto fail;
 	a->script = redis_script_new(b->redis, mt_script);
 	a->refresh = loop_timer_new(b->loop, mt_refresh, a);
@@ -437,13 +459,32 @@ static void mt_arg_str(struct mt_args *g, const char *s)
 	mt_arg(g, s, strlen(s));
 }
 
+/* Decimal v into p (room for 21 bytes); returns its length. */
+static size_t mt_itoa(char *p, long long v)
+{
+	char tmp[24];
+	unsigned long long u = v < 0 ? 0 - (unsigned long long)v :
+			       (unsigned long long)v;
+	size_t n = 0, len = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		p[len++] = '-';
+	while (n > 0)
+		p[len++] = tmp[--n];
+	p[len] = 0;
+	return len;
+}
+
 static void mt_arg_num(struct mt_args *g, long long v)
 {
 	if (g->nnum < g->numcap) {
 		char *p = g->num[g->nnum++];
 
-		snprintf(p, sizeof(g->num[0]), "%lld", v);
-		mt_arg_str(g, p);
+		mt_arg(g, p, mt_itoa(p, v));
 	} else {
 		g->full = true;
 	}
@@ -625,8 +666,7 @@ static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 		   const struct mt_link **lk, struct mt_split *splits,
 		   struct mt_job *job)
 {
-	char kacct[ACCOUNT_KEY_MAX], krates[ACCOUNT_KEY_MAX], kseq[ACCOUNT_KEY_MAX];
-	char pfx[BOX_PREFIX_MAX + 2];
+	char kacct[ACCOUNT_KEY_MAX];
 	int idx[MT_METHODS] = { 0 };
 	size_t cap = 16 + 3 * m->nto, nsplit = 0;
 	struct mt_args g;
@@ -636,17 +676,14 @@ static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 	for (int k = 0; k < MT_METHODS; k++)
 		if (splits[k].done)
 			cap += 3 + 3 * splits[k].n;
-	if (box_key(a->box, kacct, sizeof(kacct), "acct:%s", m->acct) < 0 ||
-	    box_key(a->box, krates, sizeof(krates), "rates") < 0 ||
-	    box_key(a->box, kseq, sizeof(kseq), "seq") < 0)
+	if (mt_accept_acct_key(a, m->acct, kacct, sizeof(kacct)) < 0)
 		return MT_ACCEPT_E_ARG;
-	snprintf(pfx, sizeof(pfx), "%s:", a->box->prefix);
 	if (mt_args_init(&g, cap, 16 + m->nto) != 0)
 		goto done;
 	mt_arg_str(&g, kacct);
-	mt_arg_str(&g, krates);
-	mt_arg_str(&g, kseq);
-	mt_arg_str(&g, pfx);
+	mt_arg_str(&g, a->krates);
+	mt_arg_str(&g, a->kseq);
+	mt_arg_str(&g, a->pfx);
 	mt_arg_num(&g, mt_now_ms());
 	mt_arg_num(&g, (long long)m->nto);
 	for (int k = 0; k < MT_METHODS; k++)

@@ -108,6 +108,14 @@ void mt_accept_free(struct mt_accept *a);
 int mt_accept_submit(struct mt_accept *a, const struct mt_accept_msg *m,
 		     mt_accept_done_fn *done, void *arg, unsigned *parts_out);
 
+/*
+ * Writes the Redis key of account acct ("{prefix}:acct:NAME", the key the
+ * accept script debits) into out[0..cap). Returns its length, or -1 when it
+ * does not fit. No allocation, no Redis.
+ */
+int mt_accept_acct_key(const struct mt_accept *a, const char *acct, char *out,
+		       size_t cap);
+
 /* True when link id was up at the last refresh. */
 bool mt_accept_link_up(const struct mt_accept *a, const char *link);
 
