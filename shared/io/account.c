@@ -450,29 +450,21 @@ static int account_digest_str(EVP_MD_CTX *md, const void *p, size_t n)
 	    EVP_DigestUpdate(md, p, n) == 1 ? 0 : -1;
 }
 
-/* key = SHA-256(name, SHA-256(pw), pwhash), with c's digest and context. */
+/* key = SHA-256(name, pw, pwhash), each length-prefixed, with c's digest
+ * and context: the cache holds no password, only this digest. */
 static int account_pwc_key(struct account_pwcache *c, const char *name,
     const char *pwhash, const char *pw, size_t pwlen, uint8_t key[32])
 {
-	uint8_t pwd[32];
 	unsigned n = 0;
 	EVP_MD_CTX *md = c->md;
-	int rc = -1;
 
 	if (EVP_DigestInit_ex2(md, c->sha256, NULL) != 1 ||
-	    EVP_DigestUpdate(md, pw, pwlen) != 1 ||
-	    EVP_DigestFinal_ex(md, pwd, &n) != 1 || n != 32)
-		goto out;
-	if (EVP_DigestInit_ex2(md, c->sha256, NULL) != 1 ||
 	    account_digest_str(md, name, strlen(name)) < 0 ||
-	    account_digest_str(md, pwd, sizeof(pwd)) < 0 ||
+	    account_digest_str(md, pw, pwlen) < 0 ||
 	    account_digest_str(md, pwhash, strlen(pwhash)) < 0 ||
 	    EVP_DigestFinal_ex(md, key, &n) != 1 || n != 32)
-		goto out;
-	rc = 0;
-out:
-	OPENSSL_cleanse(pwd, sizeof(pwd));
-	return rc;
+		return -1;
+	return 0;
 }
 
 int account_verify(struct account_pwcache *c, const char *name,
