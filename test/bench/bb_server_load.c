@@ -292,7 +292,8 @@ static unsigned long long pct_us(double q)
 static void report(const struct load_opts *o)
 {
 	double sub_s = (double)(g_st.t_last_resp - g_st.t_first) / 1e9;
-	double dlr_s = (double)(g_st.t_last_dlr - g_st.t_first) / 1e9;
+	double dlr_s = g_st.receipts == 0 ? 0 :
+		       (double)(g_st.t_last_dlr - g_st.t_first) / 1e9;
 
 	printf("binds=%u window=%u rate=%.0f count=%llu reg=%u\n", o->binds,
 	       o->window, o->rate, o->count, o->reg);

@@ -9,7 +9,9 @@
 #
 #   test/bench/bb_server_load.sh BUILDDIR [N] [BINDS] [WINDOW]
 #
-# Environment: RATE (submits/s in all, default unpaced), SESSIONS (link
+# Environment: ACCEPT_ONLY=1 (the SMPP server alone, test/integration/
+# bb_server_driver, no operator link: submits accepted into Redis, no
+# receipts; isolates the server + accept step from the operator side), RATE (submits/s in all, default unpaced), SESSIONS (link
 # sessions, 4), LINK_WINDOW (200), DLR_DELAY_MS (smscsim, 10), STATS=1 (CPU%
 # per process and Redis INFO commandstats after the run), PERF=1 (perf record
 # of the bearerbox during the run, report in $dir/perf.txt; KEEP=1 keeps $dir).
@@ -23,9 +25,11 @@ sessions=${SESSIONS:-4}
 link_window=${LINK_WINDOW:-200}
 dir=$(mktemp -d /tmp/bb-srv-load.XXXXXX)
 pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+cleanup() {	# newest first: the bearerbox stops while Redis is still up
+	for p in $(echo "$pids" | tr ' ' '\n' | tac); do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
 	[ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -51,13 +55,15 @@ pids="$pids $spid"
 wait_for "$dir/sim.log" 'listening port='
 sport=$(sed -n 's/.*listening port=\([0-9]*\).*/\1/p' "$dir/sim.log" | head -1)
 
+reg=1
+[ -n "${ACCEPT_ONLY:-}" ] && reg=0
 gen() {	# gen PORT: the generator, one run
 	"$b/test/bench/bb_server_load" --port "$1" --binds "$binds" \
-		--window "$window" --count "$n" --rate "$rate" --reg 1 \
+		--window "$window" --count "$n" --rate "$rate" --reg "$reg" \
 		--system-id bench --password benchpw --every 1 --wait 30
 }
 
-echo "== ceiling: generator -> smscsim (n=$n binds=$binds window=$window rate=$rate)"
+echo "== ceiling: generator -> smscsim (n=$n binds=$binds window=$window rate=$rate reg=$reg)"
 gen "$sport" 2>"$dir/ceiling.err"
 grep -v '^load: t=' "$dir/ceiling.err" >&2 || true
 
@@ -90,24 +96,35 @@ ctl account add bench --password benchpw --credit 1000000000 --max-binds 1000 \
 	--throughput 0
 ctl rate set default 0.001
 
-"$b/bearerbox/bearerbox" -c "$dir/b.conf" >"$dir/bb.log" 2>&1 &
+if [ -n "${ACCEPT_ONLY:-}" ]; then
+	"$b/test/integration/bb_server_driver" -c "$dir/b.conf" >"$dir/bb.log" 2>&1 &
+else
+	"$b/bearerbox/bearerbox" -c "$dir/b.conf" >"$dir/bb.log" 2>&1 &
+fi
 bpid=$!
 pids="$pids $bpid"
 for _ in $(seq 200); do
-	[ "$(r exists '{b}:link:sim:up')" = 1 ] && python3 -c "import socket; socket.create_connection(('127.0.0.1', $bport)).close()" 2>/dev/null && break
+	{ [ -n "${ACCEPT_ONLY:-}" ] || [ "$(r exists '{b}:link:sim:up')" = 1 ]; } && python3 -c "import socket; socket.create_connection(('127.0.0.1', $bport)).close()" 2>/dev/null && break
 	sleep 0.05
 done
 
-echo "== bearerbox: generator -> bearerbox SMPP server -> smscsim, receipts back"
+if [ -n "${ACCEPT_ONLY:-}" ]; then
+	echo "== accept only: generator -> SMPP server (bb_server_driver) -> Redis"
+else
+	echo "== bearerbox: generator -> bearerbox SMPP server -> smscsim, receipts back"
+fi
 echo "uptime: $(uptime)"
 t0r=$(cpu_ticks "$rpid"); t0b=$(cpu_ticks "$bpid"); t0s=$(cpu_ticks "$spid")
 s0=$(date +%s%N)
 if [ -n "${PERF:-}" ]; then
 	perf record -g -o "$dir/perf.data" -p "$bpid" >/dev/null 2>&1 &
 	perfpid=$!
+	perf record -o "$dir/perf-redis.data" -p "$rpid" >/dev/null 2>&1 &
+	perfrpid=$!
 fi
 gen "$bport" 2>"$dir/bb.err" &
 gpid=$!
+(sleep 1; top -bn1 >"$dir/top.txt" 2>&1) &
 gticks=0
 while kill -0 "$gpid" 2>/dev/null; do
 	gticks=$(cpu_ticks "$gpid" 2>/dev/null || echo "$gticks")
@@ -116,10 +133,12 @@ done
 wait "$gpid" || echo "generator failed" >&2
 s1=$(date +%s%N)
 if [ -n "${PERF:-}" ]; then
-	kill -INT "$perfpid"; wait "$perfpid" 2>/dev/null || true
+	kill -INT "$perfpid" "$perfrpid"; wait "$perfpid" "$perfrpid" 2>/dev/null || true
 	perf report -i "$dir/perf.data" --no-children --stdio 2>/dev/null |
-		grep -v '^$' | head -120 >"$dir/perf.txt"
-	echo "perf report: $dir/perf.txt"
+		grep -v '^$' | head -400 >"$dir/perf.txt"
+	perf report -i "$dir/perf-redis.data" --no-children --stdio 2>/dev/null |
+		grep -v '^$' | head -80 >"$dir/perf-redis.txt"
+	echo "perf reports: $dir/perf.txt $dir/perf-redis.txt"
 fi
 grep -v '^load: t=' "$dir/bb.err" >&2 || true
 if [ -n "${STATS:-}" ]; then
@@ -128,7 +147,10 @@ if [ -n "${STATS:-}" ]; then
 	pct() { echo $(( ($1) * 100000 / hz / ms ))%; }
 	echo "per second (first 40):"
 	grep '^load: t=' "$dir/bb.err" | head -40 | sed 's/^load: /  /'
-	echo "cpu over ${ms} ms: redis $(pct $(( $(cpu_ticks "$rpid") - t0r ))) bearerbox $(pct $(( $(cpu_ticks "$bpid") - t0b ))) smscsim $(pct $(( $(cpu_ticks "$spid") - t0s ))) generator $(pct "$gticks")"
+	rt=$(( $(cpu_ticks "$rpid") - t0r ))
+	echo "cpu over ${ms} ms: redis $(pct "$rt") bearerbox $(pct $(( $(cpu_ticks "$bpid") - t0b ))) smscsim $(pct $(( $(cpu_ticks "$spid") - t0s ))) generator $(pct "$gticks")"
+	echo "redis cpu per message: $(( rt * 1000000 / hz / n )) us"
+	echo "top during the run:"; sed -n '8,12p' "$dir/top.txt"
 	echo "redis commandstats (by usec):"
 	r info commandstats | tr -d '\r' | grep '^cmdstat' |
 		awk -F'[:,=]' '{ print $5, $0 }' | sort -rn | cut -d' ' -f2- | head -16
