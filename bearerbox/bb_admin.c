@@ -298,7 +298,8 @@ static size_t item_modems(const struct adm_item *it, char ***out)
 		if (len > 6 && strcmp(f + len - 6, ".state") == 0)
 			v[n++] = f;
 	}
-	qsort(v, n, sizeof(*v), str_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), str_cmp);
 	return n;
 }
 
@@ -356,8 +357,9 @@ static void job_finish(struct adm_job *j)
 
 	if (j->a != NULL && j->req != NULL) {
 		for (k = 0; k < ADM_KINDS; k++)
-			qsort(j->l[k].it, j->l[k].n, sizeof(*j->l[k].it),
-			      item_cmp);
+			if (j->l[k].n > 1)
+				qsort(j->l[k].it, j->l[k].n,
+				      sizeof(*j->l[k].it), item_cmp);
 		adm_render(j, &b);
 		if (b.oom)
 			httpd_answer(j->req, 500, NULL, "out of memory\n", 14);

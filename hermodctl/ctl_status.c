@@ -112,7 +112,8 @@ static int st_scan(struct ctl *c, const char *head, const char *tail,
 		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
 		freeReplyObject(r);
 	} while (strcmp(cursor, "0") != 0 && ++scans < ST_SCANS_MAX);
-	qsort(out->v, out->n, sizeof(*out->v), st_cmp);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), st_cmp);
 	return 0;
 }
 
@@ -165,7 +166,8 @@ static int st_modems(const redisReply *h, struct st_names *out)
 		    st_names_add(out, f->str, f->len - 6) < 0)
 			return -1;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), st_cmp);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), st_cmp);
 	return 0;
 }
 
@@ -295,7 +297,8 @@ static int st_links(struct ctl *c, bool json)
 	for (i = 0; i < up.n; i++)
 		if (st_names_add(&n, up.v[i], strlen(up.v[i])) < 0)
 			goto fail;
-	qsort(n.v, n.n, sizeof(*n.v), st_cmp);
+	if (n.n > 1)
+		qsort(n.v, n.n, sizeof(*n.v), st_cmp);
 	if (json)
 		fputs("\"links\":[", stdout);
 	else
