@@ -5,15 +5,16 @@
  *
  *   bb_server_load --port N [--host A] [--system-id S] [--password P]
  *                  [--binds B] [--window W] [--count N] [--rate R] [--reg 0|1]
- *                  [--wait S] [--dest D] [--every S]
+ *                  [--wait S] [--dest D] [--every S] [--expect N]
  *
  * Binds B transceivers in one process (poll loop, non-blocking sockets) and
  * keeps W submit_sm outstanding on each (registered_delivery as --reg), paced
  * to R submits/s in all when --rate is set. Measures each submit_sm_resp's
  * latency (histogram: p50, p99, max), counts receipts (deliver_sm with
  * esm_class 0x04, answered with deliver_sm_resp ESME_ROK), and prints
- * submits/s, receipts/s and the refusals by status. Encodes and decodes with
- * shared/codec/smpp_pdu.
+ * submits/s, receipts/s and the refusals by status. With --count 0 it only
+ * receives: it waits for --expect N receipts already waiting in the server.
+ * Encodes and decodes with shared/codec/smpp_pdu.
  */
 #include "config.h"
 
@@ -43,7 +44,7 @@ struct load_opts {
 	const char *host, *system_id, *password, *dest;
 	int port;
 	unsigned binds, window, reg;
-	unsigned long long count;
+	unsigned long long count, expect;
 	double rate, wait_s, every_s;
 };
 
@@ -297,10 +298,13 @@ static void report(const struct load_opts *o)
 
 	printf("binds=%u window=%u rate=%.0f count=%llu reg=%u\n", o->binds,
 	       o->window, o->rate, o->count, o->reg);
+	if (g_st.resp == 0)
+		sub_s = 0;
 	printf("submits=%llu ok=%llu seconds=%.3f submits_per_s=%.0f\n",
 	       g_st.resp, g_st.ok, sub_s, sub_s > 0 ? (double)g_st.resp / sub_s : 0);
-	printf("latency_us p50=%llu p99=%llu p999=%llu max=%llu\n", pct_us(0.50),
-	       pct_us(0.99), pct_us(0.999), g_st.max_us);
+	if (g_st.resp > 0)	/* LOAD_HIST_US: that long or more */
+		printf("latency_us p50=%llu p99=%llu p999=%llu max=%llu\n",
+		       pct_us(0.50), pct_us(0.99), pct_us(0.999), g_st.max_us);
 	printf("receipts=%llu seconds=%.3f receipts_per_s=%.0f other_deliver_sm=%llu\n",
 	       g_st.receipts, dlr_s, dlr_s > 0 ? (double)g_st.receipts / dlr_s : 0,
 	       g_st.other_dlv);
@@ -443,12 +447,14 @@ static int run(const struct load_opts *o, struct load_conn *cs,
 		if (g_st.resp < o->count)
 			continue;
 		/* All answered: wait for the receipts (no progress for --wait). */
-		want_dlr = o->reg ? g_st.ok : 0;
+		want_dlr = o->count == 0 ? o->expect : o->reg ? g_st.ok : 0;
 		if (g_st.receipts >= want_dlr)
 			break;
-		if (idle_since == 0 || g_st.t_last_dlr > idle_since)
-			idle_since = g_st.t_last_dlr > g_st.t_last_resp ?
-				     g_st.t_last_dlr : g_st.t_last_resp;
+		idle_since = g_st.t_first;
+		if (g_st.t_last_resp > idle_since)
+			idle_since = g_st.t_last_resp;
+		if (g_st.t_last_dlr > idle_since)
+			idle_since = g_st.t_last_dlr;
 		if (t - idle_since > (unsigned long long)(o->wait_s * 1e9)) {
 			fprintf(stderr, "load: gave up waiting for receipts: "
 				"%llu of %llu\n", g_st.receipts, want_dlr);
@@ -482,7 +488,7 @@ int main(int argc, char **argv)
 		{ "count", 1, NULL, 'n' }, { "rate", 1, NULL, 'r' },
 		{ "reg", 1, NULL, 'R' }, { "wait", 1, NULL, 'W' },
 		{ "dest", 1, NULL, 'd' }, { "every", 1, NULL, 'e' },
-		{ NULL, 0, NULL, 0 },
+		{ "expect", 1, NULL, 'x' }, { NULL, 0, NULL, 0 },
 	};
 	struct load_opts o = {
 		.host = "127.0.0.1", .system_id = "bench", .password = "bench",
@@ -507,13 +513,14 @@ int main(int argc, char **argv)
 		case 'W': o.wait_s = atof(optarg); break;
 		case 'd': o.dest = optarg; break;
 		case 'e': o.every_s = atof(optarg); break;
+		case 'x': o.expect = strtoull(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
 	if (o.binds == 0 || o.window == 0 || o.window >= LOAD_RING ||
-	    o.count == 0) {
+	    (o.count == 0 && o.expect == 0)) {
 		fprintf(stderr, "load: need --binds >= 1, 1 <= --window < %d, "
-			"--count >= 1\n", LOAD_RING);
+			"--count >= 1 or --expect >= 1\n", LOAD_RING);
 		return 2;
 	}
 	cs = calloc(o.binds, sizeof(*cs));

@@ -11,7 +11,9 @@
 #
 # Environment: ACCEPT_ONLY=1 (the SMPP server alone, test/integration/
 # bb_server_driver, no operator link: submits accepted into Redis, no
-# receipts; isolates the server + accept step from the operator side), RATE (submits/s in all, default unpaced), SESSIONS (link
+# receipts; isolates the server + accept step from the operator side),
+# RECEIPTS_ONLY=1 (N receipts and their P:msg:ID loaded into Redis first, then
+# the server alone delivers them to the BINDS binds: the receipt path alone), RATE (submits/s in all, default unpaced), SESSIONS (link
 # sessions, 4), LINK_WINDOW (200), DLR_DELAY_MS (smscsim, 10), STATS=1 (CPU%
 # per process and Redis INFO commandstats after the run), PERF=1 (perf record
 # of the bearerbox during the run, report in $dir/perf.txt; KEEP=1 keeps $dir).
@@ -57,15 +59,20 @@ sport=$(sed -n 's/.*listening port=\([0-9]*\).*/\1/p' "$dir/sim.log" | head -1)
 
 reg=1
 [ -n "${ACCEPT_ONLY:-}" ] && reg=0
+count=$n expect=0
+[ -n "${RECEIPTS_ONLY:-}" ] && count=0 expect=$n
 gen() {	# gen PORT: the generator, one run
 	"$b/test/bench/bb_server_load" --port "$1" --binds "$binds" \
-		--window "$window" --count "$n" --rate "$rate" --reg "$reg" \
+		--window "$window" --count "$count" --expect "$expect" \
+		--rate "$rate" --reg "$reg" \
 		--system-id bench --password benchpw --every 1 --wait 30
 }
 
-echo "== ceiling: generator -> smscsim (n=$n binds=$binds window=$window rate=$rate reg=$reg)"
-gen "$sport" 2>"$dir/ceiling.err"
-grep -v '^load: t=' "$dir/ceiling.err" >&2 || true
+if [ -z "${RECEIPTS_ONLY:-}" ]; then
+	echo "== ceiling: generator -> smscsim (n=$n binds=$binds window=$window rate=$rate reg=$reg)"
+	gen "$sport" 2>"$dir/ceiling.err"
+	grep -v '^load: t=' "$dir/ceiling.err" >&2 || true
+fi
 
 bport=$(port)
 cat >"$dir/b.conf" <<CONF
@@ -96,7 +103,25 @@ ctl account add bench --password benchpw --credit 1000000000 --max-binds 1000 \
 	--throughput 0
 ctl rate set default 0.001
 
-if [ -n "${ACCEPT_ONLY:-}" ]; then
+if [ -n "${RECEIPTS_ONLY:-}" ]; then
+	echo "loading $n receipts..."
+	now=$(date +%s000)
+	awk -v n="$n" -v now="$now" 'function cmd(a, k, i, s) {
+			s = "*" k "\r\n"
+			for (i = 1; i <= k; i++) s = s "$" length(a[i]) "\r\n" a[i] "\r\n"
+			return s
+		}
+		BEGIN {
+			for (j = 1; j <= n; j++) {
+				split("HSET|{b}:msg:" j "|acct|bench|to|447700900123|from|BENCH|ts|" now, h, "|")
+				printf "%s", cmd(h, 10)
+				split("XADD|{b}:ev:smpp:bench|*|id|" j "|acct|bench|to|447700900123|mess-id||dlr-url||dlr-mask||stat|DELIVRD|err|0|code|0|ts|" now, x, "|")
+				printf "%s", cmd(x, 23)
+			}
+		}' | redis-cli -p "$rport" --pipe >/dev/null
+	r config resetstat >/dev/null
+fi
+if [ -n "${ACCEPT_ONLY:-}${RECEIPTS_ONLY:-}" ]; then
 	"$b/test/integration/bb_server_driver" -c "$dir/b.conf" >"$dir/bb.log" 2>&1 &
 else
 	"$b/bearerbox/bearerbox" -c "$dir/b.conf" >"$dir/bb.log" 2>&1 &
@@ -104,11 +129,13 @@ fi
 bpid=$!
 pids="$pids $bpid"
 for _ in $(seq 200); do
-	{ [ -n "${ACCEPT_ONLY:-}" ] || [ "$(r exists '{b}:link:sim:up')" = 1 ]; } && python3 -c "import socket; socket.create_connection(('127.0.0.1', $bport)).close()" 2>/dev/null && break
+	{ [ -n "${ACCEPT_ONLY:-}${RECEIPTS_ONLY:-}" ] || [ "$(r exists '{b}:link:sim:up')" = 1 ]; } && python3 -c "import socket; socket.create_connection(('127.0.0.1', $bport)).close()" 2>/dev/null && break
 	sleep 0.05
 done
 
-if [ -n "${ACCEPT_ONLY:-}" ]; then
+if [ -n "${RECEIPTS_ONLY:-}" ]; then
+	echo "== receipts only: $n waiting in Redis -> SMPP server (bb_server_driver) -> generator"
+elif [ -n "${ACCEPT_ONLY:-}" ]; then
 	echo "== accept only: generator -> SMPP server (bb_server_driver) -> Redis"
 else
 	echo "== bearerbox: generator -> bearerbox SMPP server -> smscsim, receipts back"
