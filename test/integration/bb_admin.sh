@@ -3,7 +3,8 @@
 # bearerbox with a link to contrib/smscsim and admin-port set, a modembox with
 # two contrib/modemsim modems. /status (JSON and text) shows the link up and
 # the modems with their IMSI; /metrics is well-formed Prometheus text and its
-# counters move after a message goes out on each link; the password is
+# counters move after a message goes out on each link; a customer's bind on
+# the SMPP server shows per account; the password is
 # required (401, logged without it) and accepted by Basic auth or ?password=;
 # /health is 200, then 503 once Redis is gone; `hermodctl status` shows the
 # modems; SIGTERM closes the interface.
@@ -22,6 +23,7 @@ t_spawn sim "$sim" --port 0 --system-id hermod --password pw --dlr-delay-ms 50
 t_wait_log sim 'listening port=' 10
 port=$(sed -n 's/.*listening port=\([0-9]*\).*/\1/p' "$T_DIR/sim.log" | head -1)
 adm=$(t_free_port)
+sport=$(t_free_port)
 pw='s3cret-Pw'
 cat >"$T_DIR/h.conf" <<CONF
 group = core
@@ -42,6 +44,10 @@ sessions = 2
 window = 5
 throughput = 50
 reconnect-delay = 1s
+
+group = smpp-server
+port = $sport
+interface = 127.0.0.1
 
 group = modembox
 id = mb1
@@ -194,6 +200,35 @@ modem_sent() { [ $(($(metric modem_sent_total 'modembox="mb1",modem="gsm0"') + \
 	$(metric modem_sent_total 'modembox="mb1",modem="gsm1"'))) = $((sent0 + sent1 + 1)) ]; }
 bbl_wait 15 modem_sent || t_fail "modem_sent_total did not move"
 t_ok "counters move: link submitted 1, receipt matched 1, deliver 1, modem sent +1"
+
+# ---- the SMPP server: a customer's bind, counted per account
+"$ctl" -c "$T_DIR/h.conf" account add acme --password secret --credit 10 >/dev/null ||
+	t_fail "account add"
+cat >"$T_DIR/bind.py" <<'PY'
+import socket, struct, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+body = b"acme\0secret\0\0" + bytes([0x34, 0, 0]) + b"\0"
+s.sendall(struct.pack(">IIII", 16 + len(body), 9, 0, 1) + body)
+hdr = s.recv(16)
+print("bound status=%d" % struct.unpack(">IIII", hdr)[2], flush=True)
+time.sleep(120)
+PY
+t_spawn cust python3 "$T_DIR/bind.py" "$sport"
+t_wait_log cust 'bound status=0' 10
+server_has() {
+	get /status -u "x:$pw"
+	[ "$code" = 200 ] && python3 -c '
+import json, sys
+v = json.load(open(sys.argv[1]))["smpp_server"]
+assert v["binds"] == 1 and v["bind_ok"] == 1 and v["port"] == int(sys.argv[2])
+assert v["accounts"] == [{"account": "acme", "binds": 1, "binds_here": 1}]' "$T_DIR/body" "$sport"
+}
+bbl_wait 10 server_has || t_fail "/status smpp_server: $(cat "$T_DIR/body")"
+[ "$(metric smpp_account_binds 'account="acme"')" = 1 ] &&
+	[ "$(metric smpp_account_binds_here 'account="acme"')" = 1 ] &&
+	[ "$(metric smpp_server_bind_attempts_total 'result="ok"')" = 1 ] ||
+	t_fail "smpp metrics: $(grep smpp "$T_DIR/body")"
+t_ok "SMPP server: the customer's bind in /status (per account, here and everywhere) and /metrics"
 
 # ---- hermodctl status
 "$ctl" -c "$T_DIR/h.conf" status >"$T_DIR/ctl.out" 2>&1 || t_fail "hermodctl status: $(cat "$T_DIR/ctl.out")"
