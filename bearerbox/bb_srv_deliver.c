@@ -80,6 +80,16 @@ static void srv_item_free_list(struct srv_item *it)
 	}
 }
 
+/* Copies the string src into dst[cap], cut to fit (snprintf "%s" without
+ * the format parsing: this runs several times per receipt). */
+static void srv_copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static void srv_acks_flush(struct bb_server *s, struct srv_acct *a, bool mo);
 
 void srv_acct_drop_queue(struct bb_server *s, struct srv_acct *a)
@@ -194,7 +204,7 @@ static void srv_ack(struct bb_server *s, struct srv_acct *a,
 		return;		/* claimed and sent again later */
 	if (k->n == 0 && !loop_timer_pending(s->ack_timer))
 		loop_timer_start(s->ack_timer, 0, false);
-	snprintf(k->entry[k->n++], sizeof(k->entry[0]), "%s", it->entry);
+	srv_copy(k->entry[k->n++], sizeof(k->entry[0]), it->entry);
 	if (k->n == SRV_ACK_BATCH)
 		srv_acks_flush(s, a, it->mo);
 }
@@ -231,7 +241,7 @@ static void srv_addr(const char *a, uint8_t *ton, uint8_t *npi, char *out,
 		*ton = SMPP_TON_ALPHANUMERIC;
 		*npi = SMPP_NPI_UNKNOWN;
 	}
-	snprintf(out, cap, "%s", a);
+	srv_copy(out, cap, a);
 }
 
 /* The receipt: text and, on 3.4, receipted_message_id and message_state. */
@@ -248,11 +258,11 @@ static int srv_enc_receipt(struct srv_sess *ss, struct srv_item *it,
 	d.fields = DLR_TEXT_HAS_ID | DLR_TEXT_HAS_SUB | DLR_TEXT_HAS_DLVRD |
 		   DLR_TEXT_HAS_SUBMIT | DLR_TEXT_HAS_DONE | DLR_TEXT_HAS_STAT |
 		   DLR_TEXT_HAS_ERR | DLR_TEXT_HAS_TEXT;
-	snprintf(d.id, sizeof(d.id), "%s", id);
+	srv_copy(d.id, sizeof(d.id), id);
 	d.state = dlr_text_state_from_word(it->stat, strlen(it->stat));
 	if (d.state == DLR_TEXT_STATE_NONE)
 		d.state = DLR_TEXT_STATE_UNKNOWN;
-	snprintf(d.stat, sizeof(d.stat), "%s", dlr_text_state_word(d.state));
+	srv_copy(d.stat, sizeof(d.stat), dlr_text_state_word(d.state));
 	d.sub = 1;
 	d.dlvrd = d.state == DLR_TEXT_STATE_DELIVERED ? 1 : 0;
 	srv_date(it->submit_ts ? it->submit_ts : it->ts, &d.submit);
@@ -268,8 +278,8 @@ static int srv_enc_receipt(struct srv_sess *ss, struct srv_item *it,
 	srv_addr(it->from, &r->dest_addr_ton, &r->dest_addr_npi,
 		 r->destination_addr, 21);
 	if (!ss->v33) {
-		snprintf(r->tlv.receipted_message_id,
-			 sizeof(r->tlv.receipted_message_id), "%s", id);
+		srv_copy(r->tlv.receipted_message_id,
+			 sizeof(r->tlv.receipted_message_id), id);
 		smpp_tlv_set(&r->tlv, SMPP_TI_RECEIPTED_MESSAGE_ID);
 		r->tlv.message_state = (uint8_t)d.state;
 		smpp_tlv_set(&r->tlv, SMPP_TI_MESSAGE_STATE);
@@ -516,7 +526,7 @@ static void srv_msg_loaded(struct redis *r, struct redisReply *rep, void *arg)
 	}
 	s->nfetch--;
 	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2) {
-		snprintf(f->it->from, sizeof(f->it->from), "%s",
+		srv_copy(f->it->from, sizeof(f->it->from),
 			 srv_str(rep->element[0]));
 		f->it->submit_ts = atoll(srv_str(rep->element[1]));
 	}
@@ -549,7 +559,7 @@ static void srv_entry(struct bb_server *s, const char *acct, bool mo,
 	if (it == NULL)
 		return;
 	it->mo = mo;
-	snprintf(it->entry, sizeof(it->entry), "%s", srv_str(e->element[0]));
+	srv_copy(it->entry, sizeof(it->entry), srv_str(e->element[0]));
 	memcpy(it->text, text, tlen);
 	it->text_len = tlen;
 	for (i = 0; i + 1 < kv->elements; i += 2) {
@@ -557,15 +567,15 @@ static void srv_entry(struct bb_server *s, const char *acct, bool mo,
 		const char *v = srv_str(kv->element[i + 1]);
 
 		if (strcmp(k, "id") == 0)
-			snprintf(it->id, sizeof(it->id), "%s", v);
+			srv_copy(it->id, sizeof(it->id), v);
 		else if (strcmp(k, "to") == 0)
-			snprintf(it->to, sizeof(it->to), "%s", v);
+			srv_copy(it->to, sizeof(it->to), v);
 		else if (strcmp(k, "from") == 0)
-			snprintf(it->from, sizeof(it->from), "%s", v);
+			srv_copy(it->from, sizeof(it->from), v);
 		else if (strcmp(k, "stat") == 0)
-			snprintf(it->stat, sizeof(it->stat), "%s", v);
+			srv_copy(it->stat, sizeof(it->stat), v);
 		else if (strcmp(k, "err") == 0)
-			snprintf(it->err, sizeof(it->err), "%s", v);
+			srv_copy(it->err, sizeof(it->err), v);
 		else if (strcmp(k, "ts") == 0)
 			it->ts = atoll(v);
 		else if (strcmp(k, "dcs") == 0)
@@ -587,7 +597,7 @@ static void srv_entry(struct bb_server *s, const char *acct, bool mo,
 	f->s = s;
 	f->it = it;
 	f->fresh = fresh;
-	snprintf(f->acct, sizeof(f->acct), "%s", acct);
+	srv_copy(f->acct, sizeof(f->acct), acct);
 	const char *argv[] = { "HMGET", key, "from", "ts" };
 
 	if (redis_command_argv(s->b->redis, srv_msg_loaded, f, 4, argv,
