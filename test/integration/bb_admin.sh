@@ -18,6 +18,19 @@ command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 77; }
 t_redis_start
 mb_sim_start
+cat >"$T_DIR/empty.conf" <<CONF
+group = core
+redis-url = "$T_REDIS_URL"
+key-prefix = t
+CONF
+"$ctl" -c "$T_DIR/empty.conf" status >"$T_DIR/ctl0.out" 2>&1 || t_fail "status on an empty Redis"
+grep -q '(no box is running)' "$T_DIR/ctl0.out" && grep -q '(no link queue or up key)' "$T_DIR/ctl0.out" &&
+	grep -q '(no modembox is running)' "$T_DIR/ctl0.out" || t_fail "empty status: $(cat "$T_DIR/ctl0.out")"
+"$ctl" -c "$T_DIR/empty.conf" status --json | python3 -c 'import json,sys; assert json.load(sys.stdin) == {"boxes": [], "links": [], "modemboxes": []}' ||
+	t_fail "empty status --json"
+"$ctl" -c "$T_DIR/empty.conf" status --bogus >/dev/null 2>&1
+[ $? = 2 ] || t_fail "status --bogus: not a usage error"
+t_ok "hermodctl status on an empty Redis says so (text and --json); a bad argument is a usage error"
 
 t_spawn sim "$sim" --port 0 --system-id hermod --password pw --dlr-delay-ms 50
 t_wait_log sim 'listening port=' 10
@@ -264,7 +277,9 @@ assert s["links"][0]["queue"] is None and s["modemboxes"] == []' "$T_DIR/body" |
 get /metrics -u "x:$pw"
 [ "$code" = 200 ] && grep -q '^hermod_redis_up 0$' "$T_DIR/body" ||
 	t_fail "hermod_redis_up not 0"
-t_ok "Redis killed: /health 503, /status and /metrics answer from memory"
+! "$ctl" -c "$T_DIR/h.conf" status >"$T_DIR/ctl2.out" 2>&1 && grep -q 'cannot connect to Redis' "$T_DIR/ctl2.out" ||
+	t_fail "hermodctl status without Redis: $(cat "$T_DIR/ctl2.out")"
+t_ok "Redis killed: /health 503, /status and /metrics answer from memory, hermodctl status fails"
 
 kill -TERM "$T_PID_bb"
 wait "$T_PID_bb"
