@@ -33,6 +33,9 @@
 #define BB_DLR_KEY_MAX 512
 #define BB_DLR_LINK_MAX 64
 #define BB_DLR_MO_MAX (CONCAT_MAX_PARTS * 256)	/* joined MO payload cap */
+#define BB_DLR_SPARE_MAX 4096	/* freed requests kept for reuse */
+#define BB_DLR_BATCH_MAX 256	/* redis-batch default (no core group) */
+#define BB_DLR_BATCH_MS 1	/* redis-batch-delay default, ms */
 
 /* msg-id-type (smsc group), in the order of its choices. */
 enum bb_dlr_idtype {
@@ -49,10 +52,31 @@ struct bb_dlr_link {
 	enum bb_mo_dcs0 dcs0;
 };
 
+/* One string of the batch being filled: where it is in the batch's buffer. */
+struct bb_dlr_span {
+	size_t off, len;
+};
+
+/*
+ * The submitted / failed / receipt records waiting for the next batch script
+ * call, in call order. Their strings are copied back to back into buf; keys
+ * and args say where each KEYS and ARGV element is.
+ */
+struct bb_dlr_batch {
+	struct bb_dlr_req *head, *tail;
+	size_t n;
+	char *buf;
+	size_t len, cap;
+	struct bb_dlr_span *keys, *args;
+	size_t nkeys, nargs, kcap, acap;
+	const char **argv;	/* flush scratch */
+	size_t *argvlen;
+	size_t vcap, lcap;
+};
+
 struct bb_dlr {
 	struct box *b;
-	struct redis_script *s_submit, *s_fail, *s_receipt, *s_concat, *s_mo,
-		*s_sweep;
+	struct redis_script *s_batch, *s_concat, *s_mo, *s_sweep;
 	struct loop_timer *sweep;
 	char due_key[BB_DLR_KEY_MAX];	/* P:concat:due */
 	bool sweeping;		/* a sweep script is in flight */
@@ -62,6 +86,13 @@ struct bb_dlr {
 	size_t n_links;
 	struct bb_dlr_stats st;
 	struct bb_dlr_req *reqs;	/* waiting for Redis or a timer */
+	struct bb_dlr_batch batch;	/* records not sent yet */
+	struct bb_dlr_req *unsent;	/* a batch Redis refused: RSYSERR soon */
+	struct loop_timer *flush;	/* sends the batch; answers unsent */
+	size_t batch_max;	/* redis-batch: records per script call */
+	unsigned long batch_ms;	/* redis-batch-delay */
+	struct bb_dlr_req *spare;	/* freed requests kept for reuse */
+	size_t n_spare;
 	bool dying;		/* bb_dlr_free() called while reqs remain */
 };
 
@@ -79,10 +110,12 @@ enum bb_dlr_kind {
 struct bb_dlr_req {
 	struct bb_dlr *d;
 	enum bb_dlr_kind kind;
+	bool held;			/* in d->batch or d->unsent: not sent */
 	bb_dlr_done_fn *done;
 	void *arg;
 	struct loop_timer *timer;
 	struct bb_dlr_req *prev, *next;	/* in d->reqs */
+	struct bb_dlr_req *bnext;	/* in a batch, in call order */
 	char link[BB_DLR_LINK_MAX];
 	char ref[96];			/* msg id:part or opid, for logs */
 	/* MO */
@@ -93,90 +126,177 @@ struct bb_dlr_req {
 	char concat_key[BB_DLR_KEY_MAX];	/* "" for a single part */
 };
 
-/* Common Lua: the set of final words and apply() (see doc/receipts.md). */
-#define BB_DLR_LUA_APPLY \
-"local FINAL = {DELIVRD=1, EXPIRED=1, DELETED=1, UNDELIV=1, REJECTD=1, UNKNOWN=1}\n" \
-"local function apply(P, id, part, word, err, code, now)\n" \
-"  local mk = P .. ':msg:' .. id\n" \
-"  if redis.call('EXISTS', mk) == 0 then return 'nomsg' end\n" \
-"  local h = redis.call('HMGET', mk, 'p' .. part, 'final', 'parts')\n" \
-"  if h[2] then return 'dup' end\n" \
-"  if h[1] and FINAL[h[1]] then return 'dup' end\n" \
-"  if not FINAL[word] then\n" \
-"    redis.call('HSET', mk, 'p' .. part, word)\n" \
-"    return 'part'\n" \
-"  end\n" \
-"  redis.call('HSET', mk, 'p' .. part, word, 'err' .. part, err, 'c' .. part, code)\n" \
-"  local parts = tonumber(h[3]) or 1\n" \
-"  local fw, fe, fc = 'DELIVRD', '0', '0'\n" \
-"  for i = 1, parts do\n" \
-"    local r = redis.call('HMGET', mk, 'p' .. i, 'err' .. i, 'c' .. i)\n" \
-"    if not r[1] or not FINAL[r[1]] then return 'part' end\n" \
-"    if fw == 'DELIVRD' and r[1] ~= 'DELIVRD' then\n" \
-"      fw, fe, fc = r[1], r[2] or '0', r[3] or '255'\n" \
-"    end\n" \
-"  end\n" \
-"  redis.call('HSET', mk, 'final', fw, 'final-err', fe)\n" \
-"  redis.call('EXPIRE', mk, " BB_DLR_OPID_TTL ")\n" \
-"  local m = redis.call('HMGET', mk, 'acct', 'to', 'mess-id', 'dlr-url', 'dlr-mask', 'origin', 'dlr')\n" \
-"  local s\n" \
-"  if m[6] == 'smpp' then\n" \
-"    if m[7] ~= '0' then s = P .. ':ev:smpp:' .. (m[1] or '') end\n" \
-"  elseif m[7] == '1' then s = P .. ':ev:http' end\n" \
-"  if not s then return 'final' end\n" \
-"  redis.call('XADD', s, 'MAXLEN', '~', '1000000', '*', 'id', id,\n" \
-"    'acct', m[1] or '', 'to', m[2] or '', 'mess-id', m[3] or '',\n" \
-"    'dlr-url', m[4] or '', 'dlr-mask', m[5] or '', 'stat', fw, 'err', fe,\n" \
-"    'code', fc, 'ts', now)\n" \
-"  return 'event'\n" \
-"end\n"
+/* A batch script call in flight: its records, in the order of the reply. */
+struct bb_dlr_call {
+	struct bb_dlr_req *head;
+	size_t n;
+};
 
-/* KEYS opid msg queue early; ARGV P id part opid entry now */
-static const char lua_submit[] = BB_DLR_LUA_APPLY
-"if ARGV[5] ~= '' then\n"
-"  redis.call('XACK', KEYS[3], 'links', ARGV[5])\n"
-"  redis.call('XDEL', KEYS[3], ARGV[5])\n"
+/*
+ * The batch script: the submit_sm_resp records, failed parts and receipts of
+ * up to redis-batch calls, in the order they were made, then one XACK + XDEL
+ * per queue for the entries of the records that were stored. A record that
+ * hits an error is answered "error:..." and its entry is not acknowledged (it
+ * is stored again later); the others are unaffected.
+ *
+ * KEYS: per record, S: opid msg queue early; F: queue msg; R: opid early.
+ * ARGV: P now, then per record S id part opid entry; F id part word err code
+ * entry; R word err code. Returns one word per record (see batch_result()).
+ */
+static const char lua_batch[] =
+"local FINAL = {DELIVRD=1, EXPIRED=1, DELETED=1, UNDELIV=1, REJECTD=1, UNKNOWN=1}\n"
+"local P, now = ARGV[1], ARGV[2]\n"
+"local acks, ackq = {}, {}\n"
+"local function ack(q, e)\n"
+"  if e == '' then return end\n"
+"  local l = acks[q]\n"
+"  if not l then l = {}; acks[q] = l; ackq[#ackq + 1] = q end\n"
+"  l[#l + 1] = e\n"
 "end\n"
-"if redis.call('HGET', KEYS[2], 'dlr') ~= '0' then\n"
-"  redis.call('SET', KEYS[1], ARGV[2] .. ':' .. ARGV[3], 'EX', " BB_DLR_OPID_TTL ")\n"
+/* apply(): part `part` of message mk gets status word (doc/receipts.md). One
+ * HMGET reads what the merge and the event need; a message of one part needs
+ * no second read. */
+"local function apply(mk, id, part, word, err, code)\n"
+"  local pn = 'p' .. part\n"
+"  local h = redis.call('HMGET', mk, pn, 'final', 'parts', 'acct', 'to',\n"
+"    'mess-id', 'dlr-url', 'dlr-mask', 'origin', 'dlr')\n"
+"  local any = false\n"
+"  for i = 1, 10 do if h[i] then any = true; break end end\n"
+"  if not any and redis.call('EXISTS', mk) == 0 then return 'nomsg' end\n"
+"  if h[2] then return 'dup' end\n"
+"  if h[1] and FINAL[h[1]] then return 'dup' end\n"
+"  if not FINAL[word] then\n"
+"    redis.call('HSET', mk, pn, word)\n"
+"    return 'part'\n"
+"  end\n"
+"  local parts, n = tonumber(h[3]) or 1, tonumber(part)\n"
+"  local fw, fe, fc = 'DELIVRD', '0', '0'\n"
+"  if parts == 1 and n == 1 then\n"
+"    if word ~= 'DELIVRD' then fw, fe, fc = word, err, code end\n"
+"  else\n"
+"    local f, r, j = {}, {}, 1\n"
+"    for i = 1, parts do\n"
+"      if i ~= n then\n"
+"        f[#f + 1] = 'p' .. i; f[#f + 1] = 'err' .. i; f[#f + 1] = 'c' .. i\n"
+"      end\n"
+"    end\n"
+"    if #f > 0 then r = redis.call('HMGET', mk, unpack(f)) end\n"
+"    for i = 1, parts do\n"
+"      local w, e, c = word, err, code\n"
+"      if i ~= n then w, e, c = r[j], r[j + 1], r[j + 2]; j = j + 3 end\n"
+"      if not w or not FINAL[w] then\n"
+"        redis.call('HSET', mk, pn, word, 'err' .. part, err, 'c' .. part, code)\n"
+"        return 'part'\n"
+"      end\n"
+"      if fw == 'DELIVRD' and w ~= 'DELIVRD' then\n"
+"        fw, fe, fc = w, e or '0', c or '255'\n"
+"      end\n"
+"    end\n"
+"  end\n"
+"  redis.call('HSET', mk, pn, word, 'err' .. part, err, 'c' .. part, code,\n"
+"    'final', fw, 'final-err', fe)\n"
+"  redis.call('EXPIRE', mk, " BB_DLR_OPID_TTL ")\n"
+"  local s\n"
+"  if h[9] == 'smpp' then\n"
+"    if h[10] ~= '0' then s = P .. ':ev:smpp:' .. (h[4] or '') end\n"
+"  elseif h[10] == '1' then s = P .. ':ev:http' end\n"
+"  if not s then return 'final' end\n"
+"  redis.call('XADD', s, 'MAXLEN', '~', '1000000', '*', 'id', id,\n"
+"    'acct', h[4] or '', 'to', h[5] or '', 'mess-id', h[6] or '',\n"
+"    'dlr-url', h[7] or '', 'dlr-mask', h[8] or '', 'stat', fw, 'err', fe,\n"
+"    'code', fc, 'ts', now)\n"
+"  return 'event'\n"
 "end\n"
-"local res = 'nomsg'\n"
-"if redis.call('EXISTS', KEYS[2]) == 1 then\n"
-"  local p = 'p' .. ARGV[3]\n"
-"  if not redis.call('HGET', KEYS[2], p) then redis.call('HSET', KEYS[2], p, 'ENROUTE') end\n"
-"  redis.call('HSET', KEYS[2], 'op' .. ARGV[3], ARGV[4])\n"
-"  res = 'ok'\n"
+"local function submitted(kop, mk, q, ke, id, part, opid, entry)\n"
+"  local pn = 'p' .. part\n"
+"  local h = redis.call('HMGET', mk, 'dlr', pn)\n"
+"  if h[1] ~= '0' then\n"
+"    redis.call('SET', kop, id .. ':' .. part, 'EX', " BB_DLR_OPID_TTL ")\n"
+"  end\n"
+"  local res = 'nomsg'\n"
+"  if h[1] or h[2] or redis.call('EXISTS', mk) == 1 then\n"
+"    if h[2] then redis.call('HSET', mk, 'op' .. part, opid)\n"
+"    else redis.call('HSET', mk, pn, 'ENROUTE', 'op' .. part, opid) end\n"
+"    res = 'ok'\n"
+"  end\n"
+"  local e = redis.call('GET', ke)\n"
+"  if e then\n"
+"    redis.call('DEL', ke)\n"
+"    local w, err, code = string.match(e, '^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)$')\n"
+"    if w then res = 'early-' .. apply(mk, id, part, w, err, code) end\n"
+"  end\n"
+"  ack(q, entry)\n"
+"  return res\n"
 "end\n"
-"local e = redis.call('GET', KEYS[4])\n"
-"if e then\n"
-"  redis.call('DEL', KEYS[4])\n"
-"  local w, err, code = string.match(e, '^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)$')\n"
-"  if w then res = 'early-' .. apply(ARGV[1], ARGV[2], ARGV[3], w, err, code, ARGV[6]) end\n"
+"local function failed(q, mk, id, part, word, err, code, entry)\n"
+"  local res = apply(mk, id, part, word, err, code)\n"
+"  ack(q, entry)\n"
+"  return res\n"
 "end\n"
-"return res\n";
-
-/* KEYS queue; ARGV P id part word err code entry now */
-static const char lua_fail[] = BB_DLR_LUA_APPLY
-"if ARGV[7] ~= '' then\n"
-"  redis.call('XACK', KEYS[1], 'links', ARGV[7])\n"
-"  redis.call('XDEL', KEYS[1], ARGV[7])\n"
-"end\n"
-"return apply(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[8])\n";
-
-/* KEYS opid early; ARGV P word err code now */
-static const char lua_receipt[] = BB_DLR_LUA_APPLY
-"local m = redis.call('GET', KEYS[1])\n"
-"if not m then\n"
-"  local prev = redis.call('GET', KEYS[2])\n"
-"  if prev and FINAL[string.match(prev, '^([^\\t]*)')] and not FINAL[ARGV[2]] then\n"
+"local function receipt(kop, ke, word, err, code)\n"
+"  local m = redis.call('GET', kop)\n"
+"  if not m then\n"
+"    local prev = redis.call('GET', ke)\n"
+"    if prev and FINAL[string.match(prev, '^([^\\t]*)')] and not FINAL[word] then\n"
+"      return 'early'\n"
+"    end\n"
+"    redis.call('SET', ke, word .. '\\t' .. err .. '\\t' .. code, 'EX', " BB_DLR_EARLY_TTL ")\n"
 "    return 'early'\n"
 "  end\n"
-"  redis.call('SET', KEYS[2], ARGV[2] .. '\\t' .. ARGV[3] .. '\\t' .. ARGV[4], 'EX', " BB_DLR_EARLY_TTL ")\n"
-"  return 'early'\n"
+"  local id, part = string.match(m, '^([^:]+):(%d+)$')\n"
+"  if not id then return 'nomsg' end\n"
+"  return apply(P .. ':msg:' .. id, id, part, word, err, code)\n"
 "end\n"
-"local id, part = string.match(m, '^([^:]+):(%d+)$')\n"
-"if not id then return 'nomsg' end\n"
-"return apply(ARGV[1], id, part, ARGV[2], ARGV[3], ARGV[4], ARGV[5])\n";
+/* A queue that is not a stream fails its records before anything is
+ * written for them (the acknowledgements come last). */
+"local qok = {}\n"
+"local function queue_ok(q, e)\n"
+"  if e == '' then return true end\n"
+"  if qok[q] == nil then\n"
+"    local t = redis.call('TYPE', q).ok\n"
+"    qok[q] = t == 'stream' or t == 'none'\n"
+"  end\n"
+"  return qok[q]\n"
+"end\n"
+"local BADQ = 'WRONGTYPE the queue is not a stream'\n"
+"local res, k, a = {}, 1, 3\n"
+"while a <= #ARGV do\n"
+"  local t, ok, r = ARGV[a]\n"
+"  if t == 'S' then\n"
+"    ok, r = queue_ok(KEYS[k + 2], ARGV[a + 4]), BADQ\n"
+"    if ok then\n"
+"      ok, r = pcall(submitted, KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3],\n"
+"        ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])\n"
+"    end\n"
+"    k, a = k + 4, a + 5\n"
+"  elseif t == 'F' then\n"
+"    ok, r = queue_ok(KEYS[k], ARGV[a + 6]), BADQ\n"
+"    if ok then\n"
+"      ok, r = pcall(failed, KEYS[k], KEYS[k + 1], ARGV[a + 1], ARGV[a + 2],\n"
+"        ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])\n"
+"    end\n"
+"    k, a = k + 2, a + 7\n"
+"  elseif t == 'R' then\n"
+"    ok, r = pcall(receipt, KEYS[k], KEYS[k + 1], ARGV[a + 1], ARGV[a + 2],\n"
+"      ARGV[a + 3])\n"
+"    k, a = k + 2, a + 4\n"
+"  else\n"
+"    return redis.error_reply('bad record ' .. tostring(t))\n"
+"  end\n"
+"  if not ok then\n"
+"    r = 'error:' .. (type(r) == 'table' and tostring(r.err) or tostring(r))\n"
+"  end\n"
+"  res[#res + 1] = r\n"
+"end\n"
+"for _, q in ipairs(ackq) do\n"
+"  local l = acks[q]\n"
+"  for i = 1, #l, 500 do\n"
+"    local j = math.min(i + 499, #l)\n"
+"    redis.call('XACK', q, 'links', unpack(l, i, j))\n"
+"    redis.call('XDEL', q, unpack(l, i, j))\n"
+"  end\n"
+"end\n"
+"return res\n";
 
 /* KEYS concat due; ARGV seq total data ttl dcs deadline
  * -> {0, have} or {1, dcs, p1..pN} */
@@ -329,10 +449,17 @@ static struct bb_dlr_req *req_new(struct bb_dlr *d, enum bb_dlr_kind kind,
 				  const char *link, bb_dlr_done_fn *done,
 				  void *arg)
 {
-	struct bb_dlr_req *q = calloc(1, sizeof(*q));
+	struct bb_dlr_req *q = d->spare;
 
-	if (q == NULL)
-		return NULL;
+	if (q != NULL) {
+		d->spare = q->next;
+		d->n_spare--;
+		memset(q, 0, sizeof(*q));
+	} else {
+		q = calloc(1, sizeof(*q));
+		if (q == NULL)
+			return NULL;
+	}
 	q->d = d;
 	q->kind = kind;
 	q->done = done;
@@ -341,10 +468,43 @@ static struct bb_dlr_req *req_new(struct bb_dlr *d, enum bb_dlr_kind kind,
 	return q;
 }
 
+/* Frees a request that is on no list (keeps it for reuse). */
+static void req_put(struct bb_dlr_req *q)
+{
+	struct bb_dlr *d = q->d;
+
+	if (d->n_spare >= BB_DLR_SPARE_MAX || d->dying) {
+		free(q);
+		return;
+	}
+	q->next = d->spare;
+	d->spare = q;
+	d->n_spare++;
+}
+
+static void batch_fini(struct bb_dlr_batch *b)
+{
+	free(b->buf);
+	free(b->keys);
+	free(b->args);
+	free(b->argv);
+	free(b->argvlen);
+	memset(b, 0, sizeof(*b));
+}
+
 static void dlr_destroy(struct bb_dlr *d)
 {
-	if (d->b->loop != NULL)	/* else box_fini() came first: cannot free it */
+	if (d->b->loop != NULL) {	/* else box_fini() came first: cannot free it */
 		loop_timer_free(d->sweep);
+		loop_timer_free(d->flush);
+	}
+	while (d->spare != NULL) {
+		struct bb_dlr_req *q = d->spare;
+
+		d->spare = q->next;
+		free(q);
+	}
+	batch_fini(&d->batch);
 	free(d->links);
 	free(d);
 }
@@ -372,7 +532,8 @@ static void req_free(struct bb_dlr_req *q)
 	if (q->next != NULL)
 		q->next->prev = q->prev;
 	loop_timer_free(q->timer);
-	free(q);
+	q->timer = NULL;
+	req_put(q);
 }
 
 /* Finishes q: done(status), then frees q (and d when it is dying). */
@@ -403,7 +564,8 @@ static int req_later(struct bb_dlr_req *q)
 	q->timer = loop_timer_new(q->d->b->loop, req_timer, q);
 	if (q->timer == NULL || loop_timer_start(q->timer, 0, false) != 0) {
 		loop_timer_free(q->timer);
-		free(q);
+		q->timer = NULL;
+		req_put(q);
 		return -1;
 	}
 	req_link(q);
@@ -418,7 +580,7 @@ static int req_call(struct bb_dlr_req *q, struct redis_script *s, int nkeys,
 {
 	if (redis_script_call(q->d->b->redis, s, on_reply, q, nkeys, argc, argv,
 			      argvlen) != 0) {
-		free(q);
+		req_put(q);
 		return -1;
 	}
 	req_link(q);
@@ -438,6 +600,224 @@ static void count_apply(struct bb_dlr *d, const char *w)
 		d->st.events++;
 }
 
+/* ---- the batch of submitted / failed / receipt records ---- */
+
+/* Makes room for need elements of size bytes in *p (capacity *cap). */
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap > 0 ? *cap : 64;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	np = realloc(*p, n * size);
+	if (np == NULL)
+		return -1;
+	*p = np;
+	*cap = n;
+	return 0;
+}
+
+/* Copies n strings into the batch as KEYS (to_keys) or ARGV elements. */
+static int batch_strs(struct bb_dlr_batch *b, bool to_keys, size_t n,
+		      const char *const *v)
+{
+	struct bb_dlr_span **spans = to_keys ? &b->keys : &b->args;
+	size_t *cnt = to_keys ? &b->nkeys : &b->nargs;
+	size_t *cap = to_keys ? &b->kcap : &b->acap;
+
+	if (grow((void **)spans, cap, *cnt + n, sizeof(**spans)) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(v[i]);
+
+		if (grow((void **)&b->buf, &b->cap, b->len + len, 1) != 0)
+			return -1;
+		memcpy(b->buf + b->len, v[i], len);
+		(*spans)[*cnt].off = b->len;
+		(*spans)[*cnt].len = len;
+		b->len += len;
+		(*cnt)++;
+	}
+	return 0;
+}
+
+static void on_batch_reply(struct redis *r, struct redisReply *reply,
+			   void *priv);
+static void receipt_done(struct bb_dlr_req *q, const char *w);
+
+/* Redis refused the batch (not connected, out of memory): its records are
+ * answered ESME_RSYSERR from the flush timer, never from within the call that
+ * flushed. */
+static void batch_refused(struct bb_dlr *d, struct bb_dlr_req *head)
+{
+	struct bb_dlr_req **pp = &d->unsent;
+
+	while (*pp != NULL)
+		pp = &(*pp)->bnext;
+	*pp = head;
+	if (d->flush != NULL)
+		loop_timer_start(d->flush, 0, false);
+}
+
+/* Sends the batch as one script call: KEYS of every record, then P, now and
+ * the records' arguments. */
+static void batch_flush(struct bb_dlr *d)
+{
+	struct bb_dlr_batch *b = &d->batch;
+	struct bb_dlr_call *c;
+	struct bb_dlr_req *q;
+	char s_now[24];
+	size_t argc = b->nkeys + 2 + b->nargs, i, k = 0;
+	int rc = -1;
+
+	if (b->n == 0)
+		return;
+	c = malloc(sizeof(*c));
+	if (c != NULL &&
+	    grow((void **)&b->argv, &b->vcap, argc, sizeof(*b->argv)) == 0 &&
+	    grow((void **)&b->argvlen, &b->lcap, argc, sizeof(*b->argvlen)) == 0) {
+		for (i = 0; i < b->nkeys; i++, k++) {
+			b->argv[k] = b->buf + b->keys[i].off;
+			b->argvlen[k] = b->keys[i].len;
+		}
+		snprintf(s_now, sizeof(s_now), "%llu", now_ms());
+		b->argv[k] = d->b->prefix;
+		b->argvlen[k++] = strlen(d->b->prefix);
+		b->argv[k] = s_now;
+		b->argvlen[k++] = strlen(s_now);
+		for (i = 0; i < b->nargs; i++, k++) {
+			b->argv[k] = b->buf + b->args[i].off;
+			b->argvlen[k] = b->args[i].len;
+		}
+		c->head = b->head;
+		c->n = b->n;
+		rc = redis_script_call(d->b->redis, d->s_batch, on_batch_reply, c,
+				       (int)b->nkeys, (int)argc, b->argv,
+				       b->argvlen);
+	}
+	if (rc == 0) {
+		for (q = b->head; q != NULL; q = q->bnext)
+			q->held = false;
+	} else {
+		free(c);
+		log_warn("receipt/submit batch not sent (Redis) records=%zu", b->n);
+		batch_refused(d, b->head);
+	}
+	b->head = b->tail = NULL;
+	b->n = b->len = b->nkeys = b->nargs = 0;
+}
+
+static void flush_timer(struct loop_timer *t, void *arg)
+{
+	struct bb_dlr *d = arg;
+	struct bb_dlr_req *q;
+
+	(void)t;
+	while ((q = d->unsent) != NULL) {
+		d->unsent = q->bnext;
+		req_finish(q, SMPP_ESME_RSYSERR);
+	}
+	batch_flush(d);
+}
+
+/*
+ * Adds q's record (its KEYS and ARGV elements) to the batch, which is sent
+ * when it holds redis-batch records or redis-batch-delay after its first.
+ * Returns 0, or -1 (q freed; its done is never called).
+ */
+static int batch_add(struct bb_dlr *d, struct bb_dlr_req *q, size_t nkeys,
+		     const char *const *keys, size_t nargs,
+		     const char *const *args)
+{
+	struct bb_dlr_batch *b = &d->batch;
+	size_t len = b->len, nk = b->nkeys, na = b->nargs;
+
+	if (batch_strs(b, true, nkeys, keys) != 0 ||
+	    batch_strs(b, false, nargs, args) != 0) {
+		b->len = len, b->nkeys = nk, b->nargs = na;
+		req_put(q);
+		return -1;
+	}
+	q->held = true;
+	q->bnext = NULL;
+	if (b->tail != NULL)
+		b->tail->bnext = q;
+	else
+		b->head = q;
+	b->tail = q;
+	b->n++;
+	req_link(q);
+	if (b->n >= d->batch_max)
+		batch_flush(d);
+	else if (b->n == 1)
+		loop_timer_start(d->flush, d->batch_ms, false);
+	return 0;
+}
+
+/* The status to answer for one record of a batch reply (a word: see the
+ * script), with the counters and log lines of its kind. */
+static int batch_result(struct bb_dlr_req *q, const struct redisReply *e)
+{
+	struct bb_dlr *d = q->d;
+	const char *w = reply_word(e);
+
+	if (strncmp(w, "error:", 6) == 0 || e->type == REDIS_REPLY_ERROR) {
+		log_error("receipt/submit record failed link=%s ref=%s error=%s",
+			  q->link, q->ref, e->type == REDIS_REPLY_ERROR ? e->str : w + 6);
+		return SMPP_ESME_RSYSERR;
+	}
+	switch (q->kind) {
+	case BB_DLR_K_SUBMIT:
+		if (strncmp(w, "early-", 6) == 0) {
+			d->st.receipts_early++;
+			if (strcmp(w + 6, "event") == 0)
+				d->st.events++;
+		} else if (strcmp(w, "nomsg") == 0) {
+			log_warn("submit_sm_resp for an unknown message link=%s ref=%s",
+				 q->link, q->ref);
+		}
+		break;
+	case BB_DLR_K_FAIL:
+		count_apply(d, w);
+		break;
+	case BB_DLR_K_RECEIPT:
+		receipt_done(q, w);
+		break;
+	default:
+		break;
+	}
+	return SMPP_ESME_ROK;
+}
+
+static void on_batch_reply(struct redis *r, struct redisReply *reply,
+			   void *priv)
+{
+	struct bb_dlr_call *c = priv;
+	struct bb_dlr_req *q = c->head, *next;
+	bool ok = reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
+		  reply->elements == c->n;
+	size_t i;
+
+	(void)r;
+	if (q != NULL && q->d->dying)
+		ok = false;
+	else if (!ok)
+		log_error("receipt/submit batch failed records=%zu error=%s", c->n,
+			  reply == NULL ? "connection lost" :
+			  reply->type == REDIS_REPLY_ERROR ? reply->str :
+			  "unexpected reply");
+	/* The last req_finish() may free d (dying): d is not used after it. */
+	for (i = 0; q != NULL; q = next, i++) {
+		next = q->bnext;
+		req_finish(q, ok ? batch_result(q, reply->element[i]) :
+			   SMPP_ESME_RSYSERR);
+	}
+	free(c);
+}
+
 /* ---- submitted / failed ---- */
 
 int bb_dlr_submitted(struct bb_dlr *d, const char *link, const char *entry_id,
@@ -446,10 +826,12 @@ int bb_dlr_submitted(struct bb_dlr *d, const char *link, const char *entry_id,
 {
 	char canon[DLR_TEXT_ID_MAX + 1], k_opid[BB_DLR_KEY_MAX],
 		k_msg[BB_DLR_KEY_MAX], k_q[BB_DLR_KEY_MAX], k_early[BB_DLR_KEY_MAX];
-	char s_part[16], s_now[24];
-	const char *argv[10];
+	char s_part[16];
+	const char *keys[4], *args[5];
 	struct bb_dlr_req *q;
 
+	if (!redis_connected(d->b->redis))
+		return -1;
 	if (part < 1 || part > 255 || msg_id == NULL || msg_id[0] == '\0' ||
 	    opid == NULL || canon_id(find_link(d, link), true, opid, canon,
 				     sizeof(canon)) < 0) {
@@ -467,33 +849,35 @@ int bb_dlr_submitted(struct bb_dlr *d, const char *link, const char *entry_id,
 		return -1;
 	snprintf(q->ref, sizeof(q->ref), "%s:%d", msg_id, part);
 	snprintf(s_part, sizeof(s_part), "%d", part);
-	snprintf(s_now, sizeof(s_now), "%llu", now_ms());
-	argv[0] = k_opid;
-	argv[1] = k_msg;
-	argv[2] = k_q;
-	argv[3] = k_early;
-	argv[4] = d->b->prefix;
-	argv[5] = msg_id;
-	argv[6] = s_part;
-	argv[7] = opid;
-	argv[8] = entry_id != NULL ? entry_id : "";
-	argv[9] = s_now;
-	return req_call(q, d->s_submit, 4, 10, argv, NULL);
+	keys[0] = k_opid;
+	keys[1] = k_msg;
+	keys[2] = k_q;
+	keys[3] = k_early;
+	args[0] = "S";
+	args[1] = msg_id;
+	args[2] = s_part;
+	args[3] = opid;
+	args[4] = entry_id != NULL ? entry_id : "";
+	return batch_add(d, q, 4, keys, 5, args);
 }
 
 int bb_dlr_part_failed(struct bb_dlr *d, const char *link, const char *entry_id,
 		       const char *msg_id, int part, const char *stat_word,
 		       int err, bb_dlr_done_fn *done, void *arg)
 {
-	char k_q[BB_DLR_KEY_MAX], s_part[16], s_err[16], s_code[16], s_now[24];
-	const char *argv[9];
+	char k_q[BB_DLR_KEY_MAX], k_msg[BB_DLR_KEY_MAX], s_part[16], s_err[16],
+		s_code[16];
+	const char *keys[2], *args[7];
 	enum dlr_text_state st;
 	struct bb_dlr_req *q;
 
+	if (!redis_connected(d->b->redis))
+		return -1;
 	if (part < 1 || part > 255 || msg_id == NULL || msg_id[0] == '\0' ||
 	    stat_word == NULL)
 		return -1;
-	if (box_key(d->b, k_q, sizeof(k_q), "q:%s", link) < 0)
+	if (box_key(d->b, k_q, sizeof(k_q), "q:%s", link) < 0 ||
+	    box_key(d->b, k_msg, sizeof(k_msg), "msg:%s", msg_id) < 0)
 		return -1;
 	st = dlr_text_state_from_word(stat_word, strlen(stat_word));
 	if (st != DLR_TEXT_STATE_NONE)
@@ -502,21 +886,20 @@ int bb_dlr_part_failed(struct bb_dlr *d, const char *link, const char *entry_id,
 	snprintf(s_err, sizeof(s_err), "%d", err);
 	snprintf(s_code, sizeof(s_code), "%d",
 		 dlr_text_status_code(st, s_err, DLR_TEXT_ERRKIND_SMPP));
-	snprintf(s_now, sizeof(s_now), "%llu", now_ms());
 	q = req_new(d, BB_DLR_K_FAIL, link, done, arg);
 	if (q == NULL)
 		return -1;
 	snprintf(q->ref, sizeof(q->ref), "%s:%d", msg_id, part);
-	argv[0] = k_q;
-	argv[1] = d->b->prefix;
-	argv[2] = msg_id;
-	argv[3] = s_part;
-	argv[4] = stat_word;
-	argv[5] = s_err;
-	argv[6] = s_code;
-	argv[7] = entry_id != NULL ? entry_id : "";
-	argv[8] = s_now;
-	return req_call(q, d->s_fail, 1, 9, argv, NULL);
+	keys[0] = k_q;
+	keys[1] = k_msg;
+	args[0] = "F";
+	args[1] = msg_id;
+	args[2] = s_part;
+	args[3] = stat_word;
+	args[4] = s_err;
+	args[5] = s_code;
+	args[6] = entry_id != NULL ? entry_id : "";
+	return batch_add(d, q, 2, keys, 7, args);
 }
 
 /* ---- receipts ---- */
@@ -604,8 +987,8 @@ static int deliver_receipt(struct bb_dlr *d, const char *link,
 			   void *arg)
 {
 	char canon[DLR_TEXT_ID_MAX + 1], k_opid[BB_DLR_KEY_MAX],
-		k_early[BB_DLR_KEY_MAX], s_code[16], s_now[24];
-	const char *argv[7];
+		k_early[BB_DLR_KEY_MAX], s_code[16];
+	const char *keys[2], *args[4];
 	struct bb_dlr_req *q = req_new(d, BB_DLR_K_RECEIPT, link, done, arg);
 
 	if (q == NULL)
@@ -619,17 +1002,15 @@ static int deliver_receipt(struct bb_dlr *d, const char *link,
 		return req_later(q);
 	}
 	snprintf(s_code, sizeof(s_code), "%d", rc->code);
-	snprintf(s_now, sizeof(s_now), "%llu", now_ms());
-	argv[0] = k_opid;
-	argv[1] = k_early;
-	argv[2] = d->b->prefix;
-	argv[3] = rc->word;
-	argv[4] = rc->err;
-	argv[5] = s_code;
-	argv[6] = s_now;
+	keys[0] = k_opid;
+	keys[1] = k_early;
+	args[0] = "R";
+	args[1] = rc->word;
+	args[2] = rc->err;
+	args[3] = s_code;
 	log_debug("receipt link=%s opid=%s canon=%s stat=%s err=%s", link, rc->id,
 		  canon, rc->word, rc->err);
-	return req_call(q, d->s_receipt, 2, 7, argv, NULL);
+	return batch_add(d, q, 2, keys, 4, args);
 }
 
 static void receipt_done(struct bb_dlr_req *q, const char *w)
@@ -928,22 +1309,6 @@ static void on_reply(struct redis *r, struct redisReply *reply, void *priv)
 	}
 	w = reply_word(reply);
 	switch (q->kind) {
-	case BB_DLR_K_SUBMIT:
-		if (strncmp(w, "early-", 6) == 0) {
-			q->d->st.receipts_early++;
-			if (strcmp(w + 6, "event") == 0)
-				q->d->st.events++;
-		} else if (strcmp(w, "nomsg") == 0) {
-			log_warn("submit_sm_resp for an unknown message link=%s ref=%s",
-				 q->link, q->ref);
-		}
-		break;
-	case BB_DLR_K_FAIL:
-		count_apply(q->d, w);
-		break;
-	case BB_DLR_K_RECEIPT:
-		receipt_done(q, w);
-		break;
 	case BB_DLR_K_CONCAT:
 		status = concat_done(q, reply);
 		if (status < 0)
@@ -971,19 +1336,30 @@ static void on_reply(struct redis *r, struct redisReply *reply, void *priv)
 struct bb_dlr *bb_dlr_new(struct box *b, const struct conf *c)
 {
 	struct bb_dlr *d = calloc(1, sizeof(*d));
+	const struct conf_group *core = conf_group_next(c, NULL, "core");
 
 	if (d == NULL)
 		return NULL;
 	d->b = b;
+	d->batch_max = BB_DLR_BATCH_MAX;
+	d->batch_ms = BB_DLR_BATCH_MS;
+	if (core != NULL) {
+		d->batch_max = (size_t)conf_schema_get_int(core, "redis-batch");
+		d->batch_ms = (unsigned long)conf_schema_get_duration_ms(
+			core, "redis-batch-delay");
+	}
+	if (d->batch_max < 1)
+		d->batch_max = 1;
 	if (load_links(d, c) != 0)
 		goto fail;
-	d->s_submit = redis_script_new(b->redis, lua_submit);
-	d->s_fail = redis_script_new(b->redis, lua_fail);
-	d->s_receipt = redis_script_new(b->redis, lua_receipt);
+	d->flush = loop_timer_new(b->loop, flush_timer, d);
+	if (d->flush == NULL)
+		goto fail;
+	d->s_batch = redis_script_new(b->redis, lua_batch);
 	d->s_concat = redis_script_new(b->redis, lua_concat);
 	d->s_mo = redis_script_new(b->redis, lua_mo);
 	d->s_sweep = redis_script_new(b->redis, lua_sweep);
-	if (d->s_submit == NULL || d->s_fail == NULL || d->s_receipt == NULL ||
+	if (d->s_batch == NULL ||
 	    d->s_concat == NULL || d->s_mo == NULL || d->s_sweep == NULL)
 		goto fail;
 	d->concat_s = BB_DLR_CONCAT_S;
@@ -1007,11 +1383,18 @@ void bb_dlr_free(struct bb_dlr *d)
 	if (d->b->loop != NULL) {
 		loop_timer_free(d->sweep);
 		d->sweep = NULL;
+		loop_timer_free(d->flush);
+		d->flush = NULL;
 	}
+	/* Records Redis never got are dropped: their stream entries stay
+	 * pending and the operator gets no deliver_sm_resp (it resends). */
+	d->batch.head = d->batch.tail = NULL;
+	d->batch.n = 0;
+	d->unsent = NULL;
 	for (struct bb_dlr_req *q = d->reqs, *n; q != NULL; q = n) {
 		n = q->next;
 		q->done = NULL;
-		if (q->timer != NULL && d->b->loop != NULL)
+		if (q->held || (q->timer != NULL && d->b->loop != NULL))
 			req_free(q);
 	}
 	if (d->reqs != NULL) {

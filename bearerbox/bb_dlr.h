@@ -4,8 +4,13 @@
  *
  * A link calls bb_dlr_submitted() after a submit_sm_resp OK, bb_dlr_part_failed()
  * when a part ends without an operator receipt, and bb_dlr_deliver() for every
- * deliver_sm / data_sm the operator sends. Each call does its Redis work in ONE
- * Lua script (atomic: stream entry acknowledged together with its result) and
+ * deliver_sm / data_sm the operator sends. Each call's Redis work is atomic:
+ * one Lua script acknowledges a stream entry together with its result. The
+ * records of bb_dlr_submitted(), bb_dlr_part_failed() and receipts are batched:
+ * one script call stores up to `redis-batch` of them (group core), sent when
+ * the batch is full or `redis-batch-delay` after its first record; a record
+ * not sent yet when the box dies is simply not acknowledged (the entry stays
+ * pending, the deliver_sm unanswered). Each call
  * calls done(status, arg) exactly once when the result is durable in Redis, or
  * with an SMPP command_status to answer when it is not (ESME_RSYSERR: Redis
  * failed, the operator retries). done is always called later from the loop,
@@ -44,15 +49,17 @@ struct bb_dlr_stats {
 };
 
 /*
- * Creates the receipt/MO handler for box b (uses b->redis, b->prefix and the
- * smsc groups of c for msg-id-type and data-coding). Registers its Lua scripts
+ * Creates the receipt/MO handler for box b (uses b->redis, b->prefix, the
+ * smsc groups of c for msg-id-type and data-coding, and redis-batch /
+ * redis-batch-delay of its core group). Registers its Lua scripts
  * with b->redis. Returns NULL when out of memory.
  */
 struct bb_dlr *bb_dlr_new(struct box *b, const struct conf *c);
 
 /* Frees d; call it before box_fini() (it uses b->loop). No done callback is
- * called after it: calls still waiting for Redis are dropped (their memory is
- * released when redis_free() answers them). NULL is a no-op. */
+ * called after it: records not sent yet are dropped, calls still waiting for
+ * Redis too (their memory is released when redis_free() answers them). NULL
+ * is a no-op. */
 void bb_dlr_free(struct bb_dlr *d);
 
 /*

@@ -475,6 +475,18 @@ static void q_redo_timer(struct loop_timer *t, void *arg)
 	}
 }
 
+/*
+ * A finished part freed room in the pool: read on if the ready list is short.
+ * Without this a link whose parts all wait for their batch when it pumps
+ * would find no room, read nothing, and have no response left to pump it.
+ */
+static void q_refill(struct bb_queue *q)
+{
+	if (q->up && !q->stopping && !q->fetching &&
+	    q->ready_n < (size_t)q->window)
+		q_fetch(q, false);
+}
+
 static void q_dlr_done(int status, void *arg)
 {
 	struct q_msg *qm = arg;
@@ -489,6 +501,7 @@ static void q_dlr_done(int status, void *arg)
 		return;
 	}
 	q_release(qm);
+	q_refill(q);
 }
 
 static void q_script_done(struct redis *r, struct redisReply *reply,
@@ -506,6 +519,7 @@ static void q_script_done(struct redis *r, struct redisReply *reply,
 		return;
 	}
 	q_release(qm);
+	q_refill(q);
 }
 
 static int q_start_retry(struct q_msg *qm)

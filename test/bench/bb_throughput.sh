@@ -4,6 +4,9 @@
 # the submits (queue drained: every part acknowledged with its operator id)
 # and for the receipts (every message final). Not part of `make check`.
 #   test/bench/bb_throughput.sh BUILDDIR [N] [SESSIONS] [WINDOW]
+# BENCH_STATS=1 also prints Redis's busiest commands and the CPU each process
+# used during the run (% of one core); BENCH_PERF=FILE records the bearerbox
+# with `perf record -g` into FILE.
 set -eu
 b=$(cd "${1:?usage: bb_throughput.sh BUILDDIR [N] [SESSIONS] [WINDOW]}" && pwd)
 n=${2:-100000}
@@ -18,11 +21,15 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 rport=$(port)
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" >"$dir/redis.log" 2>&1 &
 pids="$pids $!"
+rpid=$!
 r() { redis-cli -p "$rport" "$@"; }
+# CPU time of a process in clock ticks (user + system).
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 for _ in $(seq 100); do r ping >/dev/null 2>&1 && break; sleep 0.05; done
 
 "$b/contrib/smscsim/smscsim" --port 0 --quiet --dlr-delay-ms 10 >"$dir/sim.log" 2>&1 &
-pids="$pids $!"
+spid=$!
+pids="$pids $spid"
 for _ in $(seq 100); do grep -q 'listening port=' "$dir/sim.log" && break; sleep 0.05; done
 sport=$(sed -n 's/.*listening port=\([0-9]*\).*/\1/p' "$dir/sim.log" | head -1)
 
@@ -57,13 +64,28 @@ system-id = bench
 sessions = $sessions
 window = $window
 CONF
+r config resetstat >/dev/null
+r0=$(ticks "$rpid"); s0=$(ticks "$spid")
 start=$(date +%s%3N)
 "$b/bearerbox/bearerbox" -c "$dir/b.conf" >"$dir/bb.log" 2>&1 &
 bb=$!
 pids="$pids $bb"
+if [ -n "${BENCH_PERF:-}" ]; then
+	perf record -g -o "$BENCH_PERF" -p "$bb" >/dev/null 2>&1 &
+	pids="$pids $!"
+fi
+prev=-1
+moved=$(date +%s)
 while :; do
 	left=$(r xlen '{b}:q:bench')
 	[ "$left" = 0 ] && break
+	if [ "$left" != "$prev" ]; then
+		prev=$left
+		moved=$(date +%s)
+	elif [ $(( $(date +%s) - moved )) -gt 20 ]; then
+		echo "stalled: $left parts left on the queue for 20 s" >&2
+		exit 1
+	fi
 	sleep 0.05
 done
 sub=$(date +%s%3N)
@@ -74,7 +96,14 @@ while [ "$(r xlen '{b}:ev:http')" -lt "$n" ] 2>/dev/null; do
 	sleep 0.05
 done
 fin=$(date +%s%3N)
+r1=$(ticks "$rpid"); s1=$(ticks "$spid"); b1=$(ticks "$bb")
 echo "parts=$n sessions=$sessions window=$window"
 echo "submitted+acknowledged: $(( (sub - start) )) ms, $(( n * 1000 / (sub - start) )) msg/s"
-[ -n "${BENCH_STATS:-}" ] && r info commandstats | grep -v '^#' | sort -t= -k3 -rn | head -12
 echo "with receipts final:    $(( (fin - start) )) ms, $(( n * 1000 / (fin - start) )) msg/s (events $(r xlen '{b}:ev:http'))"
+if [ -n "${BENCH_STATS:-}" ]; then
+	hz=$(getconf CLK_TCK)
+	el=$(( fin - start ))
+	pct() { echo $(( $1 * 100000 / hz / el ))%; }
+	echo "cpu over the run: redis $(pct $((r1 - r0))) smscsim $(pct $((s1 - s0))) bearerbox $(pct "$b1") (100% = one core)"
+	r info commandstats | grep -v '^#' | sort -t= -k3 -rn | head -12
+fi
