@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <hiredis/hiredis.h>
@@ -49,14 +50,23 @@ static void heartbeat(struct loop_timer *t, void *arg)
 	char key[BOX_PREFIX_MAX + BOX_ID_MAX + 8];
 	char pid[16];
 	char started[24];
+	/* The host is the middle of the id "name@host:pid". */
+	const char *at = strchr(b->id, '@'), *end = strrchr(b->id, ':');
+	const char *host = "";
+	size_t hlen = 0;
 
 	(void)t;
 	if (!b->redis_up || box_key(b, key, sizeof(key), "box:%s", b->id) < 0)
 		return;
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-	snprintf(started, sizeof(started), "%llu", loop_now_ms(b->loop));
-	redis_command(b->redis, NULL, NULL, "HSET %s type %s pid %s version %s",
-		      key, b->name, pid, PACKAGE_VERSION);
+	snprintf(started, sizeof(started), "%lld", b->started);
+	if (at != NULL && end != NULL && end > at) {
+		host = at + 1;
+		hlen = (size_t)(end - host);
+	}
+	redis_command(b->redis, NULL, NULL,
+		      "HSET %s type %s pid %s version %s host %b started %s",
+		      key, b->name, pid, PACKAGE_VERSION, host, hlen, started);
 	redis_command(b->redis, heartbeat_done, b, "EXPIRE %s %d", key,
 		      BOX_HEARTBEAT_TTL_S);
 }
@@ -146,6 +156,7 @@ int box_init(struct box *b, const char *name, int argc, char **argv,
 
 	memset(b, 0, sizeof(*b));
 	b->name = name;
+	b->started = (long long)time(NULL);
 	*exit_status = 1;
 	rc = parse_args(name, argc, argv, usage_extra, &path, &check);
 	if (rc >= 0) {

@@ -42,6 +42,7 @@ struct box {
 	void *arg;
 	struct loop_timer *heartbeat;
 	bool redis_up;
+	long long started;		/* unix time (s) of box_init() */
 };
 
 /*
