@@ -645,12 +645,16 @@ static void json_boxes(const struct adm_job *j, struct adm_buf *b)
 	BUF_LIT(b, "\"boxes\":[");
 	for (i = 0; i < l->n; i++) {
 		const char *pid = item_get(&l->it[i], "pid");
+		const char *st = item_get(&l->it[i], "started");
 
 		buf_str(b, i ? ",{\"id\":" : "{\"id\":");
 		buf_json(b, l->it[i].name);
 		BUF_LIT(b, ",\"type\":");
 		buf_json(b, item_get(&l->it[i], "type"));
-		buf_printf(b, ",\"pid\":%s,\"version\":", is_int(pid) ? pid : "null");
+		BUF_LIT(b, ",\"host\":");
+		buf_json(b, item_get(&l->it[i], "host"));
+		buf_printf(b, ",\"pid\":%s,\"started\":%s,\"version\":",
+			   is_int(pid) ? pid : "null", is_int(st) ? st : "null");
 		buf_json(b, item_get(&l->it[i], "version"));
 		BUF_LIT(b, "}");
 	}
@@ -926,13 +930,23 @@ static void render_text(const struct adm_job *j, struct adm_buf *b)
 	for (i = 0; i < l->n; i++)
 		text_modembox(&l->it[i], now, b);
 	l = &j->l[ADM_BOXES];
-	buf_printf(b, "\nBoxes\n  %-40s %-10s %-8s %s\n", "id", "type", "pid",
-		   "version");
+	buf_printf(b, "\nBoxes\n  %-40s %-10s %-8s %-12s %s\n", "id", "type",
+		   "pid", "up", "version");
 	for (i = 0; i < l->n; i++) {
+		const char *st = item_get(&l->it[i], "started");
+		char upt[32] = "-";
+
+		if (is_int(st) && now >= strtoll(st, NULL, 10)) {
+			up = (unsigned long long)(now - strtoll(st, NULL, 10));
+			snprintf(upt, sizeof(upt), "%llud %02llu:%02llu:%02llu",
+				 up / 86400, up / 3600 % 24, up / 60 % 60,
+				 up % 60);
+		}
 		BUF_LIT(b, "  ");
 		buf_cell(b, l->it[i].name, 40);
 		buf_cell(b, item_get(&l->it[i], "type"), 10);
 		buf_cell(b, item_get(&l->it[i], "pid"), 8);
+		buf_cell(b, upt, 12);
 		buf_cell(b, item_get(&l->it[i], "version"), 0);
 		BUF_LIT(b, "\n");
 	}
@@ -1234,6 +1248,19 @@ static void render_metrics(const struct adm_job *j, struct adm_buf *b)
 		buf_label(b, item_get(&l->it[i], "type"));
 		BUF_LIT(b, "\"} 1\n");
 	}
+	m_head(b, "box_start_time_seconds", "gauge",
+	       "unix time a live box started (its heartbeat's started)");
+	for (i = 0; i < l->n; i++) {
+		const char *st = item_get(&l->it[i], "started");
+
+		if (!is_int(st))
+			continue;
+		BUF_LIT(b, "hermod_box_start_time_seconds{box=\"");
+		buf_label(b, l->it[i].name);
+		BUF_LIT(b, "\",type=\"");
+		buf_label(b, item_get(&l->it[i], "type"));
+		buf_printf(b, "\"} %s\n", st);
+	}
 }
 
 static void adm_render(struct adm_job *j, struct adm_buf *b)
@@ -1413,7 +1440,7 @@ struct bb_admin *bb_admin_new(struct box *b, const struct bb_admin_src *src)
 	a->b = b;
 	a->src = *src;
 	a->password = conf_schema_get_str(b->core, "admin-password");
-	a->started = time(NULL);
+	a->started = (time_t)b->started;
 	a->started_ms = loop_now_ms(b->loop);
 	memset(&hc, 0, sizeof(hc));
 	hc.address = conf_schema_get_str(b->core, "admin-interface");

@@ -236,9 +236,25 @@ static void st_json_num(const char *s)
 
 /* ------------------------------------------------------------ boxes */
 
+/* "1d 02:03:04" since unix time started, or "-". */
+static const char *st_uptime(const char *started, char *buf, size_t cap)
+{
+	long long s = st_is_int(started) ? strtoll(started, NULL, 10) : -1;
+	long long now = (long long)time(NULL);
+	unsigned long long up;
+
+	if (s < 0 || now < s)
+		return "-";
+	up = (unsigned long long)(now - s);
+	snprintf(buf, cap, "%llud %02llu:%02llu:%02llu", up / 86400,
+	    up / 3600 % 24, up / 60 % 60, up % 60);
+	return buf;
+}
+
 static int st_boxes(struct ctl *c, bool json)
 {
 	struct st_names n = { 0 };
+	char up[48];
 	size_t i;
 
 	if (st_scan(c, "box:", "", "hash", &n) < 0)
@@ -246,8 +262,8 @@ static int st_boxes(struct ctl *c, bool json)
 	if (json)
 		fputs("\"boxes\":[", stdout);
 	else
-		printf("Boxes\n  %-40s %-10s %-8s %s\n", "ID", "TYPE", "PID",
-		    "VERSION");
+		printf("Boxes\n  %-40s %-10s %-8s %-12s %s\n", "ID", "TYPE",
+		    "PID", "UP", "VERSION");
 	for (i = 0; i < n.n; i++) {
 		redisReply *h = st_cmd(c, "HGETALL", "box:", n.v[i]);
 
@@ -260,8 +276,12 @@ static int st_boxes(struct ctl *c, bool json)
 			st_json_str(n.v[i]);
 			fputs(",\"type\":", stdout);
 			st_json_str(st_get(h, "type"));
+			fputs(",\"host\":", stdout);
+			st_json_str(st_get(h, "host"));
 			fputs(",\"pid\":", stdout);
 			st_json_num(st_get(h, "pid"));
+			fputs(",\"started\":", stdout);
+			st_json_num(st_get(h, "started"));
 			fputs(",\"version\":", stdout);
 			st_json_str(st_get(h, "version"));
 			putchar('}');
@@ -270,6 +290,7 @@ static int st_boxes(struct ctl *c, bool json)
 			st_cell(n.v[i], 40);
 			st_cell(st_get(h, "type"), 10);
 			st_cell(st_get(h, "pid"), 8);
+			st_cell(st_uptime(st_get(h, "started"), up, sizeof(up)), 12);
 			st_cell(st_get(h, "version"), 0);
 			putchar('\n');
 		}

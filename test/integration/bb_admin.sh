@@ -136,7 +136,8 @@ ok = s["bearerbox"]["redis"] and link["sim"]["state"] == "up" \
     and link["sim"]["bound"] == 2 and link["sim"]["sessions"] == 2 \
     and link["sim"]["window"] == 5 and link["sim"]["throughput"] == 50 \
     and link["sim"]["queue"] is not None and "mb1" in mbs \
-    and {"bearerbox", "modembox"} <= boxes
+    and {"bearerbox", "modembox"} <= boxes \
+    and all(isinstance(b["started"], int) and b["host"] and b["pid"] for b in s["boxes"])
 if ok:
     m = {x["id"]: x for x in mbs["mb1"]["modems"]}
     ok = m["gsm0"]["imsi"] == "240010000000100" and m["gsm0"]["state"] == "ready" \
@@ -189,7 +190,8 @@ for ln in open(sys.argv[1]).read().splitlines():
         seen.add(m.group(1))
 need = {"hermod_link_up", "hermod_link_submitted_total", "hermod_link_queue_length",
         "hermod_modem_info", "hermod_modem_sent_total", "hermod_modem_signal_rssi",
-        "hermod_receipts_total", "hermod_box_up", "hermod_redis_up", "hermod_uptime_seconds"}
+        "hermod_receipts_total", "hermod_box_up", "hermod_box_start_time_seconds",
+        "hermod_redis_up", "hermod_uptime_seconds"}
 assert need <= seen, need - seen
 PY
 [ "$(metric link_up 'link="sim"')" = 1 ] || t_fail "hermod_link_up{link=sim}"
@@ -260,6 +262,7 @@ m = {x["id"]: x for x in s["modemboxes"][0]["modems"]}
 assert m["gsm0"]["imsi"] == "240010000000100" and m["gsm0"]["daily-limit"] == 100
 assert {l["id"]: l["up"] for l in s["links"]} == {"sim": True, "gsm": True}
 assert {"bearerbox", "modembox"} <= {b["type"] for b in s["boxes"]}
+assert all(isinstance(b["started"], int) and b["host"] for b in s["boxes"])
 PY
 t_ok "hermodctl status: boxes, links with their holder, modems with IMSI and limits (text and --json)"
 
