@@ -53,6 +53,7 @@ struct httpd_req {
 	unsigned status;
 	size_t answer_len;
 	char note[HTTPD_NOTE_MAX];	/* httpd_req_note(), or "" */
+	const char *xh_name, *xh_value;	/* httpd_req_answer_header() */
 	bool too_big, handed, answered, queued, in_handler, suspended;
 };
 
@@ -724,6 +725,11 @@ httpd_answer(struct httpd_req *req, unsigned status, const char *content_type,
 		MHD_destroy_response(resp);
 		resp = NULL;
 	}
+	if (resp && req->xh_name != NULL &&
+	    MHD_add_response_header(resp, req->xh_name, req->xh_value) == MHD_NO) {
+		MHD_destroy_response(resp);
+		resp = NULL;
+	}
 	if (resp == NULL) {
 		resp = d->resp_500;
 		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
@@ -813,4 +819,12 @@ httpd_redact_query(const char *query, char *out, size_t outsz)
 		p = *end ? end + 1 : end;
 	}
 	return ok ? (int)o : -1;
+}
+
+void
+httpd_req_answer_header(struct httpd_req *req, const char *name,
+			const char *value)
+{
+	req->xh_name = name;
+	req->xh_value = value;
 }

@@ -119,6 +119,14 @@ int httpd_answer(struct httpd_req *req, unsigned status, const char *content_typ
 		 const char *body, size_t body_len);
 
 /*
+ * One extra header for the answer req is about to get (e.g. WWW-Authenticate
+ * on a 401): name and value are borrowed until the httpd_answer() that follows
+ * (which copies them). A second call replaces the first.
+ */
+void httpd_req_answer_header(struct httpd_req *req, const char *name,
+			     const char *value);
+
+/*
  * Copies query to out (size outsz, always NUL-terminated when outsz > 0),
  * replacing the value of every parameter whose name is pass, password or pwd
  * (any case, percent-encoding of the name decoded) by "***". Returns the length
