@@ -1397,6 +1397,9 @@ static void adm_handle(struct httpd_req *req, void *arg)
 		return;
 	}
 	if (!adm_authorized(a, req, &ps)) {
+		httpd_req_answer_header(req, "WWW-Authenticate",
+					"Basic realm=\"hermod admin\", "
+					"charset=\"UTF-8\"");
 		httpd_answer(req, 401, NULL, unauth, sizeof(unauth) - 1);
 		return;
 	}

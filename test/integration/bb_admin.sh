@@ -96,8 +96,10 @@ get() {
 }
 
 # ---- authentication
-get /status
+get /status -D "$T_DIR/headers"
 [ "$code" = 401 ] || t_fail "/status without password: $code"
+grep -qi '^WWW-Authenticate: Basic realm="hermod admin"' "$T_DIR/headers" ||
+	t_fail "401 without a Basic challenge: $(cat "$T_DIR/headers")"
 get /metrics
 [ "$code" = 401 ] || t_fail "/metrics without password: $code"
 get "/status?password=WrongPw123"
@@ -120,7 +122,7 @@ get /status -u "x:$pw" -X POST
 [ "$code" = 405 ] || t_fail "POST: $code"
 get "/status?format=xml" -u "x:$pw"
 [ "$code" = 400 ] || t_fail "bad format: $code"
-t_ok "401 without or with a wrong password (logged without it), 200 with Basic or ?password=, /health open"
+t_ok "401 with a Basic challenge without or with a wrong password (logged without it), 200 with Basic or ?password=, /health open"
 
 # ---- /status JSON: the link, the modembox's modems with their IMSI
 status_has() {
