@@ -38,9 +38,6 @@ struct bb_admin_src {
  */
 struct bb_admin *bb_admin_new(struct box *b, const struct bb_admin_src *src);
 
-/* The port bound (after admin-port = 0 in tests: not used; kept for logs). */
-unsigned bb_admin_port(const struct bb_admin *a);
-
 /*
  * Stops listening (SIGTERM): requests still waiting for Redis are answered
  * 503, new connections are refused. The admin stays allocated until
@@ -49,8 +46,9 @@ unsigned bb_admin_port(const struct bb_admin *a);
 void bb_admin_stop(struct bb_admin *a);
 
 /*
- * Frees a (stopping it first). Call it after redis_free(): Redis replies a
- * request still waits for are then already delivered. NULL is a no-op.
+ * Frees a (stopping it first). Requests still waiting for Redis replies are
+ * detached and freed by their last reply (redis_free() delivers them all).
+ * NULL is a no-op.
  */
 void bb_admin_free(struct bb_admin *a);
 
