@@ -297,6 +297,7 @@ out:
 	free(c);
 	job_done_one(j);
 }
+
 /* ------------------------------------------------------------ requests */
 
 static void adm_start(struct bb_admin *a, struct httpd_req *req,
