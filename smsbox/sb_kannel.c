@@ -47,48 +47,55 @@ static void kn_answer(struct httpd_req *req, unsigned status, const char *line)
 	httpd_answer(req, status, KN_HTML, line, strlen(line));
 }
 
+/* kn_answer() for a string literal: the server keeps one response for it. */
+static void kn_answer_lit(struct httpd_req *req, unsigned status,
+			  const char *line)
+{
+	httpd_answer_static(req, status, KN_HTML, line);
+}
+
 void sb_kannel_answer(struct httpd_req *req, enum sb_word w, enum sb_reason why,
 		      unsigned parts)
 {
 	(void)parts;
 	switch (w) {
 	case SB_SUCCESS:
-		kn_answer(req, 202, "0: Accepted for delivery");
+		kn_answer_lit(req, 202, "0: Accepted for delivery");
 		break;
 	case SB_AUTH_FAILED:
-		kn_answer(req, 403, "Authorization failed for sendsms");
+		kn_answer_lit(req, 403, "Authorization failed for sendsms");
 		break;
 	case SB_NOT_ALLOWED:
 		if (why == SB_R_CREDIT)
-			kn_answer(req, 402, "Not enough credit, rejected");
+			kn_answer_lit(req, 402, "Not enough credit, rejected");
 		else if (why == SB_R_SENDER)
-			kn_answer(req, 403, "Sender not allowed, rejected");
+			kn_answer_lit(req, 403, "Sender not allowed, rejected");
 		else
-			kn_answer(req, 403, "Not routable. Do not try again.");
+			kn_answer_lit(req, 403, "Not routable. Do not try again.");
 		break;
 	case SB_TOO_MANY_NUMBERS:
-		kn_answer(req, 400, "Too many receivers, rejected");
+		kn_answer_lit(req, 400, "Too many receivers, rejected");
 		break;
 	case SB_WRONG_NUMBER:
-		kn_answer(req, 400, "Garbage 'to' field, rejected.");
+		kn_answer_lit(req, 400, "Garbage 'to' field, rejected.");
 		break;
 	case SB_TOO_LONG:
-		kn_answer(req, 400, "Message too long, rejected");
+		kn_answer_lit(req, 400, "Message too long, rejected");
 		break;
 	case SB_WRONG_FORMAT:
 	case SB_NO_MESSAGE:
 	case SB_WRONG_TYPE:
-		kn_answer(req, 400, "Charset or body misformed, rejected");
+		kn_answer_lit(req, 400, "Charset or body misformed, rejected");
 		break;
 	case SB_ERROR:
-		kn_answer(req, 400, "Wrong sendsms args, rejected");
+		kn_answer_lit(req, 400, "Wrong sendsms args, rejected");
 		break;
 	case SB_SYS_ERROR:
-		kn_answer(req, 503, "Sending failed.");
+		kn_answer_lit(req, 503, "Sending failed.");
 		break;
 	case SB_FAILED:
 	default:
-		kn_answer(req, 500, "Sending failed.");
+		kn_answer_lit(req, 500, "Sending failed.");
 		break;
 	}
 }

@@ -30,6 +30,7 @@
 #include "shared/io/log.h"
 
 #define HTTPD_DISCARD_FACTOR 4	/* chunked bodies: read at most 4x max, then drop */
+#define HTTPD_STATIC_MAX 16	/* httpd_answer_static() answers kept */
 
 struct httpd_conn {
 	char *uri;		/* raw URI of the current request, or NULL */
@@ -55,6 +56,13 @@ struct httpd_req {
 	char note[HTTPD_NOTE_MAX];	/* httpd_req_note(), or "" */
 	const char *xh_name, *xh_value;	/* httpd_req_answer_header() */
 	bool too_big, handed, answered, queued, in_handler, suspended;
+	bool resp_shared;	/* resp belongs to the server, not to req */
+};
+
+/* One httpd_answer_static() answer: MHD counts the connections using it. */
+struct httpd_static {
+	const char *content_type, *body;	/* the caller's, by address */
+	struct MHD_Response *resp;
 };
 
 struct httpd {
@@ -70,6 +78,8 @@ struct httpd {
 	struct MHD_Response *resp_500;
 	struct MHD_Response *resp_413;
 	size_t len_413;
+	struct httpd_static statics[HTTPD_STATIC_MAX];
+	size_t nstatics;
 };
 
 static unsigned long long
@@ -286,7 +296,7 @@ req_free(struct httpd_req *req)
 	if (req == NULL)
 		return;
 	pending_unlink(req);
-	if (req->resp && req->resp != req->d->resp_500 && req->resp != req->d->resp_413)
+	if (req->resp && !req->resp_shared)
 		MHD_destroy_response(req->resp);
 	free(req->method);
 	free(req->uri);
@@ -315,14 +325,13 @@ on_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
 static enum MHD_Result
 queue_answer(struct httpd_req *req)
 {
-	struct httpd *d = req->d;
 	struct MHD_Response *resp = req->resp;
 	enum MHD_Result r;
 
 	req->resp = NULL;
 	req->queued = true;
 	r = MHD_queue_response(req->conn, req->status, resp);
-	if (resp != d->resp_500 && resp != d->resp_413)
+	if (!req->resp_shared)
 		MHD_destroy_response(resp);
 	return r;
 }
@@ -418,6 +427,7 @@ answer_500(struct httpd_req *req)
 {
 	req->status = 500;
 	req->resp = req->d->resp_500;
+	req->resp_shared = true;
 	return queue_answer(req);
 }
 
@@ -426,6 +436,7 @@ answer_413(struct httpd_req *req)
 {
 	req->status = 413;
 	req->resp = req->d->resp_413;
+	req->resp_shared = true;
 	req->answer_len = req->d->len_413;
 	return queue_answer(req);
 }
@@ -636,6 +647,8 @@ httpd_free(struct httpd *d)
 		MHD_destroy_response(d->resp_413);
 	if (d->resp_500)
 		MHD_destroy_response(d->resp_500);
+	for (size_t i = 0; i < d->nstatics; i++)
+		MHD_destroy_response(d->statics[i].resp);
 	free(d->address);
 	free(d);
 }
@@ -702,6 +715,20 @@ httpd_req_note(struct httpd_req *req, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Sets req's answer and wakes its connection when it waits suspended. */
+static void
+answer_set(struct httpd_req *req, struct MHD_Response *resp, unsigned status,
+	   size_t body_len)
+{
+	req->resp = resp;
+	req->status = status;
+	req->answer_len = body_len;
+	if (!req->in_handler && req->suspended) {
+		MHD_resume_connection(req->conn);
+		httpd_kick(req->d);
+	}
+}
+
 int
 httpd_answer(struct httpd_req *req, unsigned status, const char *content_type,
 	     const char *body, size_t body_len)
@@ -736,14 +763,55 @@ httpd_answer(struct httpd_req *req, unsigned status, const char *content_type,
 		body_len = 0;
 		rc = -1;
 	}
-	req->resp = resp;
-	req->status = status;
-	req->answer_len = body_len;
-	if (!req->in_handler && req->suspended) {
-		MHD_resume_connection(req->conn);
-		httpd_kick(d);
-	}
+	req->resp_shared = resp == d->resp_500;
+	answer_set(req, resp, status, body_len);
 	return rc;
+}
+
+/* The kept response for (content_type, body), made on first use; NULL when
+ * none can be kept. */
+static struct MHD_Response *
+static_response(struct httpd *d, const char *content_type, const char *body)
+{
+	struct httpd_static *st;
+
+	for (size_t i = 0; i < d->nstatics; i++)
+		if (d->statics[i].body == body &&
+		    d->statics[i].content_type == content_type)
+			return d->statics[i].resp;
+	if (d->nstatics == HTTPD_STATIC_MAX)
+		return NULL;
+	st = &d->statics[d->nstatics];
+	st->resp = MHD_create_response_from_buffer(strlen(body),
+			(void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT);
+	if (st->resp == NULL)
+		return NULL;
+	if (MHD_add_response_header(st->resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+			content_type ? content_type : "text/plain; charset=utf-8") == MHD_NO) {
+		MHD_destroy_response(st->resp);
+		return NULL;
+	}
+	st->content_type = content_type;
+	st->body = body;
+	d->nstatics++;
+	return st->resp;
+}
+
+int
+httpd_answer_static(struct httpd_req *req, unsigned status,
+		    const char *content_type, const char *body)
+{
+	struct httpd *d = req->d;
+	struct MHD_Response *resp;
+
+	if (req->answered || req->xh_name != NULL || status < 100 || status > 599 ||
+	    (resp = static_response(d, content_type, body)) == NULL)
+		return httpd_answer(req, status, content_type, body, strlen(body));
+	req->answered = true;
+	pending_unlink(req);
+	req->resp_shared = true;
+	answer_set(req, resp, status, strlen(body));
+	return 0;
 }
 
 static int

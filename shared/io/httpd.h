@@ -127,6 +127,17 @@ void httpd_req_answer_header(struct httpd_req *req, const char *name,
 			     const char *value);
 
 /*
+ * httpd_answer() for an answer that never changes: body (NUL-terminated) and
+ * content_type must be strings with static storage duration (literals, a
+ * const table). The first HTTPD_STATIC_MAX distinct (content_type, body)
+ * pairs, told apart by address, get one response that every such answer
+ * shares; later ones, and requests with an httpd_req_answer_header(), are
+ * answered by httpd_answer(). Same contract and returns as httpd_answer().
+ */
+int httpd_answer_static(struct httpd_req *req, unsigned status,
+			const char *content_type, const char *body);
+
+/*
  * Copies query to out (size outsz, always NUL-terminated when outsz > 0),
  * replacing the value of every parameter whose name is pass, password or pwd
  * (any case, percent-encoding of the name decoded) by "***". Returns the length
