@@ -69,6 +69,21 @@ c -v -o /dev/null -o /dev/null -o /dev/null "$base/sync" "$base/sync" "$base/syn
 	t_fail "connection not reused: $(grep -i connect "$T_DIR/ka.txt")"
 t_ok "HTTP/1.1 keep-alive: connection reused"
 
+# constant answers: 20 of them (the server keeps 16), each twice, over one
+# connection; the status is per answer (200 or 201), the body the word
+urls=() outs=()
+for r in 1 2; do for i in $(seq 0 19); do urls+=("$base/static?i=$i"); outs+=(-o "$T_DIR/st.$r.$i"); done; done
+c -w '%{http_code} %{content_type}\n' "${outs[@]}" "${urls[@]}" >"$T_DIR/st.codes" || t_fail "static answers"
+for r in 1 2; do for i in $(seq 0 19); do
+	[ "$(cat "$T_DIR/st.$r.$i")" = "w$i" ] || t_fail "static answer $i: $(cat "$T_DIR/st.$r.$i")"
+done; done
+[ "$(sort "$T_DIR/st.codes" | uniq -c | awk '{ print $1 ":" $2 ":" $3 }' | tr '\n' ' ')" = \
+	"20:200:text/x-probe 20:201:text/x-probe " ] || t_fail "static statuses: $(sort "$T_DIR/st.codes" | uniq -c)"
+t_ok "constant answers (shared and copied) keep their body, status and type"
+grep -qE 'http GET /static\?i=17 status=201 .* word=w17$' "$T_DIR/srv.log" ||
+	t_fail "no note on the access line"
+t_ok "httpd_req_note() ends the access line"
+
 code=$(c -o /dev/null -w '%{http_code}' "$base/nope")
 [ "$code" = 404 ] || t_fail "unknown path got $code"
 

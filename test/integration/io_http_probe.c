@@ -126,6 +126,12 @@ hold(struct probe *p, struct httpd_req *req, unsigned long ms)
 		p->peak_server = p->in_server;
 }
 
+/* More constant answers than the server keeps: the rest take the copy path. */
+static const char *const probe_words[] = {
+	"w0", "w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "w9",
+	"w10", "w11", "w12", "w13", "w14", "w15", "w16", "w17", "w18", "w19",
+};
+
 static void
 on_request(struct httpd_req *req, void *arg)
 {
@@ -143,6 +149,11 @@ on_request(struct httpd_req *req, void *arg)
 				     httpd_req_method(req), path, q, len,
 				     httpd_req_client_ip(req), ua ? ua : "-");
 		httpd_answer(req, 200, "text/plain", out, n < sizeof(out) ? n : sizeof(out) - 1);
+	} else if (strcmp(path, "/static") == 0) {
+		n = query_num(q, "i", 0) % (sizeof(probe_words) / sizeof(probe_words[0]));
+		httpd_req_note(req, "word=%s", probe_words[n]);
+		httpd_answer_static(req, 200 + (unsigned)(n % 2), "text/x-probe",
+				    probe_words[n]);
 	} else if (strcmp(path, "/async") == 0) {
 		hold(p, req, query_num(q, "ms", 50));
 	} else if (strcmp(path, "/never") == 0) {
