@@ -9,13 +9,14 @@
 # Not part of `make check`.
 #
 #   test/bench/sb_wrk.sh BUILDDIR [DURATION_S] [CONNS]
-#   env: THREADS (wrk threads, default 1), LOG_LEVEL (boxes, default info:
-#        the access line and the accepted line per request, as shipped),
-#        SESSIONS/WINDOW (bearerbox's link, default 4/200), AOF=1 (Redis
-#        appendonly everysec, as in production; default off), PERF=FILE
-#        (perf record -g of smsbox during the run), KEEP=1 (keep the run's
-#        directory and logs), BEARERBOX=PATH (another build's bearerbox),
-#        BENCH_STATS=1 (Redis commandstats), DRAIN_S (wait for the queue, default 60)
+#   env: THREADS (wrk threads, default 1); LOG_LEVEL (the boxes', default
+#        info: one access line per request, as shipped); SESSIONS/WINDOW
+#        (bearerbox's link, default 4/200); AOF=1 (Redis appendonly
+#        everysec, as in production; default off); PERF=FILE and PERF_OPTS
+#        (perf record of smsbox during the run, default -g); KEEP=1 (keep
+#        the run's directory and logs); BEARERBOX=PATH (another build's
+#        bearerbox); BENCH_STATS=1 (Redis commandstats); DRAIN_S (how long
+#        to wait for the queue to drain, default 60)
 set -eu
 b=$(cd "${1:?usage: sb_wrk.sh BUILDDIR [DURATION_S] [CONNS]}" && pwd)
 dur=${2:-10}
@@ -120,8 +121,8 @@ t0=$(ms)
 ) 2>"$dir/wrk.time" &
 wpid=$!
 if [ -n "${PERF:-}" ]; then	# PERF=FILE: perf record smsbox for the run
-	perf record ${PERF_OPTS:--g} -o "$PERF" -p "$sbpid" -- sleep "$(( dur > 2 ? dur - 1 : 1 ))" \
-		>/dev/null 2>&1 &
+	perf record ${PERF_OPTS:--g} -o "$PERF" -p "$sbpid" -- \
+		sleep "$(( dur > 2 ? dur - 1 : 1 ))" >/dev/null 2>&1 &
 fi
 sleep 1
 wt0=$(ms)
@@ -168,7 +169,7 @@ for p in "$@"; do
 	per="$per $(echo $names | cut -d' ' -f$i)=$(( acc > 0 ? (z - a) * 1000000 / hz / acc : 0 ))"
 done
 read -r wu ws <"$dir/wrk.time" || true
-echo "$per"
+echo "$per wrk=$(awk -v u="$wu" -v s="$ws" -v n="$acc" 'BEGIN { printf "%d", n ? (u + s) * 1000000 / n : 0 }')"
 echo "$line wrk=$(awk -v u="$wu" -v s="$ws" -v d="$(( t1 - t0 ))" 'BEGIN { printf "%d", (u + s) * 100000 / d }')"
 
 if [ -n "${BENCH_STATS:-}" ]; then	# Redis's time per command, heaviest first
