@@ -63,7 +63,7 @@ static const struct conf_option conf_options[] = {
 	  "password that /status and /metrics of the admin interface require" },
 	{ "core", "redis-batch", CONF_INT, 0, 1, 1000, "256", NULL, NULL,
 	  "receipts and submit results stored by one Redis script call, at most" },
-	{ "core", "redis-batch-delay", CONF_DURATION, 0, 0, 100, "1ms", NULL, NULL,
+	{ "core", "redis-batch-delay", CONF_DURATION, 0, 0, 1 * SEC, "1ms", NULL, NULL,
 	  "longest wait of a receipt or submit result for its batch to fill" },
 
 	/* smsc */

@@ -70,6 +70,7 @@ start=$(date +%s%3N)
 "$b/bearerbox/bearerbox" -c "$dir/b.conf" >"$dir/bb.log" 2>&1 &
 bb=$!
 pids="$pids $bb"
+
 if [ -n "${BENCH_PERF:-}" ]; then
 	perf record -g -o "$BENCH_PERF" -p "$bb" >/dev/null 2>&1 &
 	pids="$pids $!"
@@ -104,6 +105,8 @@ if [ -n "${BENCH_STATS:-}" ]; then
 	hz=$(getconf CLK_TCK)
 	el=$(( fin - start ))
 	pct() { echo $(( $1 * 100000 / hz / el ))%; }
+	us() { echo $(( $1 * 1000000 / hz / n )); }
 	echo "cpu over the run: redis $(pct $((r1 - r0))) smscsim $(pct $((s1 - s0))) bearerbox $(pct "$b1") (100% = one core)"
+	echo "cpu per message:  redis $(us $((r1 - r0))) us, smscsim $(us $((s1 - s0))) us, bearerbox $(us "$b1") us"
 	r info commandstats | grep -v '^#' | sort -t= -k3 -rn | head -12
 fi

@@ -23,6 +23,9 @@
  *   timeouts CONCAT_S SWEEP_MS             bb_dlr_set_timeouts()
  *   wait-incomplete N                      until N incomplete MO were swept
  *                                          (polls every 50 ms, at most 10 s)
+ *   together N                             starts the next N commands at once
+ *                                          (one batch), goes on when all N
+ *                                          are done
  * Exits 0 after the last command, 1 on a bad command or a refused call.
  */
 #include "config.h"
@@ -53,6 +56,7 @@ static uint8_t payload[65536];
 
 static void run_next(void);
 
+static size_t group_wait;	/* done callbacks a "together" group waits for */
 static struct loop_timer *poll_timer;
 static uint64_t poll_want;
 static unsigned poll_left;
@@ -81,6 +85,8 @@ static void on_done(int status, void *arg)
 	printf("%zu %.*s status=%d\n", n + 1, (int)strcspn(lines[n], " \t"),
 	       lines[n], status);
 	fflush(stdout);
+	if (group_wait > 0 && --group_wait > 0)
+		return;
 	run_next();
 }
 
@@ -268,7 +274,30 @@ static void run_next(void)
 {
 	while (next_line < n_lines) {
 		size_t i = next_line++;
-		int rc = run_line(i);
+		int rc;
+
+		if (strncmp(lines[i], "together ", 9) == 0) {
+			size_t k = strtoul(lines[i] + 9, NULL, 10);
+
+			for (rc = 1; k > 0 && next_line < n_lines && rc >= 0; k--) {
+				i = next_line++;
+				rc = run_line(i);
+				if (rc == 0)
+					group_wait++;
+			}
+			if (rc < 0) {
+				fprintf(stderr, "command %zu refused: %s\n", i + 1,
+					lines[i]);
+				exit_status = 1;
+				next_line = n_lines;
+			}
+			if (group_wait > 0)
+				return;	/* the last done callback goes on */
+			if (rc < 0)
+				break;
+			continue;
+		}
+		rc = run_line(i);
 
 		if (rc == 0)
 			return;

@@ -272,3 +272,60 @@ grep -q ' errors=2$' "$T_DIR/nine.out" || t_fail "stats: $(cat "$T_DIR/nine.out"
 expect "no mapping" "$(t_redis exists "$P:opid:opbad:1501")" 0
 expect "part untouched" "$(t_redis hexists "$P:msg:15" p1)" 0
 t_ok "a failing script (queue key of the wrong type): ESME_RSYSERR, nothing written"
+
+# --- 10: one batch (one script call): a receipt before its submit_sm_resp,
+# a resp before its receipt, and a record that fails alone
+msg 20 opdec 1 http 1
+msg 21 opdec 1 http 1
+msg 22 opdec 2 http 1
+t_redis set "$P:msg:23" "not a hash" >/dev/null
+e20=$(queue opdec)
+e21=$(queue opdec)
+t_redis config resetstat >/dev/null
+"$top_builddir/test/integration/bb_dlr_driver" -c "$T_DIR/d.conf" >"$T_DIR/ten.out" \
+	2>"$T_DIR/driver-ten.log" <<CMDS || t_fail "driver run ten failed"
+together 7
+receipt opdec 2001 DELIVRD 000
+submitted opdec $e20 20 1 2001
+submitted opdec $e21 21 1 2101
+receipt opdec 2101 UNDELIV 001
+submitted opdec - 23 1 2301
+submitted opdec - 22 1 2201
+submitted opdec - 22 2 2202
+stats
+CMDS
+expect "one script call" "$(t_redis info commandstats | grep -c '^cmdstat_evalsha:calls=1,')" 1
+expect "statuses" "$(grep -o 'status=[0-9]*' "$T_DIR/ten.out" | tr '\n' ' ')" \
+	"status=0 status=0 status=0 status=0 status=8 status=0 status=0 "
+grep -q 'early=1 .* errors=1$' "$T_DIR/ten.out" || t_fail "stats: $(cat "$T_DIR/ten.out")"
+expect "early in the batch applied" "$(t_redis hget "$P:msg:20" final)" DELIVRD
+expect "early key gone" "$(t_redis exists "$P:early:opdec:2001")" 0
+expect "early event" "$(ev "$P:ev:http" 20 stat)" DELIVRD
+expect "receipt after its resp" "$(t_redis hget "$P:msg:21" final)" UNDELIV
+expect "no early key" "$(t_redis exists "$P:early:opdec:2101")" 0
+expect "failed record wrote nothing" "$(t_redis exists "$P:opid:opdec:2301")" 0
+expect "others of the batch stored" "$(t_redis hmget "$P:msg:22" p1 p2 | tr '\n' ' ')" "ENROUTE ENROUTE "
+expect "entries acked and deleted" "$(t_redis xpending "$P:q:opdec" links | head -1) $(t_redis xlen "$P:q:opdec")" "0 0"
+t_ok "one batch: receipt before its resp applied, receipt after its resp matched, a bad record fails alone"
+
+# --- 11: redis-batch caps a batch; with a long redis-batch-delay a batch that
+# fills goes at once, the rest after the delay
+sed 's/^log-level = debug/log-level = debug\nredis-batch = 2\nredis-batch-delay = 300ms/' \
+	"$T_DIR/d.conf" >"$T_DIR/d2.conf"
+for i in 30 31 32 33 34; do msg $i opdec 1 http 1; done
+t_redis config resetstat >/dev/null
+start=$(date +%s%3N)
+"$top_builddir/test/integration/bb_dlr_driver" -c "$T_DIR/d2.conf" >"$T_DIR/eleven.out" \
+	2>"$T_DIR/driver-eleven.log" <<CMDS || t_fail "driver run eleven failed"
+together 5
+submitted opdec - 30 1 3001
+submitted opdec - 31 1 3101
+submitted opdec - 32 1 3201
+submitted opdec - 33 1 3301
+submitted opdec - 34 1 3401
+CMDS
+took=$(( $(date +%s%3N) - start ))
+expect "three script calls" "$(t_redis info commandstats | grep -c '^cmdstat_evalsha:calls=3,')" 1
+expect "all stored" "$(grep -c 'status=0' "$T_DIR/eleven.out")" 5
+[ "$took" -ge 300 ] || t_fail "the last record did not wait for redis-batch-delay (${took} ms)"
+t_ok "redis-batch = 2: five records in three calls, the odd one after redis-batch-delay"

@@ -2,7 +2,8 @@
 # Nothing lost, nothing answered sent twice: the operator drops the connection
 # in the middle of a window (the unanswered parts are submitted again after the
 # reconnect, the answered ones never); a bearerbox killed with SIGKILL with parts
-# in flight leaves them pending, and another bearerbox claims and sends them.
+# in flight, or with answered parts whose results are not in Redis yet, leaves
+# them pending, and another bearerbox claims and sends them.
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/bb_link_lib.sh"
 bbl_need_node
@@ -65,6 +66,31 @@ bbl_wait 20 answered_once "$T_DIR/opk2.jsonl" $n || t_fail "kill: parts not clai
 bbl_wait 10 bbl_stream_empty k || t_fail "kill: queue not drained"
 t_wait_log bbk2 'claimed parts of a stopped consumer' 1
 t_ok "SIGKILL with $n parts in flight: another bearerbox claimed and sent them"
+
+# --- SIGKILL after the operator answered but before the batch of results was
+# stored (redis-batch-delay = 1s): nothing was acknowledged, so another
+# bearerbox claims every part and sends it again
+bbl_operator opb
+link_conf b "$OP_PORT_opb" | sed 's/^log-level = .*/&\nredis-batch-delay = 1s/' >"$T_DIR/b.conf"
+n=20
+for ((i = 1; i <= n; i++)); do bbl_msg "b$i" 447960000$i; bbl_part b "b$i" 1 1 447960000$i "b $i"; done
+t_spawn bbb1 "$top_builddir/bearerbox/bearerbox" -c "$T_DIR/b.conf"
+bbl_wait 10 bbl_count_ge "$T_DIR/opb.jsonl" resp $n || t_fail "batch kill: parts not answered"
+kill -KILL "$T_PID_bbb1"; wait "$T_PID_bbb1" 2>/dev/null || true
+pending=$(t_redis xpending "$P:q:b" links | head -1)
+[ "$pending" = $n ] || t_fail "batch kill: $pending pending after SIGKILL, expected $n"
+for ((i = 1; i <= n; i++)); do
+	[ -z "$(t_redis hget "$P:msg:b$i" p1)" ] || t_fail "batch kill: b$i stored before the kill"
+done
+bbl_operator opb2
+link_conf b "$OP_PORT_opb2" >"$T_DIR/b2.conf"
+t_spawn bbb2 "$top_builddir/bearerbox/bearerbox" -c "$T_DIR/b2.conf"
+bbl_wait 20 answered_once "$T_DIR/opb2.jsonl" $n || t_fail "batch kill: parts not claimed"
+bbl_wait 10 bbl_stream_empty b || t_fail "batch kill: queue not drained"
+for ((i = 1; i <= n; i++)); do
+	[ "$(t_redis hget "$P:msg:b$i" p1)" = ENROUTE ] || t_fail "batch kill: b$i not ENROUTE"
+done
+t_ok "SIGKILL with $n answered parts in an unsent batch: none acknowledged, all claimed and sent again"
 
 # --- SIGTERM with parts in flight: the responses are waited for, then unbind
 bbl_operator opt latency-ms=1500
