@@ -141,6 +141,10 @@ else
 	echo "== bearerbox: generator -> bearerbox SMPP server -> smscsim, receipts back"
 fi
 echo "uptime: $(uptime)"
+# Commands that held Redis 1 ms or more (each delays every request behind it).
+r config set slowlog-log-slower-than 1000 >/dev/null
+r config set slowlog-max-len 100000 >/dev/null
+r slowlog reset >/dev/null
 t0r=$(cpu_ticks "$rpid"); t0b=$(cpu_ticks "$bpid"); t0s=$(cpu_ticks "$spid")
 s0=$(date +%s%N)
 if [ -n "${PERF:-}" ]; then
@@ -178,6 +182,19 @@ if [ -n "${STATS:-}" ]; then
 	echo "cpu over ${ms} ms: redis $(pct "$rt") bearerbox $(pct $(( $(cpu_ticks "$bpid") - t0b ))) smscsim $(pct $(( $(cpu_ticks "$spid") - t0s ))) generator $(pct "$gticks")"
 	echo "redis cpu per message: $(( rt * 1000000 / hz / n )) us"
 	echo "top during the run:"; sed -n '8,12p' "$dir/top.txt"
+	echo "redis commands of 1 ms or more (each delayed the requests behind it):"
+	r --json slowlog get 100000 | python3 -c '
+import json, re, sys
+g = {}
+for e in json.load(sys.stdin):
+    a = e[3]
+    k = a[0].lower() + " " + (a[3] if a[0].lower() == "evalsha" and len(a) > 3 else a[1] if len(a) > 1 else "")
+    k = re.sub(r"[0-9]+", "N", k)
+    n, t, m = g.get(k, (0, 0, 0))
+    g[k] = (n + 1, t + e[2], max(m, e[2]))
+for k, (n, t, m) in sorted(g.items(), key=lambda x: -x[1][1])[:6]:
+    print("  %6d x %-40s total %7.1f ms, max %6.1f ms" % (n, k, t / 1000, m / 1000))
+'
 	echo "redis commandstats (by usec):"
 	r info commandstats | tr -d '\r' | grep '^cmdstat' |
 		awk -F'[:,=]' '{ print $5, $0 }' | sort -rn | cut -d' ' -f2- | head -16
