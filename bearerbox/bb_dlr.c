@@ -319,7 +319,8 @@ static const char lua_batch[] =
 /* Deleting the acknowledged entries: every entry below the first one some
  * group still needs (its oldest pending entry, else the one after the last
  * it read) has been acknowledged by all, and goes with one XTRIM MINID; only
- * the entries above it are deleted one by one (XDEL, which costs more). */
+ * the entries above it are deleted one by one (XDEL, which costs more). A
+ * sequence number too long for a Lua number, or no group, means XDEL only. */
 "local function sid(x)\n"
 "  local ms, sq = string.match(x, '^(%d+)-(%d+)$')\n"
 "  return tonumber(ms), tonumber(sq)\n"
@@ -338,6 +339,7 @@ static const char lua_batch[] =
 "      id = redis.call('XPENDING', q, f.name)[2]\n"
 "    else\n"
 "      local ms, sq = string.match(f['last-delivered-id'], '^(%d+)-(%d+)$')\n"
+"      if #sq > 15 then return nil end\n"
 "      id = ms .. '-' .. string.format('%.0f', tonumber(sq) + 1)\n"
 "    end\n"
 "    if not m or idlt(id, m) then m = id end\n"

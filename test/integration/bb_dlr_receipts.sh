@@ -329,3 +329,24 @@ expect "three script calls" "$(t_redis info commandstats | grep -c '^cmdstat_eva
 expect "all stored" "$(grep -c 'status=0' "$T_DIR/eleven.out")" 5
 [ "$took" -ge 300 ] || t_fail "the last record did not wait for redis-batch-delay (${took} ms)"
 t_ok "redis-batch = 2: five records in three calls, the odd one after redis-batch-delay"
+
+# --- 12: deleting acknowledged entries never touches one still pending or
+# not read yet (XTRIM MINID below the oldest pending entry, XDEL above it)
+msg 40 optrim 1 http 1
+msg 41 optrim 1 http 1
+t_redis xgroup create "$P:q:optrim" links 0 mkstream >/dev/null
+e40=$(t_redis xadd "$P:q:optrim" '*' id 40 part 1)
+e41=$(t_redis xadd "$P:q:optrim" '*' id 41 part 1)
+t_redis xreadgroup group links c1 count 2 streams "$P:q:optrim" '>' >/dev/null
+e42=$(t_redis xadd "$P:q:optrim" '*' id 42 part 1)
+drive twelve-a <<CMDS
+submitted optrim $e41 41 1 4101
+CMDS
+expect "newer acked entry deleted, older pending and unread kept" \
+	"$(t_redis xrange "$P:q:optrim" - + | grep -E '^[0-9]+-[0-9]+$' | tr '\n' ' ')" "$e40 $e42 "
+drive twelve-b <<CMDS
+submitted optrim $e40 40 1 4001
+CMDS
+expect "unread entry kept" "$(t_redis xrange "$P:q:optrim" - + | grep -E '^[0-9]+-[0-9]+$' | tr '\n' ' ')" "$e42 "
+expect "nothing pending" "$(t_redis xpending "$P:q:optrim" links | head -1)" 0
+t_ok "acknowledged entries deleted; a pending entry and one not read yet are kept"
