@@ -27,6 +27,7 @@
 
 #define BB_DLR_OPID_TTL "259200"	/* P:opid:LINK:OPID, 72 h */
 #define BB_DLR_EARLY_TTL "600"		/* P:early:LINK:OPID, 10 min */
+#define BB_DLR_LAZY_MS "10000"		/* acked entries left to the next trim */
 #define BB_DLR_CONCAT_S 600		/* concat timeout: 10 min */
 #define BB_DLR_CONCAT_GRACE_S 120	/* the hash outlives it for the sweep */
 #define BB_DLR_SWEEP_MS 10000		/* incomplete-MO sweep interval */
@@ -97,6 +98,7 @@ struct bb_dlr {
 };
 
 enum bb_dlr_kind {
+	BB_DLR_K_TRIM,
 	BB_DLR_K_SUBMIT,
 	BB_DLR_K_FAIL,
 	BB_DLR_K_RECEIPT,
@@ -134,23 +136,33 @@ struct bb_dlr_call {
 
 /*
  * The batch script: the submit_sm_resp records, failed parts and receipts of
- * up to redis-batch calls, in the order they were made, then one XACK + XDEL
- * per queue for the entries of the records that were stored. A record that
- * hits an error is answered "error:..." and its entry is not acknowledged (it
- * is stored again later); the others are unaffected.
+ * up to redis-batch calls, in the order they were made, then one XACK per
+ * queue and the deletion of the acknowledged entries. A record that hits an
+ * error is answered "error:..." and its entry is not acknowledged (it is
+ * stored again later); the others are unaffected.
  *
- * KEYS: per record, S: opid msg queue early; F: queue msg; R: opid early.
- * ARGV: P now, then per record S id part opid entry; F id part word err code
- * entry; R word err code. Returns one word per record (see batch_result()).
+ * Every redis.call costs a script several thousand instructions beyond the
+ * command itself, and every argument and reply element more: the records
+ * make as few calls with as few fields as the data model allows (a submit:
+ * SET and HSET; a single-part receipt: HMGET, HSET, XADD).
+ *
+ * KEYS: per record, S: opid msg queue early; F: queue msg; R: opid early;
+ * T: queue. ARGV: P now, then per record S id part opid entry dlr; F id part
+ * word err code entry; R word err code; T (trim the queue). Returns one word
+ * per record (see batch_result()).
  */
 static const char lua_batch[] =
 "local FINAL = {DELIVRD=1, EXPIRED=1, DELETED=1, UNDELIV=1, REJECTD=1, UNKNOWN=1}\n"
 "local P, now = ARGV[1], ARGV[2]\n"
-"local acks, ackq = {}, {}\n"
-"local function ack(q, e)\n"
-"  if e == '' then return end\n"
+"local acks, ackq, evs = {}, {}, {}\n"
+"local function ackl(q)\n"
 "  local l = acks[q]\n"
 "  if not l then l = {}; acks[q] = l; ackq[#ackq + 1] = q end\n"
+"  return l\n"
+"end\n"
+"local function ack(q, e)\n"
+"  if e == '' then return end\n"
+"  local l = ackl(q)\n"
 "  l[#l + 1] = e\n"
 "end\n"
 /* The opid and early keys, read for the whole batch by MGET before the
@@ -167,17 +179,16 @@ static const char lua_batch[] =
 "  sv[key] = v\n"
 "end\n"
 /* apply(): part `part` of message mk gets status word (doc/receipts.md). One
- * HMGET reads what the merge and the event need; a message of one part needs
- * no second read. */
+ * HMGET reads what the merge and the event need (the accept step leaves out
+ * the empty mess-id, dlr-url and dlr-mask); a message of one part needs no
+ * second read. Its record lives from the accept step's TTL: no EXPIRE. */
 "local function apply(mk, id, part, word, err, code)\n"
 "  local pn = 'p' .. part\n"
-"  local h = redis.call('HMGET', mk, pn, 'final', 'parts', 'acct', 'to',\n"
-"    'mess-id', 'dlr-url', 'dlr-mask', 'origin', 'dlr')\n"
-"  local any = false\n"
-"  for i = 1, 10 do if h[i] then any = true; break end end\n"
-"  if not any and redis.call('EXISTS', mk) == 0 then return 'nomsg' end\n"
-"  if h[2] then return 'dup' end\n"
-"  if h[1] and FINAL[h[1]] then return 'dup' end\n"
+"  local h = redis.call('HMGET', mk, 'final', pn, 'parts', 'origin', 'dlr',\n"
+"    'acct', 'to', 'mess-id', 'dlr-url', 'dlr-mask')\n"
+"  if not h[3] and not h[6] then return 'nomsg' end\n"
+"  if h[1] then return 'dup' end\n"
+"  if h[2] and FINAL[h[2]] then return 'dup' end\n"
 "  if not FINAL[word] then\n"
 "    redis.call('HSET', mk, pn, word)\n"
 "    return 'part'\n"
@@ -186,6 +197,7 @@ static const char lua_batch[] =
 "  local fw, fe, fc = 'DELIVRD', '0', '0'\n"
 "  if parts == 1 and n == 1 then\n"
 "    if word ~= 'DELIVRD' then fw, fe, fc = word, err, code end\n"
+"    redis.call('HSET', mk, pn, word, 'final', fw, 'final-err', fe)\n"
 "  else\n"
 "    local f, r, j = {}, {}, 1\n"
 "    for i = 1, parts do\n"
@@ -205,33 +217,34 @@ static const char lua_batch[] =
 "        fw, fe, fc = w, e or '0', c or '255'\n"
 "      end\n"
 "    end\n"
+"    redis.call('HSET', mk, pn, word, 'err' .. part, err, 'c' .. part, code,\n"
+"      'final', fw, 'final-err', fe)\n"
 "  end\n"
-"  redis.call('HSET', mk, pn, word, 'err' .. part, err, 'c' .. part, code,\n"
-"    'final', fw, 'final-err', fe)\n"
-"  redis.call('EXPIRE', mk, " BB_DLR_OPID_TTL ")\n"
 "  local s\n"
-"  if h[9] == 'smpp' then\n"
-"    if h[10] ~= '0' then s = P .. ':ev:smpp:' .. (h[4] or '') end\n"
-"  elseif h[10] == '1' then s = P .. ':ev:http' end\n"
+"  if h[4] == 'smpp' then\n"
+"    if h[5] ~= '0' then s = P .. ':ev:smpp:' .. (h[6] or '') end\n"
+"  elseif h[5] == '1' then s = P .. ':ev:http' end\n"
 "  if not s then return 'final' end\n"
-"  redis.call('XADD', s, 'MAXLEN', '~', '1000000', '*', 'id', id,\n"
-"    'acct', h[4] or '', 'to', h[5] or '', 'mess-id', h[6] or '',\n"
-"    'dlr-url', h[7] or '', 'dlr-mask', h[8] or '', 'stat', fw, 'err', fe,\n"
-"    'code', fc, 'ts', now)\n"
+"  if h[8] or h[9] or h[10] then\n"
+"    redis.call('XADD', s, '*', 'id', id, 'acct', h[6] or '', 'to', h[7] or '',\n"
+"      'mess-id', h[8] or '', 'dlr-url', h[9] or '', 'dlr-mask', h[10] or '',\n"
+"      'stat', fw, 'err', fe, 'code', fc, 'ts', now)\n"
+"  else\n"
+"    redis.call('XADD', s, '*', 'id', id, 'acct', h[6] or '', 'to', h[7] or '',\n"
+"      'stat', fw, 'err', fe, 'code', fc, 'ts', now)\n"
+"  end\n"
+"  evs[s] = true\n"
 "  return 'event'\n"
 "end\n"
-"local function submitted(kop, mk, q, ke, id, part, opid, entry)\n"
-"  local pn = 'p' .. part\n"
-"  local h = redis.call('HMGET', mk, 'dlr', pn)\n"
-"  if h[1] ~= '0' then\n"
+/* A submit: the operator id in the message's record, without reading it
+ * first (the accept step's TTL outlives every part's relay-timeout, so the
+ * record is there), and the receipt mapping when a receipt was asked for. */
+"local function submitted(kop, mk, q, ke, id, part, opid, entry, dlr)\n"
+"  redis.call('HSET', mk, 'op' .. part, opid)\n"
+"  if dlr ~= '0' then\n"
 "    sset(kop, id .. ':' .. part, " BB_DLR_OPID_TTL ")\n"
 "  end\n"
-"  local res = 'nomsg'\n"
-"  if h[1] or h[2] or redis.call('EXISTS', mk) == 1 then\n"
-"    if h[2] then redis.call('HSET', mk, 'op' .. part, opid)\n"
-"    else redis.call('HSET', mk, pn, 'ENROUTE', 'op' .. part, opid) end\n"
-"    res = 'ok'\n"
-"  end\n"
+"  local res = 'ok'\n"
 "  local e = sget(ke)\n"
 "  if e then\n"
 "    redis.call('DEL', ke)\n"
@@ -276,9 +289,10 @@ static const char lua_batch[] =
 "local pre, k, a = {}, 1, 3\n"
 "while a <= #ARGV do\n"
 "  local t = ARGV[a]\n"
-"  if t == 'S' then pre[#pre + 1] = KEYS[k + 3]; k, a = k + 4, a + 5\n"
+"  if t == 'S' then pre[#pre + 1] = KEYS[k + 3]; k, a = k + 4, a + 6\n"
 "  elseif t == 'F' then k, a = k + 2, a + 7\n"
 "  elseif t == 'R' then pre[#pre + 1] = KEYS[k]; k, a = k + 2, a + 4\n"
+"  elseif t == 'T' then k, a = k + 1, a + 1\n"
 "  else return redis.error_reply('bad record ' .. tostring(t)) end\n"
 "end\n"
 "for i = 1, #pre, 500 do\n"
@@ -294,9 +308,9 @@ static const char lua_batch[] =
 "    ok, r = queue_ok(KEYS[k + 2], ARGV[a + 4]), BADQ\n"
 "    if ok then\n"
 "      ok, r = pcall(submitted, KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3],\n"
-"        ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])\n"
+"        ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5])\n"
 "    end\n"
-"    k, a = k + 4, a + 5\n"
+"    k, a = k + 4, a + 6\n"
 "  elseif t == 'F' then\n"
 "    ok, r = queue_ok(KEYS[k], ARGV[a + 6]), BADQ\n"
 "    if ok then\n"
@@ -308,6 +322,10 @@ static const char lua_batch[] =
 "    ok, r = pcall(receipt, KEYS[k], KEYS[k + 1], ARGV[a + 1], ARGV[a + 2],\n"
 "      ARGV[a + 3])\n"
 "    k, a = k + 2, a + 4\n"
+"  elseif t == 'T' then\n"
+"    ok, r = true, 'ok'\n"
+"    ackl(KEYS[k])\n"
+"    k, a = k + 1, a + 1\n"
 "  else\n"
 "    return redis.error_reply('bad record ' .. tostring(t))\n"
 "  end\n"
@@ -318,9 +336,15 @@ static const char lua_batch[] =
 "end\n"
 /* Deleting the acknowledged entries: every entry below the first one some
  * group still needs (its oldest pending entry, else the one after the last
- * it read) has been acknowledged by all, and goes with one XTRIM MINID; only
- * the entries above it are deleted one by one (XDEL, which costs more). A
+ * it read) has been acknowledged by all, and goes with one XTRIM MINID. The
+ * entries above it stay until a later trim passes them (the entries in
+ * flight with them are answered within a response-timeout; the periodic T
+ * record of every queue trims once they are), unless they are more than
+ * LAZY ms younger than it: then an entry stuck pending (a bearerbox that
+ * died) holds them up, and they are deleted one by one (XDEL, which costs
+ * more) so that the stream does not grow while it waits to be claimed. A
  * sequence number too long for a Lua number, or no group, means XDEL only. */
+"local LAZY = " BB_DLR_LAZY_MS "\n"
 "local function sid(x)\n"
 "  local ms, sq = string.match(x, '^(%d+)-(%d+)$')\n"
 "  return tonumber(ms), tonumber(sq)\n"
@@ -354,10 +378,9 @@ static const char lua_batch[] =
 "  local ok, from = pcall(keep_from, q)\n"
 "  if ok and from then\n"
 "    redis.call('XTRIM', q, 'MINID', from)\n"
-"    local fm, fs = sid(from)\n"
+"    local lim = sid(from) + LAZY\n"
 "    for _, e in ipairs(l) do\n"
-"      local em, es = sid(e)\n"
-"      if em > fm or (em == fm and es >= fs) then rest[#rest + 1] = e end\n"
+"      if tonumber(string.match(e, '^(%d+)')) > lim then rest[#rest + 1] = e end\n"
 "    end\n"
 "  else\n"
 "    rest = l\n"
@@ -366,6 +389,8 @@ static const char lua_batch[] =
 "    redis.call('XDEL', q, unpack(rest, i, math.min(i + 499, #rest)))\n"
 "  end\n"
 "end\n"
+/* The event streams are capped once per batch, not on every XADD. */
+"for s in pairs(evs) do redis.call('XTRIM', s, 'MAXLEN', '~', '1000000') end\n"
 "return res\n";
 
 /* KEYS concat due; ARGV seq total data ttl dcs deadline
@@ -891,13 +916,13 @@ static void on_batch_reply(struct redis *r, struct redisReply *reply,
 /* ---- submitted / failed ---- */
 
 int bb_dlr_submitted(struct bb_dlr *d, const char *link, const char *entry_id,
-		     const char *msg_id, int part, const char *opid,
+		     const char *msg_id, int part, bool dlr, const char *opid,
 		     bb_dlr_done_fn *done, void *arg)
 {
 	char canon[DLR_TEXT_ID_MAX + 1], k_opid[BB_DLR_KEY_MAX],
 		k_msg[BB_DLR_KEY_MAX], k_q[BB_DLR_KEY_MAX], k_early[BB_DLR_KEY_MAX];
 	char s_part[16];
-	const char *keys[4], *args[5];
+	const char *keys[4], *args[6];
 	struct bb_dlr_req *q;
 
 	if (!redis_connected(d->b->redis))
@@ -928,7 +953,8 @@ int bb_dlr_submitted(struct bb_dlr *d, const char *link, const char *entry_id,
 	args[2] = s_part;
 	args[3] = opid;
 	args[4] = entry_id != NULL ? entry_id : "";
-	return batch_add(d, q, 4, keys, 5, args);
+	args[5] = dlr ? "1" : "0";
+	return batch_add(d, q, 4, keys, 6, args);
 }
 
 int bb_dlr_part_failed(struct bb_dlr *d, const char *link, const char *entry_id,
@@ -970,6 +996,23 @@ int bb_dlr_part_failed(struct bb_dlr *d, const char *link, const char *entry_id,
 	args[5] = s_code;
 	args[6] = entry_id != NULL ? entry_id : "";
 	return batch_add(d, q, 2, keys, 7, args);
+}
+
+int bb_dlr_trim(struct bb_dlr *d, const char *link)
+{
+	char k_q[BB_DLR_KEY_MAX];
+	const char *keys[1], *args[1] = { "T" };
+	struct bb_dlr_req *q;
+
+	if (!redis_connected(d->b->redis) ||
+	    box_key(d->b, k_q, sizeof(k_q), "q:%s", link) < 0)
+		return -1;
+	q = req_new(d, BB_DLR_K_TRIM, link, NULL, NULL);
+	if (q == NULL)
+		return -1;
+	snprintf(q->ref, sizeof(q->ref), "trim");
+	keys[0] = k_q;
+	return batch_add(d, q, 1, keys, 1, args);
 }
 
 /* ---- receipts ---- */

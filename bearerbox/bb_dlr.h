@@ -65,15 +65,16 @@ void bb_dlr_free(struct bb_dlr *d);
 /*
  * After a submit_sm_resp OK for part `part` (1..parts) of Hermod message msg_id,
  * read from stream entry entry_id of P:q:LINK with operator id opid: one script
- * stores P:opid:LINK:CANON(opid) = "ID:PART" (72 h), sets pN ENROUTE (unless a
- * final status is already there) and opN, XACKs + XDELs the entry and, when
- * P:early:LINK:CANON holds a receipt that came before this response, applies it
- * (possibly completing the message and appending its final event).
+ * stores P:opid:LINK:CANON(opid) = "ID:PART" (72 h; only when dlr, i.e. the
+ * part's queue entry asks for a receipt), sets opN in the message's record,
+ * XACKs the entry and deletes it and, when P:early:LINK:CANON holds a receipt
+ * that came before this response, applies it (possibly completing the message
+ * and appending its final event).
  * Returns 0 (done will be called) or -1 (Redis down / bad argument; done is not
  * called, the entry stays pending and is retried).
  */
 int bb_dlr_submitted(struct bb_dlr *d, const char *link, const char *entry_id,
-		     const char *msg_id, int part, const char *opid,
+		     const char *msg_id, int part, bool dlr, const char *opid,
 		     bb_dlr_done_fn *done, void *arg);
 
 /*
@@ -86,6 +87,16 @@ int bb_dlr_submitted(struct bb_dlr *d, const char *link, const char *entry_id,
 int bb_dlr_part_failed(struct bb_dlr *d, const char *link, const char *entry_id,
 		       const char *msg_id, int part, const char *stat_word,
 		       int err, bb_dlr_done_fn *done, void *arg);
+
+/*
+ * Trims P:q:LINK in the next batch: the entries below the oldest one a
+ * consumer group still needs are deleted. The batch script trims every queue
+ * it acknowledges entries of, but leaves acknowledged entries above a pending
+ * one for a later trim; a link calls this now and then (every claim period)
+ * so that they go once nothing holds them, also when no more parts come.
+ * No done callback. Returns 0, or -1 (Redis down, out of memory).
+ */
+int bb_dlr_trim(struct bb_dlr *d, const char *link);
 
 /*
  * A deliver_sm or data_sm from the operator on link: a receipt (esm_class bit

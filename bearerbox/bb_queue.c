@@ -15,6 +15,7 @@
 
 #include "bearerbox/bb_dlr.h"
 #include "shared/codec/conf_schema.h"
+#include "shared/codec/qentry.h"
 #include "shared/codec/route.h"
 #include "shared/codec/smpp_pdu.h"
 #include "shared/io/box.h"
@@ -375,11 +376,44 @@ static int q_set_sar(struct bb_msg *m, const char *p, size_t len)
 	return 0;
 }
 
-/* One field of an entry; -1 when its value is unusable. */
+/* The packed `m` field (shared/codec/qentry.h); -1 when it is unusable. */
+static int q_packed(struct bb_msg *m, const char *v, size_t vl)
+{
+	struct qentry e;
+
+	if (qentry_decode((const uint8_t *)v, vl, &e) < 0 ||
+	    e.udh.len > BB_MSG_UDH_MAX ||
+	    q_copy(m->acct, sizeof(m->acct), (const char *)e.acct.p,
+		   e.acct.len) != 0 ||
+	    q_copy(m->from, sizeof(m->from), (const char *)e.from.p,
+		   e.from.len) != 0 ||
+	    q_set_data(m, (const char *)e.data.p, e.data.len) != 0)
+		return -1;
+	m->part = (int)e.part;
+	m->parts = (int)e.parts;
+	m->coding = (int)e.coding;
+	if (e.udh.len > 0)
+		memcpy(m->udh, e.udh.p, e.udh.len);
+	m->udh_len = e.udh.len;
+	m->sar_ref = (int)e.sar_ref;
+	m->sar_total = (int)e.sar_total;
+	m->sar_seq = (int)e.sar_seq;
+	m->flash = (e.flags & QENTRY_FLASH) != 0;
+	m->dlr = (e.flags & QENTRY_DLR) != 0;
+	m->ts = (long long)e.ts;
+	m->validity = (long)e.validity;
+	return 0;
+}
+
+/* One field of an entry; -1 when its value is unusable. An entry is either
+ * `id`, `to`, `m` (packed) and optionally `tries`, or, as written before the
+ * packed form, one field per value. */
 static int q_field(struct bb_msg *m, const char *k, size_t kl, const char *v,
 		   size_t vl)
 {
 #define IS(name) (kl == sizeof(name) - 1 && memcmp(k, name, kl) == 0)
+	if (IS("m"))
+		return q_packed(m, v, vl);
 	if (IS("id"))
 		return q_copy(m->id, sizeof(m->id), v, vl);
 	if (IS("part"))
@@ -574,7 +608,7 @@ static void q_finish(struct q_msg *qm)
 	switch (qm->op) {
 	case Q_OP_SUBMITTED:
 		rc = bb_dlr_submitted(q->qs->dlr, q->link, m->entry_id, m->id,
-				      m->part, qm->opid, q_dlr_done, qm);
+				      m->part, m->dlr, qm->opid, q_dlr_done, qm);
 		break;
 	case Q_OP_FAILED:
 		rc = bb_dlr_part_failed(q->qs->dlr, q->link, m->entry_id, m->id,
@@ -1070,6 +1104,7 @@ static void q_claim_timer(struct loop_timer *t, void *arg)
 	(void)t;
 	q_touch_ready(q);
 	q_claim(q);
+	bb_dlr_trim(q->qs->dlr, q->link);
 	if (++q->claim_runs % Q_PRUNE_EVERY == 1)
 		q_prune(q);
 }

@@ -1,7 +1,8 @@
 /*
  * hermodctl — command-line administration of what lives in Redis: accounts,
  * credit, rates, long numbers and dead-letter callbacks (doc/accounts.md),
- * and the status of the running boxes and modems (doc/admin.md).
+ * the status of the running boxes and modems (doc/admin.md) and what waits
+ * on a link's queue.
  *
  * Reads core.redis-url and core.key-prefix from the configuration file (-c),
  * validates every argument before it connects, and makes each change in one
@@ -217,6 +218,7 @@ static void ctl_print_usage(FILE *f)
 	fputs(ctl_number_usage, f);
 	fputs(ctl_dead_usage, f);
 	fputs(ctl_status_usage, f);
+	fputs(ctl_queue_usage, f);
 }
 
 static const struct {
@@ -229,6 +231,7 @@ static const struct {
 	{ "number", ctl_number_main },
 	{ "dead-letters", ctl_dead_main },
 	{ "status", ctl_status_main },
+	{ "queue", ctl_queue_main },
 };
 
 int main(int argc, char **argv)

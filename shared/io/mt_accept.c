@@ -18,6 +18,7 @@
 #include <hiredis/hiredis.h>
 
 #include "shared/codec/conf_schema.h"
+#include "shared/codec/qentry.h"
 #include "shared/codec/route.h"
 #include "shared/codec/sms_split.h"
 #include "shared/codec/ucs2.h"
@@ -30,7 +31,11 @@
 #define MT_LINKS_MAX 256
 #define MT_REFRESH_MS 1000
 #define MT_PARTS_GUESS 4	/* parts allocated before the splitter counts */
-#define MT_MSG_TTL_S "604800"	/* P:msg:ID safety TTL before its final status */
+/* P:msg:ID lives for the longest relay-timeout of the links, then the
+ * receipt window of the operator id mappings (bearerbox/bb_dlr.c), then
+ * an hour: it never needs an EXPIRE after its final status. */
+#define MT_RECEIPT_WINDOW_S (72 * 3600)
+#define MT_TTL_MARGIN_S 3600
 
 enum mt_method { MT_UDH, MT_SAR, MT_PAYLOAD, MT_METHODS };
 
@@ -53,6 +58,7 @@ struct mt_accept {
 	/* the constant keys, made once: "{prefix}:", its rates and seq */
 	char pfx[BOX_PREFIX_MAX + 2];
 	char krates[BOX_PREFIX_MAX + 8], kseq[BOX_PREFIX_MAX + 8];
+	char ttl[24];		/* P:msg:ID TTL, seconds */
 };
 
 /* One encoding of the message for one long-message method. */
@@ -67,7 +73,9 @@ struct mt_split {
 	size_t payload_len;
 	const uint8_t *udh;	/* PAYLOAD binary: the caller's UDH */
 	size_t udh_len;
-	char (*sar)[24];
+	bool sar;		/* SAR: each part's ref, total and seq */
+	uint8_t *packed;	/* the entries' `m` fields (qentry), back to back */
+	size_t *packed_len;
 };
 
 struct mt_probe {
@@ -80,20 +88,20 @@ struct mt_job {
 	unsigned parts;
 };
 
-/* KEYS: acct, rates, seq. ARGV: see mt_args_build(). */
+/* KEYS: acct, rates, seq. ARGV: see mt_send(). */
 static const char mt_script[] =
-	"local pfx, ts = ARGV[1], ARGV[2]\n"
-	"local nrec, nsplit = tonumber(ARGV[3]), tonumber(ARGV[4])\n"
-	"local acct, from, flash, dlr = ARGV[5], ARGV[6], ARGV[7], ARGV[8]\n"
-	"local validity, origin, messid = ARGV[9], ARGV[10], ARGV[11]\n"
-	"local dlrurl, dlrmask = ARGV[12], ARGV[13]\n"
-	"local i = 14\n"
+	"local pfx, ts, ttl = ARGV[1], ARGV[2], ARGV[3]\n"
+	"local nrec, nsplit = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
+	"local acct, from, dlr, origin = ARGV[6], ARGV[7], ARGV[8], ARGV[9]\n"
+	"local messid, dlrurl, dlrmask = ARGV[10], ARGV[11], ARGV[12]\n"
+	"local opt = messid ~= '' or dlrurl ~= '' or dlrmask ~= ''\n"
+	"local i = 13\n"
 	"local splits = {}\n"
 	"for s = 1, nsplit do\n"
-	"  local sp = {n = tonumber(ARGV[i]), bill = tonumber(ARGV[i + 1]),\n"
-	"              coding = ARGV[i + 2], first = i + 3}\n"
+	"  local sp = {n = tonumber(ARGV[i]), ns = ARGV[i],\n"
+	"              bill = tonumber(ARGV[i + 1]), first = i + 2}\n"
 	"  splits[s] = sp\n"
-	"  i = i + 3 + 3 * sp.n\n"
+	"  i = i + 2 + sp.n\n"
 	"end\n"
 	"local recs = {}\n"
 	"for r = 1, nrec do\n"
@@ -131,23 +139,20 @@ static const char mt_script[] =
 	"  local rec = recs[r]\n"
 	"  local sp = rec.sp\n"
 	"  local id = string.format('%d', redis.call('INCR', KEYS[3]))\n"
-	"  local n = string.format('%d', sp.n)\n"
 	"  local mk = pfx .. 'msg:' .. id\n"
-	"  redis.call('HSET', mk, 'acct', acct, 'to', rec.to, 'from', from,\n"
-	"    'parts', n, 'link', rec.link, 'origin', origin, 'mess-id', messid,\n"
-	"    'dlr-url', dlrurl, 'dlr-mask', dlrmask, 'dlr', dlr, 'ts', ts)\n"
-	"  redis.call('EXPIRE', mk, " MT_MSG_TTL_S ")\n"
-	"  local q = pfx .. 'q:' .. rec.link\n"
-	"  if redis.call('EXISTS', q) == 0 then\n"
-	"    redis.call('XGROUP', 'CREATE', q, 'links', '0', 'MKSTREAM')\n"
+	"  if opt then\n"
+	"    redis.call('HSET', mk, 'acct', acct, 'to', rec.to, 'from', from,\n"
+	"      'parts', sp.ns, 'link', rec.link, 'origin', origin, 'dlr', dlr,\n"
+	"      'ts', ts, 'mess-id', messid, 'dlr-url', dlrurl, 'dlr-mask', dlrmask)\n"
+	"  else\n"
+	"    redis.call('HSET', mk, 'acct', acct, 'to', rec.to, 'from', from,\n"
+	"      'parts', sp.ns, 'link', rec.link, 'origin', origin, 'dlr', dlr,\n"
+	"      'ts', ts)\n"
 	"  end\n"
-	"  for p = 1, sp.n do\n"
-	"    local j = sp.first + 3 * (p - 1)\n"
-	"    redis.call('XADD', q, '*', 'id', id, 'part', string.format('%d', p),\n"
-	"      'parts', n, 'acct', acct, 'to', rec.to, 'from', from,\n"
-	"      'coding', sp.coding, 'udh', ARGV[j], 'sar', ARGV[j + 1],\n"
-	"      'data', ARGV[j + 2], 'flash', flash, 'dlr', dlr, 'ts', ts,\n"
-	"      'tries', '0', 'validity', validity, 'origin', origin)\n"
+	"  redis.call('EXPIRE', mk, ttl)\n"
+	"  local q = pfx .. 'q:' .. rec.link\n"
+	"  for p = sp.first, sp.first + sp.n - 1 do\n"
+	"    redis.call('XADD', q, '*', 'id', id, 'to', rec.to, 'm', ARGV[p])\n"
 	"  end\n"
 	"  out[#out + 1] = id\n"
 	"end\n"
@@ -240,6 +245,7 @@ int mt_accept_acct_key(const struct mt_accept *a, const char *acct, char *out,
 static int mt_links_load(struct mt_accept *a, const struct conf *c)
 {
 	const struct conf_group *g = NULL;
+	long long relay_ms = 0;
 
 	a->links = calloc(MT_LINKS_MAX, sizeof(*a->links));
 	if (a->links == NULL)
@@ -257,8 +263,12 @@ static int mt_links_load(struct mt_accept *a, const struct conf *c)
 		l->max_parts = (unsigned)conf_schema_get_int(g, "max-parts");
 		if (l->max_parts == 0 || l->max_parts > SMS_SPLIT_MAX_PARTS)
 			l->max_parts = SMS_SPLIT_MAX_PARTS;
+		if (conf_schema_get_duration_ms(g, "relay-timeout") > relay_ms)
+			relay_ms = conf_schema_get_duration_ms(g, "relay-timeout");
 		a->nlinks++;
 	}
+	snprintf(a->ttl, sizeof(a->ttl), "%lld",
+		 (relay_ms + 999) / 1000 + MT_RECEIPT_WINDOW_S + MT_TTL_MARGIN_S);
 	return 0;
 }
 
@@ -326,7 +336,8 @@ static void mt_split_fini(struct mt_split *s)
 {
 	free(s->parts);
 	free(s->payload);
-	free(s->sar);
+	free(s->packed);
+	free(s->packed_len);
 }
 
 /* The whole message as one message_payload entry. */
@@ -419,15 +430,71 @@ static int mt_split_make(struct mt_accept *a, const struct mt_accept_msg *m,
 	s->n = (size_t)n;
 	if (method == MT_PAYLOAD)
 		return s->err = mt_split_payload(m, text, tlen, &o, s);
-	if (method == MT_SAR && n > 1) {
-		s->sar = calloc((size_t)n, sizeof(*s->sar));
-		if (s->sar == NULL)
-			return s->err = MT_ACCEPT_E_NOMEM;
-		for (int i = 0; i < n; i++)
-			snprintf(s->sar[i], sizeof(s->sar[i]), "%u:%u:%u",
-				 (unsigned)s->parts[i].ref,
-				 (unsigned)s->parts[i].total,
-				 (unsigned)s->parts[i].seq);
+	s->sar = method == MT_SAR && n > 1;
+	return 0;
+}
+
+/* The queue entry of part i of s, but for the id and the recipient. */
+static void mt_entry(const struct mt_accept_msg *m, const struct mt_split *s,
+		     size_t i, long long ts, struct qentry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->flags = (m->flash ? QENTRY_FLASH : 0) | (m->dlr ? QENTRY_DLR : 0);
+	e->coding = s->coding == '8' ? 8 : s->coding == '4' ? 4 : 0;
+	e->part = (unsigned)i + 1;
+	e->parts = (unsigned)s->n;
+	e->ts = (uint64_t)ts;
+	e->validity = m->validity_s >= 0 ? m->validity_s : -1;
+	e->acct.p = (const uint8_t *)m->acct;
+	e->acct.len = strlen(m->acct);
+	e->from.p = (const uint8_t *)m->from;
+	e->from.len = strlen(m->from);
+	e->origin.p = (const uint8_t *)m->origin;
+	e->origin.len = strlen(m->origin);
+	if (s->payload != NULL) {
+		e->udh.p = s->udh;
+		e->udh.len = s->udh_len;
+		e->data.p = s->payload;
+		e->data.len = s->payload_len;
+		return;
+	}
+	e->udh.p = s->parts[i].data;
+	e->udh.len = s->parts[i].udh_len;
+	e->data.p = s->parts[i].data + s->parts[i].udh_len;
+	e->data.len = s->parts[i].len - s->parts[i].udh_len;
+	if (s->sar) {
+		e->sar_ref = s->parts[i].ref;
+		e->sar_total = s->parts[i].total;
+		e->sar_seq = s->parts[i].seq;
+	}
+}
+
+/* Packs the entries of split s (its `m` fields) into s->packed. */
+static int mt_pack(const struct mt_accept_msg *m, struct mt_split *s,
+		   long long ts)
+{
+	struct qentry e;
+	size_t total = 0, off = 0;
+	long n;
+
+	s->packed_len = calloc(s->n, sizeof(*s->packed_len));
+	if (s->packed_len == NULL)
+		return MT_ACCEPT_E_NOMEM;
+	for (size_t i = 0; i < s->n; i++) {
+		mt_entry(m, s, i, ts, &e);
+		if ((n = qentry_size(&e)) < 0)
+			return MT_ACCEPT_E_ARG;
+		s->packed_len[i] = (size_t)n;
+		total += (size_t)n;
+	}
+	s->packed = malloc(total);
+	if (s->packed == NULL)
+		return MT_ACCEPT_E_NOMEM;
+	for (size_t i = 0; i < s->n; i++) {
+		mt_entry(m, s, i, ts, &e);
+		if (qentry_encode(&e, s->packed + off, total - off) < 0)
+			return MT_ACCEPT_E_ARG;
+		off += s->packed_len[i];
 	}
 	return 0;
 }
@@ -510,26 +577,13 @@ static void mt_args_fini(struct mt_args *g)
 
 static void mt_args_split(struct mt_args *g, const struct mt_split *s)
 {
-	char coding[2] = { s->coding, 0 };
+	size_t off = 0;
 
 	mt_arg_num(g, (long long)s->n);
 	mt_arg_num(g, (long long)s->bill);
-	mt_arg(g, coding[0] == '0' ? "0" : coding[0] == '8' ? "8" : "4", 1);
-	if (s->payload != NULL) {
-		mt_arg(g, s->udh, s->udh_len);
-		mt_arg(g, "", 0);
-		mt_arg(g, s->payload, s->payload_len);
-		return;
-	}
 	for (size_t i = 0; i < s->n; i++) {
-		const struct sms_part *p = &s->parts[i];
-
-		mt_arg(g, p->data, p->udh_len);
-		if (s->sar != NULL)
-			mt_arg_str(g, s->sar[i]);
-		else
-			mt_arg(g, "", 0);
-		mt_arg(g, p->data + p->udh_len, p->len - p->udh_len);
+		mt_arg(g, s->packed + off, s->packed_len[i]);
+		off += s->packed_len[i];
 	}
 }
 
@@ -669,22 +723,29 @@ static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 	char kacct[ACCOUNT_KEY_MAX];
 	int idx[MT_METHODS] = { 0 };
 	size_t cap = 16 + 3 * m->nto, nsplit = 0;
+	long long ts = mt_now_ms();
 	struct mt_args g;
 	int rc = MT_ACCEPT_E_NOMEM;
 
 	memset(&g, 0, sizeof(g));
-	for (int k = 0; k < MT_METHODS; k++)
-		if (splits[k].done)
-			cap += 3 + 3 * splits[k].n;
+	for (int k = 0; k < MT_METHODS; k++) {
+		if (!splits[k].done)
+			continue;
+		cap += 2 + splits[k].n;
+		if ((rc = mt_pack(m, &splits[k], ts)) != 0)
+			return rc;
+	}
 	if (mt_accept_acct_key(a, m->acct, kacct, sizeof(kacct)) < 0)
 		return MT_ACCEPT_E_ARG;
+	rc = MT_ACCEPT_E_NOMEM;
 	if (mt_args_init(&g, cap, 16 + m->nto) != 0)
 		goto done;
 	mt_arg_str(&g, kacct);
 	mt_arg_str(&g, a->krates);
 	mt_arg_str(&g, a->kseq);
 	mt_arg_str(&g, a->pfx);
-	mt_arg_num(&g, mt_now_ms());
+	mt_arg_num(&g, ts);
+	mt_arg_str(&g, a->ttl);
 	mt_arg_num(&g, (long long)m->nto);
 	for (int k = 0; k < MT_METHODS; k++)
 		if (splits[k].done)
@@ -692,12 +753,7 @@ static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 	mt_arg_num(&g, (long long)nsplit);
 	mt_arg_str(&g, m->acct);
 	mt_arg_str(&g, m->from);
-	mt_arg_str(&g, m->flash ? "1" : "0");
 	mt_arg_str(&g, m->dlr ? "1" : "0");
-	if (m->validity_s >= 0)
-		mt_arg_num(&g, m->validity_s);
-	else
-		mt_arg_str(&g, "");
 	mt_arg_str(&g, m->origin);
 	mt_arg_str(&g, m->mess_id != NULL ? m->mess_id : "");
 	mt_arg_str(&g, m->dlr_url != NULL ? m->dlr_url : "");

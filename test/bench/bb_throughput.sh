@@ -38,21 +38,7 @@ for _ in $(seq 100); do grep -q 'listening port=' "$dir/sim.log" && break; sleep
 sport=$(sed -n 's/.*listening port=\([0-9]*\).*/\1/p' "$dir/sim.log" | head -1)
 
 echo "loading $n parts..."
-now=$(date +%s000)
-awk -v n="$n" -v now="$now" 'function cmd(a, k, i, s) {
-		s = "*" k "\r\n"
-		for (i = 1; i <= k; i++) s = s "$" length(a[i]) "\r\n" a[i] "\r\n"
-		return s
-	}
-	BEGIN {
-		for (j = 1; j <= n; j++) {
-			id = "b" j; to = "4477" (10000000 + j)
-			split("HSET|{b}:msg:" id "|acct|bench|to|" to "|from|Hermod|parts|1|origin|http|dlr|1|dlr-url||dlr-mask|0|mess-id|" j "|ts|" now, h, "|")
-			printf "%s", cmd(h, 22)
-			split("XADD|{b}:q:bench|*|id|" id "|part|1|parts|1|acct|bench|to|" to "|from|Hermod|coding|0|udh||sar||data|benchmark message " j "|flash|0|dlr|1|ts|" now "|tries|0|validity||origin|http", x, "|")
-			printf "%s", cmd(x, 37)
-		}
-	}' | redis-cli -p "$rport" --pipe >/dev/null
+"$b/test/bench/bb_qload" '{b}' bench "$n" 1 | redis-cli -p "$rport" --pipe >/dev/null
 
 cat >"$dir/b.conf" <<CONF
 group = core

@@ -54,11 +54,13 @@ drive() {
 	fi
 }
 
-# msg ID LINK PARTS ORIGIN DLR [ACCT]: the hash the accept step writes.
+# msg ID LINK PARTS ORIGIN DLR [ACCT]: the hash the accept step writes, with
+# its TTL (which nothing after it changes).
 msg() {
 	t_redis hset "$P:msg:$1" acct "${6:-alice}" to 4917000000$1 from Hermod \
 		parts "$3" link "$2" origin "$4" mess-id "m$1" dlr-url "http://127.0.0.1/d?id=$1" \
 		dlr-mask 31 dlr "$5" ts 1700000000000 >/dev/null
+	t_redis expire "$P:msg:$1" 266400 >/dev/null
 }
 
 # ev STREAM ID FIELD: FIELD of every event of message ID in STREAM, one a line.
@@ -99,7 +101,7 @@ expect "op1" "$(t_redis hget "$P:msg:1" op1)" "0000123"
 expect "p1" "$(t_redis hget "$P:msg:1" p1)" "DELIVRD"
 expect "final" "$(t_redis hget "$P:msg:1" final)" "DELIVRD"
 ttl=$(t_redis ttl "$P:msg:1")
-[ "$ttl" -gt 259000 ] && [ "$ttl" -le 259200 ] || t_fail "msg TTL after final $ttl"
+[ "$ttl" -gt 266000 ] && [ "$ttl" -le 266400 ] || t_fail "msg TTL after final $ttl (the accept step's is kept)"
 expect "queue length" "$(t_redis xlen "$P:q:opdec")" 0
 expect "pending" "$(t_redis xpending "$P:q:opdec" links | head -1)" 0
 expect "event stat" "$(ev "$P:ev:http" 1 stat)" DELIVRD
@@ -164,7 +166,8 @@ submitted opdec - 6 3 603
 receipt opdec 602 UNDELIV 000
 receipt opdec 601 DELIVRD 000
 CMDS
-expect "parts" "$(t_redis hmget "$P:msg:6" p1 p2 p3 | tr '\n' ' ')" "DELIVRD UNDELIV ENROUTE "
+expect "parts" "$(t_redis hmget "$P:msg:6" p1 p2 p3 | tr '\n' ' ')" "DELIVRD UNDELIV  "
+expect "operator ids" "$(t_redis hmget "$P:msg:6" op1 op2 op3 | tr '\n' ' ')" "601 602 603 "
 expect "no final yet" "$(t_redis hexists "$P:msg:6" final)" 0
 expect "no event yet" "$(ev "$P:ev:http" 6 stat)" ""
 drive four-b <<CMDS
@@ -231,7 +234,7 @@ drive seven <<CMDS
 submitted opdec - 11 1 1101
 receipt opdec 1101 DELIVRD 000
 failed opdec $e2 11 2 REJECTD 11
-submitted opdec - 12 1 1201
+submitted opdec - 12 1 1201 0
 receipt opdec 1201 DELIVRD 000
 failed opdec - 13 1 EXPIRED 0
 CMDS
@@ -246,13 +249,14 @@ expect "dlr 0: no event" "$(ev "$P:ev:http" 12 stat)" ""
 expect "relay timeout" "$(ev "$P:ev:http" 13 code)" 253
 t_ok "failed parts (err 0x0B → 11, EXPIRED → 253), P:ev:smpp:ACCT for SMPP; dlr 0: no mapping, no event"
 
-# --- 8: a receipt for a message that no longer exists
+# --- 8: a receipt for a message that no longer exists (its mapping outlived it)
+t_redis set "$P:opid:opdec:9999" 999:1 >/dev/null
 drive eight <<CMDS
-submitted opdec - 999 1 9999
 receipt opdec 9999 DELIVRD 000
 stats
 CMDS
 expect "no hash created" "$(t_redis exists "$P:msg:999")" 0
+expect "no event" "$(ev "$P:ev:http" 999 stat)" ""
 grep -q 'unmatched=1 ' "$T_DIR/eight.out" || t_fail "stats: $(cat "$T_DIR/eight.out")"
 t_ok "a receipt for an expired message creates nothing and is counted"
 
@@ -304,7 +308,7 @@ expect "early event" "$(ev "$P:ev:http" 20 stat)" DELIVRD
 expect "receipt after its resp" "$(t_redis hget "$P:msg:21" final)" UNDELIV
 expect "no early key" "$(t_redis exists "$P:early:opdec:2101")" 0
 expect "failed record wrote nothing" "$(t_redis exists "$P:opid:opdec:2301")" 0
-expect "others of the batch stored" "$(t_redis hmget "$P:msg:22" p1 p2 | tr '\n' ' ')" "ENROUTE ENROUTE "
+expect "others of the batch stored" "$(t_redis hmget "$P:msg:22" op1 op2 | tr '\n' ' ')" "2201 2202 "
 expect "entries acked and deleted" "$(t_redis xpending "$P:q:opdec" links | head -1) $(t_redis xlen "$P:q:opdec")" "0 0"
 t_ok "one batch: receipt before its resp applied, receipt after its resp matched, a bad record fails alone"
 

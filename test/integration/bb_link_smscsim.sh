@@ -70,7 +70,7 @@ t_wait_log bb 'session down smsc=sim' 10
 enroute_all() {
 	local i
 	for ((i = 1; i <= 20; i++)); do
-		[ -n "$(t_redis hget "$P:msg:d$i" p1)" ] || return 1
+		[ -n "$(t_redis hget "$P:msg:d$i" op1)" ] || return 1
 	done
 }
 bbl_wait 20 enroute_all || t_fail "parts after the drop not sent"

@@ -67,14 +67,7 @@ jf() {
 		python3 -c "import json,sys; v=json.load(sys.stdin).get('$3'); print(json.dumps(v) if isinstance(v,(dict,list)) else v)"
 }
 # qf ID FIELD: FIELD of the first queue entry of message ID in P:q:op1
-qf() {
-	t_redis eval "for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
-  local m = {}
-  for i = 1, #e[2], 2 do m[e[2][i]] = e[2][i + 1] end
-  if m.id == ARGV[1] then return m[ARGV[2]] end
-end
-return '-'" 1 "$P:q:op1" "$1" "$2"
-}
+qf() { t_qentry "$d/s.conf" op1 "id=$1" "$2"; }
 expect() { [ "$2" = "$3" ] || { cat "$d/$4.out" >&2 2>/dev/null; t_fail "$1: got '$2', want '$3'"; }; }
 
 raw() {	# raw NAME: python on stdin gets the port as argv[1]; output in $d/NAME.out

@@ -68,7 +68,7 @@ print("rx_submit", read(s2)[1], '-')
 PY
 st() { awk -v n="$1" '$1 == n { print $2 }' "$d/content.out"; }
 mid() { awk -v n="$1" '$1 == n { print $3 }' "$d/content.out"; }
-qhex() { qf "$(mid "$1")" "$2" | head -c -1 | od -An -tx1 | tr -d ' \n'; }
+qhex() { t_qhex "$d/s.conf" op1 "id=$(mid "$1")" "$2" | tr A-F a-f; }
 expect "relative validity" "$(st vp_rel):$(qf "$(mid vp_rel)" validity)" 0:86400 content
 expect "bad validity" "$(st vp_bad)" 98 content
 expect "past validity" "$(st vp_past)" 98 content

@@ -184,6 +184,8 @@ t_redis xrange "$P:q:op1" - + | grep -qx "$cid" && t_fail "cancelled parts still
 t_redis xrange "$P:ev:smpp:acme" - + | grep -q DELETED || t_fail "no DELETED receipt event"
 cust can2 sys=acme pw=secret cancel="$cid"
 expect "cancel twice" "$(jf can2 cancel status)" 17 can2
+# A link session reads the queue (its bearerbox creates the group first).
+t_redis xgroup create "$P:q:op1" links 0 mkstream >/dev/null 2>&1 || true
 t_redis xreadgroup group links op1-session count 100000 streams "$P:q:op1" '>' >/dev/null
 cust can4 sys=acme pw=secret submit=4917000013:x
 t_redis xreadgroup group links op1-session count 100000 streams "$P:q:op1" '>' >/dev/null

@@ -99,3 +99,37 @@ t_redis_start() {
 t_redis() {
 	redis-cli -p "$T_REDIS_PORT" "$@"
 }
+
+# t_qentry CONF LINK SEL FIELD: FIELD of an entry of P:q:LINK as `hermodctl
+# queue show` prints it; SEL is the entry's position (1 = oldest) or id=ID
+# (the first part of message ID). data and udh come out as raw octets, qhex
+# for them as upper-case hex; part and parts from part=P/N; text decoded.
+# Prints nothing for a field the entry lacks, "(none)" without the entry.
+t_qline() {
+	local all
+	all=$("$top_builddir/hermodctl/hermodctl" -c "$1" queue show "$2" 100000) ||
+		t_fail "hermodctl queue show $2"
+	case $3 in
+	id=*) grep -m1 -- " $3 " <<<"$all" ;;
+	*) sed -n "$3p" <<<"$all" ;;
+	esac
+}
+t_qhex() {
+	local line
+	line=$(t_qline "$@")
+	[ -n "$line" ] || { echo "(none)"; return; }
+	case $4 in
+	text) [[ $line == *" text="* ]] && printf '%s\n' "${line#* text=}" ;;
+	part) sed -n 's/.* part=\([0-9]*\)\/.*/\1/p' <<<"$line" ;;
+	parts) sed -n 's/.* part=[0-9]*\/\([0-9]*\).*/\1/p' <<<"$line" ;;
+	*) tr ' ' '\n' <<<"${line%% text=*}" | sed -n "s/^$4=//p" | head -1 ;;
+	esac
+}
+t_qentry() {
+	local v
+	v=$(t_qhex "$@")
+	case $4 in
+	data|udh) printf "$(sed 's/../\\x&/g' <<<"$v")" ;;
+	*) printf '%s\n' "$v" ;;
+	esac
+}

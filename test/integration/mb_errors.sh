@@ -49,7 +49,7 @@ mb_start "$T_DIR/e.conf"
 mb_msg 3 1 46701110003 1
 mb_queue 3 1 1 46701110003 0 "" "To an unassigned number" 1
 mb_wait_eq 10 "final 3" UNDELIV
-[ "$(t_redis hget "$MB_P:msg:3" err1)" = 1 ] || t_fail "err1"
+[ "$(t_redis hget "$MB_P:msg:3" final-err)" = 1 ] || t_fail "final-err"
 [ "$(event 3 stat)" = UNDELIV ] || t_fail "event of 3"
 T=$(t_redis get "$MB_P:sim:240010000000100:total")/$(t_redis get "$MB_P:sim:240010000000101:total")
 case $T in 0/|/0|0/0) ;; *) t_fail "a refused part must not count against the limits: $T" ;; esac

@@ -31,8 +31,8 @@ mb_queue 5 1 2 46701234570 0 "" "SAR one" 0 300:2:1
 mb_queue 5 2 2 46701234570 0 "" "SAR two" 0 300:2:2
 mb_wait_eq 10 "final 1" DELIVRD
 mb_wait_eq 10 "final 2" DELIVRD
-mb_wait_eq 10 "t_redis hget '$MB_P:msg:3' p1" ENROUTE
-mb_wait_eq 10 "t_redis hmget '$MB_P:msg:5' p1 p2 | tr '\\n' ' '" "ENROUTE ENROUTE "
+mb_wait_eq 10 "t_redis hexists '$MB_P:msg:3' op1" 1
+mb_wait_eq 10 "echo \$(t_redis hexists '$MB_P:msg:5' op1) \$(t_redis hexists '$MB_P:msg:5' op2)" "1 1"
 t_ok "short and 3-part messages delivered, Unicode sent"
 SENT=$( (mb_ctl sent 0; mb_ctl sent 1) | grep '^mr=')
 echo "$SENT" | grep -q 'to=+46701234567 srr=1 dcs=0x00 text=Hello modem$' || t_fail "short: $SENT"
@@ -80,7 +80,7 @@ for i in 11 12 13 14 15 16; do
 	mb_msg $i 1 4670000$i 0
 	mb_queue $i 1 1 4670000$i 0 "" "Paced $i" 0
 done
-for i in 11 12 13 14 15 16; do mb_wait_eq 15 "t_redis hget '$MB_P:msg:$i' p1" ENROUTE; done
+for i in 11 12 13 14 15 16; do mb_wait_eq 15 "t_redis hexists '$MB_P:msg:$i' op1" 1; done
 [ $(($(mb_sent 0) - S0)) = 2 ] || t_fail "gsm0 should send 2 (its daily limit)"
 [ $(($(mb_sent 1) - S1)) = 4 ] || t_fail "gsm1 should send 4"
 [ "$(t_redis get "$MB_P:sim:240010000000100:day:$(date -u +%Y%m%d)")" = 2 ] ||

@@ -93,21 +93,9 @@ sb_expect() {
 credit() { t_redis HGET "$P:acct:$1" credit; }
 qlen() { t_redis XLEN "$P:q:$1"; }
 
-qfield() {
-	t_redis EVAL "local e = redis.call('XRANGE', KEYS[1], '-', '+')[tonumber(ARGV[1])]
-if not e then return '(none)' end
-for i = 1, #e[2], 2 do if e[2][i] == ARGV[2] then return e[2][i + 1] end end
-return '(nofield)'" 1 "$1" "$2" "$3"
-}
-
-qhex() {
-	t_redis EVAL "local e = redis.call('XRANGE', KEYS[1], '-', '+')[tonumber(ARGV[1])]
-if not e then return '(none)' end
-for i = 1, #e[2], 2 do if e[2][i] == ARGV[2] then
-  return (string.gsub(e[2][i + 1], '.', function(c) return string.format('%02X', string.byte(c)) end))
-end end
-return '(nofield)'" 1 "$1" "$2" "$3"
-}
+# The entries are packed (shared/codec/qentry): hermodctl queue show reads them.
+qfield() { t_qentry "$T_DIR/hermod.conf" "${1##*:q:}" "$2" "$3"; }
+qhex() { t_qhex "$T_DIR/hermod.conf" "${1##*:q:}" "$2" "$3"; }
 
 rep() { # rep STRING N: STRING N times
 	local s="" i
