@@ -31,7 +31,16 @@ grep -q 'bad.conf:14: .*op2' "$T_DIR/out.txt" || t_fail "no error for line 14 (u
 [ "$(wc -l <"$T_DIR/out.txt")" -eq 3 ] || t_fail "expected exactly three errors"
 t_ok "bearerbox --check-config reports all three mistakes with their lines"
 
-for box in bearerbox modembox; do
+for box in smsbox modembox; do
+	rc=0
+	"$top_builddir/$box/$box" --check-config -c "$T_DIR/bad.conf" >"$T_DIR/$box.txt" 2>&1 || rc=$?
+	[ "$rc" -ne 0 ] || t_fail "$box --check-config accepted a bad file"
+	cmp -s "$T_DIR/out.txt" "$T_DIR/$box.txt" ||
+		t_fail "$box --check-config differs from bearerbox's: $(cat "$T_DIR/$box.txt")"
+	t_ok "$box --check-config reports the same three mistakes"
+done
+
+for box in bearerbox smsbox modembox; do
 	rc=0
 	"$top_builddir/$box/$box" -c "$T_DIR/bad.conf" >"$T_DIR/start.txt" 2>&1 || rc=$?
 	[ "$rc" -ne 0 ] || t_fail "$box started on a bad file"
@@ -54,15 +63,17 @@ group = route
 prefix = 44
 smsc-id = op1
 CONF
-for box in bearerbox modembox; do
+for box in bearerbox smsbox modembox; do
 	out=$("$top_builddir/$box/$box" --check-config -c "$T_DIR/good.conf" 2>&1) ||
 		t_fail "$box --check-config rejected a good file: $out"
 	[ -z "$out" ] || t_fail "$box --check-config printed something for a good file: $out"
 	t_ok "$box --check-config accepts a good file silently"
 done
 
-rc=0
-"$bb" --check-config >/dev/null 2>&1 || rc=$?
-[ "$rc" -eq 2 ] || t_fail "no -c FILE should exit 2, got $rc"
-"$bb" --version | grep -q '^bearerbox ' || t_fail "--version"
+for box in bearerbox smsbox modembox; do
+	rc=0
+	"$top_builddir/$box/$box" --check-config >/dev/null 2>&1 || rc=$?
+	[ "$rc" -eq 2 ] || t_fail "$box: no -c FILE should exit 2, got $rc"
+	"$top_builddir/$box/$box" --version | grep -q "^$box " || t_fail "$box --version"
+done
 t_ok "usage errors and --version"

@@ -1,7 +1,8 @@
 /*
  * Unit tests for shared/codec/smpp_pdu: every protocols.md §5.2 vector decoded
  * field by field and re-encoded byte for byte, a round trip of every PDU type,
- * framing, field limits, TLV rules, SMPP 3.3 rules and error answers.
+ * every TLV of §1.5 at its length bounds, framing, field limits, TLV rules,
+ * SMPP 3.3 rules and error answers.
  */
 #include "config.h"
 
@@ -493,6 +494,193 @@ static void test_unknown_tlvs(void **state)
 	assert_int_equal(smpp_pdu_encode(&pdu, 0, out, sizeof(out)), (long)n - 10);
 }
 
+/*
+ * protocols.md §1.5, written out again here rather than taken from
+ * smpp_pdu_def.h, so that a wrong tag, name or length in the codec's table
+ * fails: tag, name, and the shortest and longest value the table allows
+ * (a C-Octet String counts its NUL; 0 for a flag).
+ */
+enum { TK_INT, TK_CSTR, TK_OCT };
+static const struct {
+	uint16_t tag;
+	const char *name;
+	uint8_t kind;
+	uint16_t min, max;
+} spec_tlvs[] = {
+	{ 0x0005, "dest_addr_subunit", TK_INT, 1, 1 },
+	{ 0x0006, "dest_network_type", TK_INT, 1, 1 },
+	{ 0x000D, "source_addr_subunit", TK_INT, 1, 1 },
+	{ 0x000E, "source_network_type", TK_INT, 1, 1 },
+	{ 0x0017, "qos_time_to_live", TK_INT, 4, 4 },
+	{ 0x0019, "payload_type", TK_INT, 1, 1 },
+	{ 0x001D, "additional_status_info_text", TK_CSTR, 1, 256 },
+	{ 0x001E, "receipted_message_id", TK_CSTR, 1, 65 },
+	{ 0x0030, "ms_msg_wait_facilities", TK_INT, 1, 1 },
+	{ 0x0201, "privacy_indicator", TK_INT, 1, 1 },
+	{ 0x0202, "source_subaddress", TK_OCT, 2, 23 },
+	{ 0x0203, "dest_subaddress", TK_OCT, 2, 23 },
+	{ 0x0204, "user_message_reference", TK_INT, 2, 2 },
+	{ 0x0205, "user_response_code", TK_INT, 1, 1 },
+	{ 0x020A, "source_port", TK_INT, 2, 2 },
+	{ 0x020B, "destination_port", TK_INT, 2, 2 },
+	{ 0x020C, "sar_msg_ref_num", TK_INT, 2, 2 },
+	{ 0x020D, "language_indicator", TK_INT, 1, 1 },
+	{ 0x020E, "sar_total_segments", TK_INT, 1, 1 },
+	{ 0x020F, "sar_segment_seqnum", TK_INT, 1, 1 },
+	{ 0x0210, "sc_interface_version", TK_INT, 1, 1 },
+	{ 0x0302, "callback_num_pres_ind", TK_INT, 1, 1 },
+	{ 0x0303, "callback_num_atag", TK_OCT, 0, 65 },
+	{ 0x0304, "number_of_messages", TK_INT, 1, 1 },
+	{ 0x0381, "callback_num", TK_OCT, 4, 19 },
+	{ 0x0420, "dpf_result", TK_INT, 1, 1 },
+	{ 0x0421, "set_dpf", TK_INT, 1, 1 },
+	{ 0x0422, "ms_availability_status", TK_INT, 1, 1 },
+	{ 0x0423, "network_error_code", TK_INT, 3, 3 },
+	{ 0x0424, "message_payload", TK_OCT, 0, 65535 },
+	{ 0x0425, "delivery_failure_reason", TK_INT, 1, 1 },
+	{ 0x0426, "more_messages_to_send", TK_INT, 1, 1 },
+	{ 0x0427, "message_state", TK_INT, 1, 1 },
+	{ 0x0501, "ussd_service_op", TK_INT, 1, 1 },
+	{ 0x1201, "display_time", TK_INT, 1, 1 },
+	{ 0x1203, "sms_signal", TK_INT, 2, 2 },
+	{ 0x1204, "ms_validity", TK_INT, 1, 1 },
+	{ 0x130C, "alert_on_message_delivery", TK_INT, 0, 0 },
+	{ 0x1380, "its_reply_type", TK_INT, 1, 1 },
+	{ 0x1383, "its_session_info", TK_OCT, 2, 2 },
+};
+#define SPEC_TLV_COUNT (sizeof(spec_tlvs) / sizeof(spec_tlvs[0]))
+
+/* Appends TLV tag with a value of len octets (a C string: len - 1 letters
+ * then NUL, or no NUL when nul is false) at buf[n]; returns the new length. */
+static size_t put_test_tlv(size_t n, uint16_t tag, uint8_t kind, size_t len,
+			   bool nul)
+{
+	buf[n++] = (uint8_t)(tag >> 8);
+	buf[n++] = (uint8_t)tag;
+	buf[n++] = (uint8_t)(len >> 8);
+	buf[n++] = (uint8_t)len;
+	for (size_t i = 0; i < len; i++)
+		buf[n + i] = kind == TK_CSTR ? (uint8_t)('a' + i % 26) :
+			(uint8_t)(0xA5 ^ i);
+	if (kind == TK_CSTR && len > 0 && nul)
+		buf[n + len - 1] = '\0';
+	return n + len;
+}
+
+/* A data_sm_resp (message_id "") with the header's length patched in. */
+static size_t test_tlv_pdu_head(void)
+{
+	memcpy(buf, "\0\0\0\0\x80\0\x01\x03\0\0\0\0\0\0\0\x09", 16);
+	buf[16] = '\0';
+	return 17;
+}
+
+static void test_tlv_pdu_finish(size_t n)
+{
+	buf[0] = (uint8_t)(n >> 24);
+	buf[1] = (uint8_t)(n >> 16);
+	buf[2] = (uint8_t)(n >> 8);
+	buf[3] = (uint8_t)n;
+}
+
+static unsigned popcount64(uint64_t v)
+{
+	unsigned c = 0;
+
+	for (; v; v &= v - 1)
+		c++;
+	return c;
+}
+
+/* Decodes buf[0..n) and expects ESME_RINVPARLEN-style failure with status. */
+static void expect_tlv_error(size_t n, uint32_t status, const char *name,
+			     const char *what)
+{
+	struct smpp_error err;
+
+	if (smpp_pdu_decode(buf, n, &pdu, 0, &err) != SMPP_PDU_ETLV ||
+	    err.status != status || err.answer_id != SMPP_GENERIC_NACK)
+		fail_msg("%s %s: not refused with status 0x%X", name, what, status);
+}
+
+/* Each TLV of §1.5 at its longest and shortest value decodes as that known
+ * TLV and re-encodes byte for byte; one octet over or under the bounds is
+ * ESME_RINVPARLEN; a C-Octet String filling its maximum without a NUL is
+ * ESME_RINVOPTPARAMVAL. */
+static void test_every_tlv(void **state)
+{
+	struct smpp_error err;
+
+	(void)state;
+	assert_int_equal(SPEC_TLV_COUNT, SMPP_TI_COUNT);
+	for (size_t i = 0; i < SPEC_TLV_COUNT; i++) {
+		const char *name = spec_tlvs[i].name;
+		uint16_t lens[2] = { spec_tlvs[i].max, spec_tlvs[i].min };
+		size_t n;
+		long e;
+
+		assert_string_equal(smpp_tlv_name(spec_tlvs[i].tag), name);
+		for (int k = 0; k < 2; k++) {
+			n = put_test_tlv(test_tlv_pdu_head(), spec_tlvs[i].tag,
+					 spec_tlvs[i].kind, lens[k], true);
+			test_tlv_pdu_finish(n);
+			if (smpp_pdu_decode(buf, n, &pdu, 0, &err) != (long)n)
+				fail_msg("%s of %u octets does not decode", name, lens[k]);
+			assert_int_equal(popcount64(pdu.tlv.present), 1);
+			assert_int_equal(pdu.tlv.n_unknown, 0);
+			e = smpp_pdu_encode(&pdu, 0, out, sizeof(out));
+			if (e != (long)n || memcmp(out, buf, n) != 0)
+				fail_msg("%s of %u octets does not re-encode", name, lens[k]);
+		}
+		if (spec_tlvs[i].max < 65535) {
+			n = put_test_tlv(test_tlv_pdu_head(), spec_tlvs[i].tag,
+					 spec_tlvs[i].kind, spec_tlvs[i].max + 1u, true);
+			test_tlv_pdu_finish(n);
+			expect_tlv_error(n, SMPP_ESME_RINVPARLEN, name, "one over");
+		}
+		if (spec_tlvs[i].min > 0) {
+			n = put_test_tlv(test_tlv_pdu_head(), spec_tlvs[i].tag,
+					 spec_tlvs[i].kind, spec_tlvs[i].min - 1u, true);
+			test_tlv_pdu_finish(n);
+			expect_tlv_error(n, SMPP_ESME_RINVPARLEN, name, "one short");
+		}
+		if (spec_tlvs[i].kind == TK_CSTR) {
+			n = put_test_tlv(test_tlv_pdu_head(), spec_tlvs[i].tag,
+					 spec_tlvs[i].kind, spec_tlvs[i].max, false);
+			test_tlv_pdu_finish(n);
+			expect_tlv_error(n, SMPP_ESME_RINVOPTPARAMVAL, name,
+					 "without its NUL");
+		}
+	}
+}
+
+/* All of them in one PDU, in the order of §1.5: every one is present and
+ * the PDU re-encodes byte for byte. */
+static void test_all_tlvs_in_one_pdu(void **state)
+{
+	struct smpp_error err;
+	size_t n = test_tlv_pdu_head();
+	long e;
+
+	(void)state;
+	for (size_t i = 0; i < SPEC_TLV_COUNT; i++)
+		n = put_test_tlv(n, spec_tlvs[i].tag, spec_tlvs[i].kind,
+				 spec_tlvs[i].max == 65535 ? 300 : spec_tlvs[i].max,
+				 true);
+	test_tlv_pdu_finish(n);
+	assert_int_equal(smpp_pdu_decode(buf, n, &pdu, 0, &err), (long)n);
+	assert_int_equal(popcount64(pdu.tlv.present), SPEC_TLV_COUNT);
+	assert_int_equal(pdu.tlv.n_order, SPEC_TLV_COUNT);
+	assert_int_equal(pdu.tlv.n_unknown, 0);
+	assert_int_equal(pdu.tlv.message_payload.len, 300);
+	assert_int_equal(strlen(pdu.tlv.additional_status_info_text), 255);
+	e = smpp_pdu_encode(&pdu, 0, out, sizeof(out));
+	assert_int_equal(e, (long)n);
+	assert_memory_equal(out, buf, n);
+	/* A 3.3 encode of the same PDU carries none of them. */
+	assert_int_equal(smpp_pdu_encode(&pdu, SMPP_F_V33, out, sizeof(out)), 17);
+}
+
 static void test_v33(void **state)
 {
 	struct smpp_error err;
@@ -747,6 +935,8 @@ int main(void)
 		cmocka_unit_test(test_field_limits),
 		cmocka_unit_test(test_tlv_errors),
 		cmocka_unit_test(test_unknown_tlvs),
+		cmocka_unit_test(test_every_tlv),
+		cmocka_unit_test(test_all_tlvs_in_one_pdu),
 		cmocka_unit_test(test_v33),
 		cmocka_unit_test(test_roundtrip_all),
 		cmocka_unit_test(test_roundtrip_payload),
