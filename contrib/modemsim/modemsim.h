@@ -89,6 +89,8 @@ struct msim_sent {
 	uint16_t ref;
 	uint8_t seq, total;
 	uint8_t dcs;
+	uint8_t vpf;		/* enum tpdu_vpf */
+	uint8_t vp;		/* TP-VP when vpf is relative */
 	char to[TPDU_ADDR_MAX];
 	char text[TPDU_TEXT_MAX];
 };

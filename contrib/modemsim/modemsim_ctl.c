@@ -260,6 +260,11 @@ static void cmd_sent(struct msim *s, struct evbuffer *out, char *rest)
 
 		evbuffer_add_printf(out, "mr=%u to=%s srr=%d dcs=0x%02X", e->mr, e->to,
 				    e->srr, e->dcs);
+		if (e->vpf == TPDU_VPF_RELATIVE)
+			evbuffer_add_printf(out, " vp=%u", e->vp);
+		else if (e->vpf != TPDU_VPF_NONE)
+			evbuffer_add_printf(out, " vp=%s", e->vpf == TPDU_VPF_ABSOLUTE ?
+					    "absolute" : "enhanced");
 		if (e->has_concat)
 			evbuffer_add_printf(out, " ref=%u seq=%u total=%u", e->ref,
 					    e->seq, e->total);

@@ -262,6 +262,10 @@ static void log_line(struct msim_modem *m, const struct msim_sent *e)
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	fprintf(f, "%s modem=%u mr=%u to=%s srr=%d dcs=0x%02X", ts, m->idx, e->mr,
 		e->to, e->srr, e->dcs);
+	if (e->vpf == TPDU_VPF_RELATIVE)
+		fprintf(f, " vp=%u", e->vp);
+	else if (e->vpf != TPDU_VPF_NONE)
+		fprintf(f, " vp=%s", e->vpf == TPDU_VPF_ABSOLUTE ? "absolute" : "enhanced");
 	if (e->has_concat)
 		fprintf(f, " ref=%u seq=%u total=%u", e->ref, e->seq, e->total);
 	fputs(" text=", f);
@@ -278,6 +282,8 @@ static void record(struct msim_modem *m, const struct tpdu *t, uint8_t mr)
 	e->mr = mr;
 	e->srr = t->srr;
 	e->dcs = t->dcs;
+	e->vpf = (uint8_t)t->vpf;
+	e->vp = t->vp;
 	if (t->has_udh && t->udh.has_concat) {
 		e->has_concat = true;
 		e->ref = t->udh.concat_ref;

@@ -689,6 +689,36 @@ static void conf_need(struct conf *c, const struct conf_group *g,
 		    g->name, key, because);
 }
 
+/* A type = modem link: every part must fit one SMS-SUBMIT, and the modems it
+ * lists must be driven by its modembox (another one never serves the link). */
+static void conf_rules_smsc_modem(struct conf *c, const struct conf_group *g)
+{
+	const struct conf_kv *kv = conf_group_kv(g, "long-message");
+	const char *mbox = conf_schema_get_str(g, "modembox");
+	char items[CONF_LIST_MAX][CONF_ITEM_MAX];
+	size_t n;
+
+	conf_need(c, g, "modembox", "for type = modem");
+	if (kv != NULL && conf_schema_get_enum(g, "long-message") == 2)
+		conf_error(c, kv->file, kv->line,
+		    "long-message = payload is not possible with type = modem "
+		    "(each part is one SMS): use udh or sar");
+	kv = conf_group_kv(g, "modems");
+	if (kv == NULL || mbox == NULL)
+		return;
+	n = conf_schema_get_list(g, "modems", items, CONF_LIST_MAX);
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_group *m = conf_group_find_by(c, "modem", "id",
+		    items[i]);
+		const char *its = m != NULL ? conf_schema_get_str(m, "modembox") : NULL;
+
+		if (its != NULL && strcmp(its, mbox) != 0)
+			conf_error(c, kv->file, kv->line,
+			    "modem '%s' is driven by modembox '%s', not by this "
+			    "link's modembox '%s'", items[i], its, mbox);
+	}
+}
+
 static void conf_rules_smsc(struct conf *c, const struct conf_group *g)
 {
 	int type = conf_schema_get_enum(g, "type");
@@ -698,7 +728,7 @@ static void conf_rules_smsc(struct conf *c, const struct conf_group *g)
 		conf_need(c, g, "port", "for type = smpp");
 		conf_need(c, g, "system-id", "for type = smpp");
 	} else if (type == 1) {
-		conf_need(c, g, "modembox", "for type = modem");
+		conf_rules_smsc_modem(c, g);
 	}
 }
 

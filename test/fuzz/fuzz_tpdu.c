@@ -1,7 +1,8 @@
 /*
  * Fuzz target for shared/codec/tpdu: the input as binary SMSC field + TPDU and
  * as AT hex text. A decoded SUBMIT is re-encoded from its fields and must decode
- * to the same user data; the AT <length> must match what was consumed.
+ * to the same user data; the AT <length> must match what was consumed; the
+ * SMS-DELIVER and SMS-STATUS-REPORT decoders accept exactly their type.
  */
 #include "config.h"
 
@@ -66,6 +67,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (t.type == TPDU_SUBMIT)
 			check_submit(data, (size_t)n);
 	}
+	/* the typed decoders agree with tpdu_decode on the type */
+	if ((tpdu_deliver_decode(data, size, &u) >= 0) !=
+	    (n > 0 && t.type == TPDU_DELIVER) ||
+	    (tpdu_status_report_decode(data, size, &u) >= 0) !=
+	    (n > 0 && t.type == TPDU_STATUS_REPORT))
+		abort();
 	n = tpdu_hex_decode((const char *)data, size, bin, sizeof(bin));
 	if (n > 0)
 		(void)tpdu_decode(bin, (size_t)n, &t);

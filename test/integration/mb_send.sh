@@ -35,18 +35,18 @@ mb_wait_eq 10 "t_redis hexists '$MB_P:msg:3' op1" 1
 mb_wait_eq 10 "echo \$(t_redis hexists '$MB_P:msg:5' op1) \$(t_redis hexists '$MB_P:msg:5' op2)" "1 1"
 t_ok "short and 3-part messages delivered, Unicode sent"
 SENT=$( (mb_ctl sent 0; mb_ctl sent 1) | grep '^mr=')
-echo "$SENT" | grep -q 'to=+46701234567 srr=1 dcs=0x00 text=Hello modem$' || t_fail "short: $SENT"
+echo "$SENT" | grep -q 'to=+46701234567 srr=1 dcs=0x00 vp=11 text=Hello modem$' || t_fail "short: $SENT"
 for i in 1 2 3; do
-	echo "$SENT" | grep -q "to=+46701234568 srr=1 dcs=0x00 ref=42 seq=$i total=3 text=Part $i $X140\$" ||
+	echo "$SENT" | grep -q "to=+46701234568 srr=1 dcs=0x00 vp=11 ref=42 seq=$i total=3 text=Part $i $X140\$" ||
 		t_fail "long part $i: $SENT"
 done
-echo "$SENT" | grep -q 'to=+46701234569 srr=0 dcs=0x08 text=Привет$' || t_fail "ucs2: $SENT"
+echo "$SENT" | grep -q 'to=+46701234569 srr=0 dcs=0x08 vp=11 text=Привет$' || t_fail "ucs2: $SENT"
 for i in 1 2; do
-	echo "$SENT" | grep -q "to=+46701234570 srr=0 dcs=0x00 ref=300 seq=$i total=2 text=SAR " ||
+	echo "$SENT" | grep -q "to=+46701234570 srr=0 dcs=0x00 vp=11 ref=300 seq=$i total=2 text=SAR " ||
 		t_fail "SAR part $i: $SENT"
 done
 [ "$(echo "$SENT" | wc -l)" = 7 ] || t_fail "7 parts expected: $SENT"
-t_ok "parts as TPDUs: GSM 7-bit, concatenation UDH (also from SAR fields), UCS-2, status report flag"
+t_ok "parts as TPDUs: GSM 7-bit, concatenation UDH (also from SAR fields), UCS-2, status report flag, validity (3600 s -> TP-VP 11 = 1 h)"
 EV=$(t_redis xrange "$MB_P:ev:http" - + | tr '\n' ' ')
 case $EV in
 *"id 1 acct alice to 46701234567 mess-id m1 "*"stat DELIVRD err 0 code 0"*) ;;

@@ -335,7 +335,7 @@ tcp.cmgs(int(parts[0][0]), parts[0][1], r"\+CMGS: 11")
 tcp.cmgs(int(parts[1][0]), parts[1][1], r"\+CMGS: 12")
 sent = ctl("sent 0")
 if sent[-1] != "OK count=6 total=6" or "ref=77 seq=2 total=2" not in sent[-2] or \
-   not sent[0].startswith("mr=7 to=+46708251358 srr=0 dcs=0x00 text=hellohello"):
+   not sent[0].startswith("mr=7 to=+46708251358 srr=0 dcs=0x00 vp=170 text=hellohello"):
     fail("sent 0: %r" % sent)
 ok("cms: rule -> +CMS ERROR: 38; concatenated submit; `sent` lists to/text/udh")
 
@@ -489,7 +489,7 @@ EOF
 python3 "$T_DIR/at.py" "$PORT" "$CTL" "$CLIENT" "$T_DIR" || t_fail "AT conversation failed"
 
 # The submit log: one line per accepted message, decoded.
-grep -q 'modem=0 mr=7 to=+46708251358 srr=0 dcs=0x00 text=hellohello$' "$T_DIR/submits.log" ||
+grep -q 'modem=0 mr=7 to=+46708251358 srr=0 dcs=0x00 vp=170 text=hellohello$' "$T_DIR/submits.log" ||
 	t_fail "log lacks P1: $(cat "$T_DIR/submits.log")"
 grep -q 'modem=0 mr=12 to=+31633334444 .* ref=77 seq=2 total=2 text=y' "$T_DIR/submits.log" ||
 	t_fail "log lacks the concat part: $(cat "$T_DIR/submits.log")"

@@ -427,6 +427,17 @@ static void test_group_rules(void **state)
 	    "t.conf:10: modem has both 'device' and 'host'; choose one",
 	    "t.conf:10: group 'modem' lacks 'port', required with host",
 	    "t.conf:16: group 'modem' lacks 'port', required with host", NULL);
+	check(CORE "group = modembox\nid = mb\n\ngroup = modembox\nid = mb2\n\n"
+	    "group = modem\nid = a\nmodembox = mb\ndevice = /dev/x\n\n"
+	    "group = modem\nid = b\nmodembox = mb2\ndevice = /dev/y\n\n"
+	    "group = smsc\nsmsc-id = g\ntype = modem\nmodembox = mb\n"
+	    "modems = a, b\nlong-message = payload\n\n"
+	    "group = smsc\nsmsc-id = h\ntype = modem\nmodembox = mb\n"
+	    "modems = a\nlong-message = sar\n",
+	    "t.conf:24: long-message = payload is not possible with type = modem "
+	    "(each part is one SMS): use udh or sar",
+	    "t.conf:23: modem 'b' is driven by modembox 'mb2', not by this link's "
+	    "modembox 'mb'", NULL);
 }
 
 /* Parse errors and schema errors are reported together. */
