@@ -25,8 +25,8 @@
 #include "shared/io/loop.h"
 #include "shared/io/redis.h"
 
-#define BB_DLR_OPID_TTL "259200"	/* P:opid:LINK:OPID, 72 h */
-#define BB_DLR_EARLY_TTL "600"		/* P:early:LINK:OPID, 10 min */
+#define BB_DLR_WINDOW_S "259200"	/* P:opid:LINK:DAY kept 72 h past its day */
+#define BB_DLR_EARLY_SLOT_S "600"	/* P:early:LINK:SLOT: 10 min slots */
 #define BB_DLR_LAZY_MS "10000"		/* acked entries left to the next trim */
 #define BB_DLR_CONCAT_S 600		/* concat timeout: 10 min */
 #define BB_DLR_CONCAT_GRACE_S 120	/* the hash outlives it for the sweep */
@@ -37,6 +37,7 @@
 #define BB_DLR_SPARE_MAX 4096	/* freed requests kept for reuse */
 #define BB_DLR_BATCH_MAX 256	/* redis-batch default (no core group) */
 #define BB_DLR_BATCH_MS 1	/* redis-batch-delay default, ms */
+#define BB_DLR_BATCH_LIMIT 1000	/* redis-batch bound (conf_schema.c) */
 
 /* msg-id-type (smsc group), in the order of its choices. */
 enum bb_dlr_idtype {
@@ -53,26 +54,16 @@ struct bb_dlr_link {
 	enum bb_mo_dcs0 dcs0;
 };
 
-/* One string of the batch being filled: where it is in the batch's buffer. */
-struct bb_dlr_span {
-	size_t off, len;
-};
-
 /*
- * The submitted / failed / receipt records waiting for the next batch script
- * call, in call order. Their strings are copied back to back into buf; keys
- * and args say where each KEYS and ARGV element is.
+ * The submitted / failed / receipt / trim records waiting for the next batch
+ * script call, in call order (each holds its own strings). At the flush they
+ * are grouped (see lua_batch): argv and order are the flush's scratch.
  */
 struct bb_dlr_batch {
 	struct bb_dlr_req *head, *tail;
 	size_t n;
-	char *buf;
-	size_t len, cap;
-	struct bb_dlr_span *keys, *args;
-	size_t nkeys, nargs, kcap, acap;
-	const char **argv;	/* flush scratch */
-	size_t *argvlen;
-	size_t vcap, lcap;
+	const char **argv;
+	size_t vcap;
 };
 
 struct bb_dlr {
@@ -120,6 +111,15 @@ struct bb_dlr_req {
 	struct bb_dlr_req *bnext;	/* in a batch, in call order */
 	char link[BB_DLR_LINK_MAX];
 	char ref[96];			/* msg id:part or opid, for logs */
+	/* a batch record (submit, failed part, receipt, trim) */
+	bool dlr;			/* submit: a receipt is wanted */
+	bool grouped;			/* flush: already in a group */
+	char id[24];			/* message id (submit, failed part) */
+	char part[8];
+	char idpart[112];		/* "ID:PART[:OPID]" (see lua_batch) */
+	char opid[DLR_TEXT_ID_MAX + 1];	/* canonical operator id */
+	char entry[48];			/* stream entry id, "" for none */
+	char status[DLR_TEXT_STAT_MAX + DLR_TEXT_ERR_MAX + 8];	/* WORD\tERR\tCODE */
 	/* MO */
 	char from[66];
 	char to[66];
@@ -130,74 +130,86 @@ struct bb_dlr_req {
 
 /* A batch script call in flight: its records, in the order of the reply. */
 struct bb_dlr_call {
-	struct bb_dlr_req *head;
 	size_t n;
+	struct bb_dlr_req *order[];
 };
 
 /*
- * The batch script: the submit_sm_resp records, failed parts and receipts of
- * up to redis-batch calls, in the order they were made, then one XACK per
- * queue and the deletion of the acknowledged entries. A record that hits an
- * error is answered "error:..." and its entry is not acknowledged (it is
- * stored again later); the others are unaffected.
+ * The batch script: the submit_sm_resp records, failed parts, receipts and
+ * queue trims of up to redis-batch calls, then one XACK per queue and the
+ * deletion of the acknowledged entries. A record that hits an error is
+ * answered "error:..." and its entry is not acknowledged (it is stored again
+ * later); the others are unaffected.
  *
  * Every redis.call costs a script several thousand instructions beyond the
- * command itself, and every argument and reply element more: the records
- * make as few calls with as few fields as the data model allows (a submit:
- * SET and HSET; a single-part receipt: HMGET, HSET, XADD).
+ * command itself, and every argument more: the records come grouped by link
+ * and kind so that a whole group is one call where the data model allows.
+ * The operator ids of a link are fields of one hash per day,
+ * P:opid:LINK:DAY (DAY = unix days of Redis's clock, kept until three days
+ * after the day): a group of submits is one HSET, a group of receipts one
+ * HMGET per day looked at (today first, then up to three days back). A
+ * receipt whose id is not there yet waits in P:early:LINK:SLOT (SLOT = ten
+ * minutes; the submit looks at this slot and the one before) for it.
  *
- * KEYS: per record, S: opid msg queue early; F: queue msg; R: opid early;
- * T: queue. ARGV: P now, then per record S id part opid entry dlr; F id part
- * word err code entry; R word err code; T (trim the queue). Returns one word
- * per record (see batch_result()).
+ * Within a link the submits come before the receipts: a receipt in the same
+ * batch as its submit_sm_resp always finds it (whatever order they were
+ * made in), and a receipt in an earlier batch was kept as early for it.
+ *
+ * ARGV: P now, then groups:
+ *   S LINK n  n x (opid, "ID:PART[:OPID]")  n x entry
+ *                                             submits wanting a receipt
+ *   Z LINK n  n x (id, part, opid, entry)         submits without (opN only)
+ *   R LINK n  n x opid  n x "WORD\tERR\tCODE"     receipts
+ *   F LINK id part "WORD\tERR\tCODE" entry        a part failed
+ *   T LINK                                        trim the link's queue
+ * KEYS: one key of the prefix's slot (the keys are built in the script; all
+ * share the hash tag). Returns one word per record in the order of the
+ * groups (see batch_result()).
  */
 static const char lua_batch[] =
 "local FINAL = {DELIVRD=1, EXPIRED=1, DELETED=1, UNDELIV=1, REJECTD=1, UNKNOWN=1}\n"
 "local P, now = ARGV[1], ARGV[2]\n"
-"local acks, ackq, evs = {}, {}, {}\n"
+"local tm = tonumber(redis.call('TIME')[1])\n"
+"local day, slot = math.floor(tm / 86400), math.floor(tm / " BB_DLR_EARLY_SLOT_S ")\n"
+"local acks, ackq, evs, exp, res = {}, {}, {}, {}, {}\n"
 "local function ackl(q)\n"
 "  local l = acks[q]\n"
 "  if not l then l = {}; acks[q] = l; ackq[#ackq + 1] = q end\n"
 "  return l\n"
 "end\n"
 "local function ack(q, e)\n"
-"  if e == '' then return end\n"
-"  local l = ackl(q)\n"
-"  l[#l + 1] = e\n"
+"  if e ~= '' then local l = ackl(q); l[#l + 1] = e end\n"
 "end\n"
-/* The opid and early keys, read for the whole batch by MGET before the
- * records run; every read and write of them goes through this cache, so a
- * record sees what an earlier record of the batch wrote. */
-"local sv = {}\n"
-"local function sget(key)\n"
-"  local v = sv[key]\n"
-"  if v == nil then v = redis.call('GET', key) or false; sv[key] = v end\n"
-"  return v\n"
+"local function err(e)\n"
+"  return 'error:' .. (type(e) == 'table' and tostring(e.err) or tostring(e))\n"
 "end\n"
-"local function sset(key, v, ttl)\n"
-"  redis.call('SET', key, v, 'EX', ttl)\n"
-"  sv[key] = v\n"
-"end\n"
-/* apply(): part `part` of message mk gets status word (doc/receipts.md). One
- * HMGET reads what the merge and the event need (the accept step leaves out
- * the empty mess-id, dlr-url and dlr-mask); a message of one part needs no
- * second read. Its record lives from the accept step's TTL: no EXPIRE. */
-"local function apply(mk, id, part, word, err, code)\n"
+"local function opk(L, d) return P .. ':opid:' .. L .. ':' .. d end\n"
+"local function erk(L, s) return P .. ':early:' .. L .. ':' .. s end\n"
+"local function wec(v) return string.match(v, '^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)$') end\n"
+/* apply(): part `part` of message mk gets status word (doc/receipts.md),
+ * and opN = opid when given. One HMGET reads what the merge and the event
+ * need (the accept step leaves out the empty mess-id, dlr-url and
+ * dlr-mask); a message of one part needs no second read. Its record lives
+ * from the accept step's TTL: no EXPIRE. */
+"local function apply(mk, id, part, word, e, code, opid)\n"
 "  local pn = 'p' .. part\n"
 "  local h = redis.call('HMGET', mk, 'final', pn, 'parts', 'origin', 'dlr',\n"
 "    'acct', 'to', 'mess-id', 'dlr-url', 'dlr-mask')\n"
 "  if not h[3] and not h[6] then return 'nomsg' end\n"
-"  if h[1] then return 'dup' end\n"
-"  if h[2] and FINAL[h[2]] then return 'dup' end\n"
+"  if h[1] or (h[2] and FINAL[h[2]]) then return 'dup' end\n"
+/* op/ov: opN with the operator id, or (a failed part: none) pN once more,
+ * so that every HSET below has one shape */
+"  local op, ov = 'op' .. part, opid\n"
+"  if not opid then op, ov = pn, word end\n"
 "  if not FINAL[word] then\n"
-"    redis.call('HSET', mk, pn, word)\n"
+"    redis.call('HSET', mk, pn, word, op, ov)\n"
 "    return 'part'\n"
 "  end\n"
 "  local parts, n = tonumber(h[3]) or 1, tonumber(part)\n"
 "  local fw, fe, fc = 'DELIVRD', '0', '0'\n"
 "  if parts == 1 and n == 1 then\n"
-"    if word ~= 'DELIVRD' then fw, fe, fc = word, err, code end\n"
-"    redis.call('HSET', mk, pn, word, 'final', fw, 'final-err', fe)\n"
+"    if word ~= 'DELIVRD' then fw, fe, fc = word, e, code end\n"
+"    redis.call('HSET', mk, pn, word, 'final', fw, 'final-err', fe, op, ov)\n"
 "  else\n"
 "    local f, r, j = {}, {}, 1\n"
 "    for i = 1, parts do\n"
@@ -207,18 +219,19 @@ static const char lua_batch[] =
 "    end\n"
 "    if #f > 0 then r = redis.call('HMGET', mk, unpack(f)) end\n"
 "    for i = 1, parts do\n"
-"      local w, e, c = word, err, code\n"
-"      if i ~= n then w, e, c = r[j], r[j + 1], r[j + 2]; j = j + 3 end\n"
+"      local w, x, c = word, e, code\n"
+"      if i ~= n then w, x, c = r[j], r[j + 1], r[j + 2]; j = j + 3 end\n"
 "      if not w or not FINAL[w] then\n"
-"        redis.call('HSET', mk, pn, word, 'err' .. part, err, 'c' .. part, code)\n"
+"        redis.call('HSET', mk, pn, word, 'err' .. part, e, 'c' .. part, code,\n"
+"          op, ov)\n"
 "        return 'part'\n"
 "      end\n"
 "      if fw == 'DELIVRD' and w ~= 'DELIVRD' then\n"
-"        fw, fe, fc = w, e or '0', c or '255'\n"
+"        fw, fe, fc = w, x or '0', c or '255'\n"
 "      end\n"
 "    end\n"
-"    redis.call('HSET', mk, pn, word, 'err' .. part, err, 'c' .. part, code,\n"
-"      'final', fw, 'final-err', fe)\n"
+"    redis.call('HSET', mk, pn, word, 'err' .. part, e, 'c' .. part, code,\n"
+"      'final', fw, 'final-err', fe, op, ov)\n"
 "  end\n"
 "  local s\n"
 "  if h[4] == 'smpp' then\n"
@@ -236,104 +249,167 @@ static const char lua_batch[] =
 "  evs[s] = true\n"
 "  return 'event'\n"
 "end\n"
-/* A submit: the operator id in the message's record, without reading it
- * first (the accept step's TTL outlives every part's relay-timeout, so the
- * record is there), and the receipt mapping when a receipt was asked for. */
-"local function submitted(kop, mk, q, ke, id, part, opid, entry, dlr)\n"
-"  redis.call('HSET', mk, 'op' .. part, opid)\n"
-"  if dlr ~= '0' then\n"
-"    sset(kop, id .. ':' .. part, " BB_DLR_OPID_TTL ")\n"
-"  end\n"
-"  local res = 'ok'\n"
-"  local e = sget(ke)\n"
-"  if e then\n"
-"    redis.call('DEL', ke)\n"
-"    sv[ke] = false\n"
-"    local w, err, code = string.match(e, '^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)$')\n"
-"    if w then res = 'early-' .. apply(mk, id, part, w, err, code) end\n"
-"  end\n"
-"  ack(q, entry)\n"
-"  return res\n"
-"end\n"
-"local function failed(q, mk, id, part, word, err, code, entry)\n"
-"  local res = apply(mk, id, part, word, err, code)\n"
-"  ack(q, entry)\n"
-"  return res\n"
-"end\n"
-"local function receipt(kop, ke, word, err, code)\n"
-"  local m = sget(kop)\n"
-"  if not m then\n"
-"    local prev = sget(ke)\n"
-"    if prev and FINAL[string.match(prev, '^([^\\t]*)')] and not FINAL[word] then\n"
-"      return 'early'\n"
-"    end\n"
-"    sset(ke, word .. '\\t' .. err .. '\\t' .. code, " BB_DLR_EARLY_TTL ")\n"
-"    return 'early'\n"
-"  end\n"
-"  local id, part = string.match(m, '^([^:]+):(%d+)$')\n"
-"  if not id then return 'nomsg' end\n"
-"  return apply(P .. ':msg:' .. id, id, part, word, err, code)\n"
+/* apply() of a status for mapping m, "ID:PART" or "ID:PART:OPID" (the
+ * operator's spelling of its canonical id opid), as a record's word. */
+"local function apply_to(m, v, opid)\n"
+"  local id, part, sp = string.match(m, '^([^:]+):(%d+):?(.*)$')\n"
+"  local w, e, c = wec(v)\n"
+"  if not id or not w then return 'nomsg' end\n"
+"  if sp ~= '' and opid then opid = sp end\n"
+"  local ok, r = pcall(apply, P .. ':msg:' .. id, id, part, w, e, c, opid)\n"
+"  return ok and r or err(r)\n"
 "end\n"
 /* A queue that is not a stream fails its records before anything is
  * written for them (the acknowledgements come last). */
 "local qok = {}\n"
-"local function queue_ok(q, e)\n"
-"  if e == '' then return true end\n"
+"local function queue_ok(q)\n"
 "  if qok[q] == nil then\n"
 "    local t = redis.call('TYPE', q).ok\n"
 "    qok[q] = t == 'stream' or t == 'none'\n"
 "  end\n"
 "  return qok[q]\n"
 "end\n"
-"local BADQ = 'WRONGTYPE the queue is not a stream'\n"
-"local pre, k, a = {}, 1, 3\n"
-"while a <= #ARGV do\n"
-"  local t = ARGV[a]\n"
-"  if t == 'S' then pre[#pre + 1] = KEYS[k + 3]; k, a = k + 4, a + 6\n"
-"  elseif t == 'F' then k, a = k + 2, a + 7\n"
-"  elseif t == 'R' then pre[#pre + 1] = KEYS[k]; k, a = k + 2, a + 4\n"
-"  elseif t == 'T' then k, a = k + 1, a + 1\n"
-"  else return redis.error_reply('bad record ' .. tostring(t)) end\n"
+"local BADQ = 'error:WRONGTYPE the queue is not a stream'\n"
+/* The early receipts of a link: its slot hashes that exist, newest first. */
+"local eks, epend = {}, {}\n"
+"local function early_keys(L)\n"
+"  local l = eks[L]\n"
+"  if not l then\n"
+"    l = {}\n"
+"    for s = slot, slot - 1, -1 do\n"
+"      local k = erk(L, s)\n"
+"      if redis.call('EXISTS', k) == 1 then l[#l + 1] = k end\n"
+"    end\n"
+"    eks[L] = l\n"
+"  end\n"
+"  return l\n"
 "end\n"
-"for i = 1, #pre, 500 do\n"
-"  local j = math.min(i + 499, #pre)\n"
-"  local v = redis.call('MGET', unpack(pre, i, j))\n"
-"  for x = i, j do sv[pre[x]] = v[x - i + 1] end\n"
+/* Submits: the receipts that came first for them, oldest slot first. */
+"local function early_for(L, p0, n, base)\n"
+"  local ks = early_keys(L)\n"
+"  if #ks == 0 then return end\n"
+"  local ops = {}\n"
+"  for r = 1, n do ops[r] = ARGV[p0 + 2 * r - 2] end\n"
+"  for x = #ks, 1, -1 do\n"
+"    local v = redis.call('HMGET', ks[x], unpack(ops))\n"
+"    for r = 1, n do\n"
+"      if v[r] then\n"
+"        redis.call('HDEL', ks[x], ops[r])\n"
+"        res[base + r] = 'early-' .. apply_to(ARGV[p0 + 2 * r - 1], v[r], ops[r])\n"
+"      end\n"
+"    end\n"
+"  end\n"
 "end\n"
-"local res\n"
-"res, k, a = {}, 1, 3\n"
-"while a <= #ARGV do\n"
-"  local t, ok, r = ARGV[a]\n"
+/* A receipt with no mapping yet waits, unless a final one already does
+ * (a later intermediate one must not replace it). */
+"local function early_put(L, opid, v)\n"
+"  local t = epend[L]\n"
+"  if not t then t = {}; epend[L] = t end\n"
+"  local prev = t[opid]\n"
+"  if prev == nil then\n"
+"    for _, k in ipairs(early_keys(L)) do\n"
+"      prev = redis.call('HGET', k, opid)\n"
+"      if prev then break end\n"
+"    end\n"
+"  end\n"
+"  if prev and FINAL[wec(prev)] and not FINAL[wec(v)] then return end\n"
+"  t[opid] = v\n"
+"end\n"
+"local function receipts(L, o0, w0, n)\n"
+"  local base, found, miss = #res, {}, {}\n"
+"  local v = redis.call('HMGET', opk(L, day), unpack(ARGV, o0, o0 + n - 1))\n"
+"  for r = 1, n do\n"
+"    if v[r] then found[r] = v[r] else miss[#miss + 1] = r end\n"
+"  end\n"
+"  for d = day - 1, day - 3, -1 do\n"
+"    if #miss == 0 then break end\n"
+"    local ops, still = {}, {}\n"
+"    for x, r in ipairs(miss) do ops[x] = ARGV[o0 + r - 1] end\n"
+"    v = redis.call('HMGET', opk(L, d), unpack(ops))\n"
+"    for x, r in ipairs(miss) do\n"
+"      if v[x] then found[r] = v[x] else still[#still + 1] = r end\n"
+"    end\n"
+"    miss = still\n"
+"  end\n"
+"  for r = 1, n do\n"
+"    local opid, w = ARGV[o0 + r - 1], ARGV[w0 + r - 1]\n"
+"    if found[r] then\n"
+"      res[base + r] = apply_to(found[r], w, opid)\n"
+"    else\n"
+"      early_put(L, opid, w)\n"
+"      res[base + r] = 'early'\n"
+"    end\n"
+"  end\n"
+"end\n"
+"local i = 3\n"
+"while i <= #ARGV do\n"
+"  local t, L = ARGV[i], ARGV[i + 1]\n"
+"  local q = P .. ':q:' .. L\n"
 "  if t == 'S' then\n"
-"    ok, r = queue_ok(KEYS[k + 2], ARGV[a + 4]), BADQ\n"
+"    local n = tonumber(ARGV[i + 2])\n"
+"    local p0, base = i + 3, #res\n"
+"    local e0 = p0 + 2 * n\n"
+"    local b = opk(L, day)\n"
+"    local ok, r = queue_ok(q), BADQ\n"
+"    if ok then ok, r = pcall(redis.call, 'HSET', b, unpack(ARGV, p0, e0 - 1)) end\n"
 "    if ok then\n"
-"      ok, r = pcall(submitted, KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3],\n"
-"        ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5])\n"
+"      for x = 1, n do res[base + x] = 'ok' end\n"
+"      exp[b] = (day + 1) * 86400 + " BB_DLR_WINDOW_S "\n"
+"      early_for(L, p0, n, base)\n"
+"      local l = ackl(q)\n"
+"      for x = e0, e0 + n - 1 do\n"
+"        if ARGV[x] ~= '' then l[#l + 1] = ARGV[x] end\n"
+"      end\n"
+"    else\n"
+"      r = type(r) == 'string' and r or err(r)\n"
+"      for x = 1, n do res[base + x] = r end\n"
 "    end\n"
-"    k, a = k + 4, a + 6\n"
-"  elseif t == 'F' then\n"
-"    ok, r = queue_ok(KEYS[k], ARGV[a + 6]), BADQ\n"
-"    if ok then\n"
-"      ok, r = pcall(failed, KEYS[k], KEYS[k + 1], ARGV[a + 1], ARGV[a + 2],\n"
-"        ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6])\n"
+"    i = e0 + n\n"
+"  elseif t == 'Z' then\n"
+"    local n = tonumber(ARGV[i + 2])\n"
+"    local j = i + 3\n"
+"    for x = 1, n do\n"
+"      local ok, r = queue_ok(q), BADQ\n"
+"      if ok then\n"
+"        ok, r = pcall(redis.call, 'HSET', P .. ':msg:' .. ARGV[j],\n"
+"          'op' .. ARGV[j + 1], ARGV[j + 2])\n"
+"        if ok then r = 'ok'; ack(q, ARGV[j + 3]) else r = err(r) end\n"
+"      end\n"
+"      res[#res + 1] = r\n"
+"      j = j + 4\n"
 "    end\n"
-"    k, a = k + 2, a + 7\n"
+"    i = j\n"
 "  elseif t == 'R' then\n"
-"    ok, r = pcall(receipt, KEYS[k], KEYS[k + 1], ARGV[a + 1], ARGV[a + 2],\n"
-"      ARGV[a + 3])\n"
-"    k, a = k + 2, a + 4\n"
+"    local n = tonumber(ARGV[i + 2])\n"
+"    local ok, r = pcall(receipts, L, i + 3, i + 3 + n, n)\n"
+"    if not ok then\n"
+"      r = err(r)\n"
+"      for x = #res + 1, #res + n do res[x] = r end\n"
+"    end\n"
+"    i = i + 3 + 2 * n\n"
+"  elseif t == 'F' then\n"
+"    local r = BADQ\n"
+"    if queue_ok(q) then\n"
+"      r = apply_to(ARGV[i + 2] .. ':' .. ARGV[i + 3], ARGV[i + 4])\n"
+"      if string.sub(r, 1, 6) ~= 'error:' then ack(q, ARGV[i + 5]) end\n"
+"    end\n"
+"    res[#res + 1] = r\n"
+"    i = i + 6\n"
 "  elseif t == 'T' then\n"
-"    ok, r = true, 'ok'\n"
-"    ackl(KEYS[k])\n"
-"    k, a = k + 1, a + 1\n"
+"    if queue_ok(q) then ackl(q) end\n"
+"    res[#res + 1] = 'ok'\n"
+"    i = i + 2\n"
 "  else\n"
 "    return redis.error_reply('bad record ' .. tostring(t))\n"
 "  end\n"
-"  if not ok then\n"
-"    r = 'error:' .. (type(r) == 'table' and tostring(r.err) or tostring(r))\n"
-"  end\n"
-"  res[#res + 1] = r\n"
 "end\n"
+"for L, t in pairs(epend) do\n"
+"  local f, k = {}, erk(L, slot)\n"
+"  for o, v in pairs(t) do f[#f + 1] = o; f[#f + 1] = v end\n"
+"  redis.call('HSET', k, unpack(f))\n"
+"  exp[k] = (slot + 2) * " BB_DLR_EARLY_SLOT_S " + 60\n"
+"end\n"
+"for k, at in pairs(exp) do redis.call('EXPIREAT', k, at) end\n"
 /* Deleting the acknowledged entries: every entry below the first one some
  * group still needs (its oldest pending entry, else the one after the last
  * it read) has been acknowledged by all, and goes with one XTRIM MINID. The
@@ -579,11 +655,7 @@ static void req_put(struct bb_dlr_req *q)
 
 static void batch_fini(struct bb_dlr_batch *b)
 {
-	free(b->buf);
-	free(b->keys);
-	free(b->args);
 	free(b->argv);
-	free(b->argvlen);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -715,30 +787,6 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-/* Copies n strings into the batch as KEYS (to_keys) or ARGV elements. */
-static int batch_strs(struct bb_dlr_batch *b, bool to_keys, size_t n,
-		      const char *const *v)
-{
-	struct bb_dlr_span **spans = to_keys ? &b->keys : &b->args;
-	size_t *cnt = to_keys ? &b->nkeys : &b->nargs;
-	size_t *cap = to_keys ? &b->kcap : &b->acap;
-
-	if (grow((void **)spans, cap, *cnt + n, sizeof(**spans)) != 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(v[i]);
-
-		if (grow((void **)&b->buf, &b->cap, b->len + len, 1) != 0)
-			return -1;
-		memcpy(b->buf + b->len, v[i], len);
-		(*spans)[*cnt].off = b->len;
-		(*spans)[*cnt].len = len;
-		b->len += len;
-		(*cnt)++;
-	}
-	return 0;
-}
-
 static void on_batch_reply(struct redis *r, struct redisReply *reply,
 			   void *priv);
 static void receipt_done(struct bb_dlr_req *q, const char *w);
@@ -757,52 +805,151 @@ static void batch_refused(struct bb_dlr *d, struct bb_dlr_req *head)
 		loop_timer_start(d->flush, 0, false);
 }
 
-/* Sends the batch as one script call: KEYS of every record, then P, now and
- * the records' arguments. */
+/* The flush being built: argv and the records in reply order. */
+struct bb_dlr_build {
+	const char **v;
+	size_t n;
+	struct bb_dlr_call *c;
+	char count[BB_DLR_BATCH_LIMIT][24];	/* group sizes as text */
+	size_t ncount;
+};
+
+static void arg(struct bb_dlr_build *g, const char *s)
+{
+	g->v[g->n++] = s;
+}
+
+static void arg_count(struct bb_dlr_build *g, size_t n)
+{
+	char *p = g->count[g->ncount++];
+
+	snprintf(p, sizeof(g->count[0]), "%zu", n);
+	arg(g, p);
+}
+
+static bool in_group(const struct bb_dlr_req *q, const char *link,
+		     enum bb_dlr_kind kind, bool dlr)
+{
+	return !q->grouped && q->kind == kind && strcmp(q->link, link) == 0 &&
+	       (kind != BB_DLR_K_SUBMIT || q->dlr == dlr);
+}
+
+/*
+ * One group: kind 'S', 'Z' or 'R' of link for the records of the batch from
+ * `from` on. Their fields go in the order lua_batch reads them; the records
+ * join the reply order.
+ */
+static void group(struct bb_dlr_build *g, struct bb_dlr_req *from, char t,
+		  const char *link)
+{
+	enum bb_dlr_kind kind = t == 'R' ? BB_DLR_K_RECEIPT : BB_DLR_K_SUBMIT;
+	bool dlr = t == 'S';
+	size_t n = 0;
+
+	for (struct bb_dlr_req *q = from; q != NULL; q = q->bnext)
+		n += in_group(q, link, kind, dlr);
+	if (n == 0)
+		return;
+	arg(g, t == 'S' ? "S" : t == 'Z' ? "Z" : "R");
+	arg(g, link);
+	arg_count(g, n);
+	for (struct bb_dlr_req *q = from; q != NULL; q = q->bnext) {
+		if (!in_group(q, link, kind, dlr))
+			continue;
+		if (t == 'S') {
+			arg(g, q->opid);
+			arg(g, q->idpart);
+		} else if (t == 'Z') {
+			arg(g, q->id);
+			arg(g, q->part);
+			arg(g, q->opid);
+			arg(g, q->entry);
+		} else {
+			arg(g, q->opid);
+		}
+	}
+	for (struct bb_dlr_req *q = from; q != NULL; q = q->bnext) {
+		if (!in_group(q, link, kind, dlr))
+			continue;
+		if (t == 'S')
+			arg(g, q->entry);
+		else if (t == 'R')
+			arg(g, q->status);
+	}
+	for (struct bb_dlr_req *q = from; q != NULL; q = q->bnext)
+		if (in_group(q, link, kind, dlr)) {
+			g->c->order[g->c->n++] = q;
+			q->grouped = true;
+		}
+}
+
+/* Sends the batch as one script call: per link its submits (S, Z) and
+ * receipts (R), then the failed parts (F) and trims (T) one by one. */
 static void batch_flush(struct bb_dlr *d)
 {
 	struct bb_dlr_batch *b = &d->batch;
-	struct bb_dlr_call *c;
+	struct bb_dlr_build *g;
 	struct bb_dlr_req *q;
 	char s_now[24];
-	size_t argc = b->nkeys + 2 + b->nargs, i, k = 0;
+	/* at most: the key, P, now, and per record 7 strings (a group of one
+	 * Z record: 3 + 4) */
+	size_t cap = 3 + 7 * b->n;
 	int rc = -1;
 
 	if (b->n == 0)
 		return;
-	c = malloc(sizeof(*c));
-	if (c != NULL &&
-	    grow((void **)&b->argv, &b->vcap, argc, sizeof(*b->argv)) == 0 &&
-	    grow((void **)&b->argvlen, &b->lcap, argc, sizeof(*b->argvlen)) == 0) {
-		for (i = 0; i < b->nkeys; i++, k++) {
-			b->argv[k] = b->buf + b->keys[i].off;
-			b->argvlen[k] = b->keys[i].len;
-		}
+	g = calloc(1, sizeof(*g));
+	if (g != NULL)
+		g->c = malloc(sizeof(*g->c) + b->n * sizeof(g->c->order[0]));
+	if (g != NULL && g->c != NULL &&
+	    grow((void **)&b->argv, &b->vcap, cap, sizeof(*b->argv)) == 0) {
+		g->v = b->argv;
+		g->c->n = 0;
+		arg(g, d->b->prefix);	/* KEYS[1]: the slot of every key */
+		arg(g, d->b->prefix);
 		snprintf(s_now, sizeof(s_now), "%llu", now_ms());
-		b->argv[k] = d->b->prefix;
-		b->argvlen[k++] = strlen(d->b->prefix);
-		b->argv[k] = s_now;
-		b->argvlen[k++] = strlen(s_now);
-		for (i = 0; i < b->nargs; i++, k++) {
-			b->argv[k] = b->buf + b->args[i].off;
-			b->argvlen[k] = b->args[i].len;
+		arg(g, s_now);
+		for (q = b->head; q != NULL; q = q->bnext)
+			q->grouped = false;
+		for (q = b->head; q != NULL; q = q->bnext) {
+			if (q->grouped || (q->kind != BB_DLR_K_SUBMIT &&
+					   q->kind != BB_DLR_K_RECEIPT))
+				continue;
+			group(g, q, 'S', q->link);
+			group(g, q, 'Z', q->link);
+			group(g, q, 'R', q->link);
 		}
-		c->head = b->head;
-		c->n = b->n;
-		rc = redis_script_call(d->b->redis, d->s_batch, on_batch_reply, c,
-				       (int)b->nkeys, (int)argc, b->argv,
-				       b->argvlen);
+		for (q = b->head; q != NULL; q = q->bnext) {
+			if (q->kind == BB_DLR_K_FAIL) {
+				arg(g, "F");
+				arg(g, q->link);
+				arg(g, q->id);
+				arg(g, q->part);
+				arg(g, q->status);
+				arg(g, q->entry);
+			} else if (q->kind == BB_DLR_K_TRIM) {
+				arg(g, "T");
+				arg(g, q->link);
+			} else {
+				continue;
+			}
+			g->c->order[g->c->n++] = q;
+		}
+		rc = redis_script_call(d->b->redis, d->s_batch, on_batch_reply,
+				       g->c, 1, (int)g->n, g->v, NULL);
 	}
 	if (rc == 0) {
 		for (q = b->head; q != NULL; q = q->bnext)
 			q->held = false;
 	} else {
-		free(c);
+		if (g != NULL)
+			free(g->c);
 		log_warn("receipt/submit batch not sent (Redis) records=%zu", b->n);
 		batch_refused(d, b->head);
 	}
+	free(g);
 	b->head = b->tail = NULL;
-	b->n = b->len = b->nkeys = b->nargs = 0;
+	b->n = 0;
 }
 
 static void flush_timer(struct loop_timer *t, void *arg)
@@ -819,23 +966,14 @@ static void flush_timer(struct loop_timer *t, void *arg)
 }
 
 /*
- * Adds q's record (its KEYS and ARGV elements) to the batch, which is sent
- * when it holds redis-batch records or redis-batch-delay after its first.
- * Returns 0, or -1 (q freed; its done is never called).
+ * Adds q's record to the batch, which is sent when it holds redis-batch
+ * records or redis-batch-delay after its first. Returns 0 (done will be
+ * called).
  */
-static int batch_add(struct bb_dlr *d, struct bb_dlr_req *q, size_t nkeys,
-		     const char *const *keys, size_t nargs,
-		     const char *const *args)
+static int batch_add(struct bb_dlr *d, struct bb_dlr_req *q)
 {
 	struct bb_dlr_batch *b = &d->batch;
-	size_t len = b->len, nk = b->nkeys, na = b->nargs;
 
-	if (batch_strs(b, true, nkeys, keys) != 0 ||
-	    batch_strs(b, false, nargs, args) != 0) {
-		b->len = len, b->nkeys = nk, b->nargs = na;
-		req_put(q);
-		return -1;
-	}
 	q->held = true;
 	q->bnext = NULL;
 	if (b->tail != NULL)
@@ -870,9 +1008,9 @@ static int batch_result(struct bb_dlr_req *q, const struct redisReply *e)
 			d->st.receipts_early++;
 			if (strcmp(w + 6, "event") == 0)
 				d->st.events++;
-		} else if (strcmp(w, "nomsg") == 0) {
-			log_warn("submit_sm_resp for an unknown message link=%s ref=%s",
-				 q->link, q->ref);
+			else if (strcmp(w + 6, "nomsg") == 0)
+				log_warn("early receipt for an unknown message link=%s ref=%s",
+					 q->link, q->ref);
 		}
 		break;
 	case BB_DLR_K_FAIL:
@@ -891,10 +1029,9 @@ static void on_batch_reply(struct redis *r, struct redisReply *reply,
 			   void *priv)
 {
 	struct bb_dlr_call *c = priv;
-	struct bb_dlr_req *q = c->head, *next;
+	struct bb_dlr_req *q = c->n > 0 ? c->order[0] : NULL;
 	bool ok = reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
 		  reply->elements == c->n;
-	size_t i;
 
 	(void)r;
 	if (q != NULL && q->d->dying)
@@ -905,114 +1042,104 @@ static void on_batch_reply(struct redis *r, struct redisReply *reply,
 			  reply->type == REDIS_REPLY_ERROR ? reply->str :
 			  "unexpected reply");
 	/* The last req_finish() may free d (dying): d is not used after it. */
-	for (i = 0; q != NULL; q = next, i++) {
-		next = q->bnext;
-		req_finish(q, ok ? batch_result(q, reply->element[i]) :
+	for (size_t i = 0; i < c->n; i++)
+		req_finish(c->order[i], ok ? batch_result(c->order[i],
+							  reply->element[i]) :
 			   SMPP_ESME_RSYSERR);
-	}
 	free(c);
 }
 
 /* ---- submitted / failed ---- */
 
+/* The WORD\tERR\tCODE of a record. */
+static void req_status(struct bb_dlr_req *q, const char *word, const char *err,
+		       int code)
+{
+	snprintf(q->status, sizeof(q->status), "%s\t%s\t%d", word, err, code);
+}
+
+static void req_entry(struct bb_dlr_req *q, const char *entry_id)
+{
+	snprintf(q->entry, sizeof(q->entry), "%s", entry_id != NULL ? entry_id : "");
+}
+
 int bb_dlr_submitted(struct bb_dlr *d, const char *link, const char *entry_id,
 		     const char *msg_id, int part, bool dlr, const char *opid,
 		     bb_dlr_done_fn *done, void *arg)
 {
-	char canon[DLR_TEXT_ID_MAX + 1], k_opid[BB_DLR_KEY_MAX],
-		k_msg[BB_DLR_KEY_MAX], k_q[BB_DLR_KEY_MAX], k_early[BB_DLR_KEY_MAX];
-	char s_part[16];
-	const char *keys[4], *args[6];
+	char canon[DLR_TEXT_ID_MAX + 1];
 	struct bb_dlr_req *q;
 
 	if (!redis_connected(d->b->redis))
 		return -1;
 	if (part < 1 || part > 255 || msg_id == NULL || msg_id[0] == '\0' ||
+	    strlen(msg_id) >= sizeof(q->id) || strlen(link) >= BB_DLR_LINK_MAX ||
+	    (entry_id != NULL && strlen(entry_id) >= sizeof(q->entry)) ||
 	    opid == NULL || canon_id(find_link(d, link), true, opid, canon,
 				     sizeof(canon)) < 0) {
 		log_warn("receipt mapping refused link=%s id=%s part=%d opid=%s",
 			 link, msg_id ? msg_id : "", part, opid ? opid : "");
 		return -1;
 	}
-	if (box_key(d->b, k_opid, sizeof(k_opid), "opid:%s:%s", link, canon) < 0 ||
-	    box_key(d->b, k_msg, sizeof(k_msg), "msg:%s", msg_id) < 0 ||
-	    box_key(d->b, k_q, sizeof(k_q), "q:%s", link) < 0 ||
-	    box_key(d->b, k_early, sizeof(k_early), "early:%s:%s", link, canon) < 0)
-		return -1;
 	q = req_new(d, BB_DLR_K_SUBMIT, link, done, arg);
 	if (q == NULL)
 		return -1;
 	snprintf(q->ref, sizeof(q->ref), "%s:%d", msg_id, part);
-	snprintf(s_part, sizeof(s_part), "%d", part);
-	keys[0] = k_opid;
-	keys[1] = k_msg;
-	keys[2] = k_q;
-	keys[3] = k_early;
-	args[0] = "S";
-	args[1] = msg_id;
-	args[2] = s_part;
-	args[3] = opid;
-	args[4] = entry_id != NULL ? entry_id : "";
-	args[5] = dlr ? "1" : "0";
-	return batch_add(d, q, 4, keys, 6, args);
+	snprintf(q->id, sizeof(q->id), "%s", msg_id);
+	snprintf(q->part, sizeof(q->part), "%d", part);
+	/* The mapping is by the canonical id; opN keeps the operator's
+	 * spelling, carried in the mapping when the two differ. */
+	snprintf(q->idpart, sizeof(q->idpart), "%s:%d%s%s", msg_id, part,
+		 strcmp(canon, opid) != 0 ? ":" : "",
+		 strcmp(canon, opid) != 0 ? opid : "");
+	snprintf(q->opid, sizeof(q->opid), "%s", dlr ? canon : opid);
+	req_entry(q, entry_id);
+	q->dlr = dlr;
+	return batch_add(d, q);
 }
 
 int bb_dlr_part_failed(struct bb_dlr *d, const char *link, const char *entry_id,
 		       const char *msg_id, int part, const char *stat_word,
 		       int err, bb_dlr_done_fn *done, void *arg)
 {
-	char k_q[BB_DLR_KEY_MAX], k_msg[BB_DLR_KEY_MAX], s_part[16], s_err[16],
-		s_code[16];
-	const char *keys[2], *args[7];
+	char s_err[16];
 	enum dlr_text_state st;
 	struct bb_dlr_req *q;
 
 	if (!redis_connected(d->b->redis))
 		return -1;
 	if (part < 1 || part > 255 || msg_id == NULL || msg_id[0] == '\0' ||
-	    stat_word == NULL)
-		return -1;
-	if (box_key(d->b, k_q, sizeof(k_q), "q:%s", link) < 0 ||
-	    box_key(d->b, k_msg, sizeof(k_msg), "msg:%s", msg_id) < 0)
+	    strlen(msg_id) >= sizeof(q->id) || strlen(link) >= BB_DLR_LINK_MAX ||
+	    (entry_id != NULL && strlen(entry_id) >= sizeof(q->entry)) ||
+	    stat_word == NULL || strlen(stat_word) > DLR_TEXT_STAT_MAX)
 		return -1;
 	st = dlr_text_state_from_word(stat_word, strlen(stat_word));
 	if (st != DLR_TEXT_STATE_NONE)
 		stat_word = dlr_text_state_word(st);
-	snprintf(s_part, sizeof(s_part), "%d", part);
 	snprintf(s_err, sizeof(s_err), "%d", err);
-	snprintf(s_code, sizeof(s_code), "%d",
-		 dlr_text_status_code(st, s_err, DLR_TEXT_ERRKIND_SMPP));
 	q = req_new(d, BB_DLR_K_FAIL, link, done, arg);
 	if (q == NULL)
 		return -1;
 	snprintf(q->ref, sizeof(q->ref), "%s:%d", msg_id, part);
-	keys[0] = k_q;
-	keys[1] = k_msg;
-	args[0] = "F";
-	args[1] = msg_id;
-	args[2] = s_part;
-	args[3] = stat_word;
-	args[4] = s_err;
-	args[5] = s_code;
-	args[6] = entry_id != NULL ? entry_id : "";
-	return batch_add(d, q, 2, keys, 7, args);
+	snprintf(q->id, sizeof(q->id), "%s", msg_id);
+	snprintf(q->part, sizeof(q->part), "%d", part);
+	req_status(q, stat_word, s_err,
+		   dlr_text_status_code(st, s_err, DLR_TEXT_ERRKIND_SMPP));
+	req_entry(q, entry_id);
+	return batch_add(d, q);
 }
 
 int bb_dlr_trim(struct bb_dlr *d, const char *link)
 {
-	char k_q[BB_DLR_KEY_MAX];
-	const char *keys[1], *args[1] = { "T" };
 	struct bb_dlr_req *q;
 
-	if (!redis_connected(d->b->redis) ||
-	    box_key(d->b, k_q, sizeof(k_q), "q:%s", link) < 0)
+	if (!redis_connected(d->b->redis) || strlen(link) >= BB_DLR_LINK_MAX)
 		return -1;
 	q = req_new(d, BB_DLR_K_TRIM, link, NULL, NULL);
 	if (q == NULL)
 		return -1;
 	snprintf(q->ref, sizeof(q->ref), "trim");
-	keys[0] = k_q;
-	return batch_add(d, q, 1, keys, 1, args);
+	return batch_add(d, q);
 }
 
 /* ---- receipts ---- */
@@ -1099,31 +1226,22 @@ static int deliver_receipt(struct bb_dlr *d, const char *link,
 			   const struct bb_dlr_rcpt *rc, bb_dlr_done_fn *done,
 			   void *arg)
 {
-	char canon[DLR_TEXT_ID_MAX + 1], k_opid[BB_DLR_KEY_MAX],
-		k_early[BB_DLR_KEY_MAX], s_code[16];
-	const char *keys[2], *args[4];
 	struct bb_dlr_req *q = req_new(d, BB_DLR_K_RECEIPT, link, done, arg);
 
 	if (q == NULL)
 		return -1;
 	snprintf(q->ref, sizeof(q->ref), "%s", rc->id);
-	if (canon_id(find_link(d, link), rc->id_tlv, rc->id, canon, sizeof(canon)) < 0 ||
-	    box_key(d->b, k_opid, sizeof(k_opid), "opid:%s:%s", link, canon) < 0 ||
-	    box_key(d->b, k_early, sizeof(k_early), "early:%s:%s", link, canon) < 0) {
+	if (strlen(link) >= BB_DLR_LINK_MAX ||
+	    canon_id(find_link(d, link), rc->id_tlv, rc->id, q->opid,
+		     sizeof(q->opid)) < 0) {
 		d->st.receipts_bad++;
 		log_warn("receipt with an unusable id link=%s opid=%s", link, rc->id);
 		return req_later(q);
 	}
-	snprintf(s_code, sizeof(s_code), "%d", rc->code);
-	keys[0] = k_opid;
-	keys[1] = k_early;
-	args[0] = "R";
-	args[1] = rc->word;
-	args[2] = rc->err;
-	args[3] = s_code;
+	req_status(q, rc->word, rc->err, rc->code);
 	log_debug("receipt link=%s opid=%s canon=%s stat=%s err=%s", link, rc->id,
-		  canon, rc->word, rc->err);
-	return batch_add(d, q, 2, keys, 4, args);
+		  q->opid, rc->word, rc->err);
+	return batch_add(d, q);
 }
 
 static void receipt_done(struct bb_dlr_req *q, const char *w)

@@ -74,6 +74,20 @@ end
 return r" 1 "$1" "$2" "$3"
 }
 
+# The operator ids of a link live in one hash per day of Redis's clock, the
+# receipts that came before their ids in one hash per 10-minute slot.
+rnow() { t_redis time | head -1; }
+opid() {	# opid LINK OPID -> ID:PART
+	t_redis hget "$P:opid:$1:$(( $(rnow) / 86400 ))" "$2"
+}
+early() {	# early LINK OPID -> WORD<TAB>ERR<TAB>CODE, "" when none waits
+	local s=$(( $(rnow) / 600 )) k
+	for k in "$P:early:$1:$s" "$P:early:$1:$((s - 1))"; do
+		t_redis hget "$k" "$2" | grep . && return
+	done
+	true
+}
+
 expect() {	# expect WHAT GOT WANT
 	[ "$2" = "$3" ] || t_fail "$1: got '$2', want '$3'"
 }
@@ -94,9 +108,9 @@ drive one <<CMDS
 submitted opdec $e1 1 1 0000123
 receipt opdec 123 DELIVRD 000
 CMDS
-expect "opid mapping" "$(t_redis get "$P:opid:opdec:123")" "1:1"
-ttl=$(t_redis ttl "$P:opid:opdec:123")
-[ "$ttl" -gt 259000 ] && [ "$ttl" -le 259200 ] || t_fail "opid TTL $ttl"
+expect "opid mapping (with the operator's spelling)" "$(opid opdec 123)" "1:1:0000123"
+ttl=$(t_redis ttl "$P:opid:opdec:$(( $(rnow) / 86400 ))")
+[ "$ttl" -gt 259200 ] && [ "$ttl" -le 345600 ] || t_fail "opid bucket TTL $ttl (72 h after its day)"
 expect "op1" "$(t_redis hget "$P:msg:1" op1)" "0000123"
 expect "p1" "$(t_redis hget "$P:msg:1" p1)" "DELIVRD"
 expect "final" "$(t_redis hget "$P:msg:1" final)" "DELIVRD"
@@ -130,12 +144,12 @@ submitted opstr - 4 1 AbC-01
 receipt opstr abc-01 DELIVRD 000
 receipt opstr AbC-01 DELIVRD 000
 CMDS
-expect "hex canon key" "$(t_redis get "$P:opid:ophex:41394")" "2:1"
+expect "hex canon key" "$(opid ophex 41394)" "2:1:00A1B2"
 expect "hex final" "$(t_redis hget "$P:msg:2" final)" DELIVRD
 expect "resp-hex final" "$(t_redis hget "$P:msg:3" final)" DELIVRD
 expect "resp-hex TLV id read as a resp id" "$(t_redis hget "$P:msg:14" final)" DELIVRD
 expect "string final" "$(t_redis hget "$P:msg:4" final)" DELIVRD
-expect "string case mismatch parked" "$(t_redis exists "$P:early:opstr:abc-01")" 1
+expect "string case mismatch parked" "$(early opstr abc-01 | cut -f1)" DELIVRD
 t_ok "hex (00A1B2 = a1b2, TLV receipt), resp-hex (1F = text 31, = TLV 2a) and string ids match"
 
 # --- 3: receipt before submit_sm_resp
@@ -143,16 +157,16 @@ msg 5 opdec 1 http 1
 drive three-a <<CMDS
 receipt opdec 777 DELIVRD 000
 CMDS
-expect "early key" "$(t_redis get "$P:early:opdec:777" | tr '\t' ' ')" "DELIVRD 000 0"
-ttl=$(t_redis ttl "$P:early:opdec:777")
-[ "$ttl" -gt 0 ] && [ "$ttl" -le 600 ] || t_fail "early TTL $ttl"
+expect "early receipt" "$(early opdec 777 | tr '\t' ' ')" "DELIVRD 000 0"
+ttl=$(t_redis ttl "$P:early:opdec:$(( $(rnow) / 600 ))")
+[ "$ttl" -gt 600 ] && [ "$ttl" -le 1260 ] || t_fail "early slot TTL $ttl"
 expect "no event yet" "$(ev "$P:ev:http" 5 stat)" ""
 drive three-b <<CMDS
 submitted opdec - 5 1 777
 stats
 CMDS
 expect "early applied" "$(t_redis hget "$P:msg:5" final)" DELIVRD
-expect "early key gone" "$(t_redis exists "$P:early:opdec:777")" 0
+expect "early receipt gone" "$(early opdec 777)" ""
 expect "early event" "$(ev "$P:ev:http" 5 stat)" DELIVRD
 grep -q 'early=1 .*events=1' "$T_DIR/three-b.out" || t_fail "stats: $(cat "$T_DIR/three-b.out")"
 t_ok "a receipt before its submit_sm_resp is kept (10 min) and applied by the resp"
@@ -167,7 +181,8 @@ receipt opdec 602 UNDELIV 000
 receipt opdec 601 DELIVRD 000
 CMDS
 expect "parts" "$(t_redis hmget "$P:msg:6" p1 p2 p3 | tr '\n' ' ')" "DELIVRD UNDELIV  "
-expect "operator ids" "$(t_redis hmget "$P:msg:6" op1 op2 op3 | tr '\n' ' ')" "601 602 603 "
+expect "operator ids, with their receipts" "$(t_redis hmget "$P:msg:6" op1 op2 op3 | tr '\n' ' ')" "601 602  "
+expect "part 3 mapped" "$(opid opdec 603)" "6:3"
 expect "no final yet" "$(t_redis hexists "$P:msg:6" final)" 0
 expect "no event yet" "$(ev "$P:ev:http" 6 stat)" ""
 drive four-b <<CMDS
@@ -243,14 +258,14 @@ expect "smpp event stat" "$(ev "$P:ev:smpp:bob" 11 stat)" REJECTD
 expect "smpp event err" "$(ev "$P:ev:smpp:bob" 11 err)" 11
 expect "smpp event code (ESME_RINVDSTADR)" "$(ev "$P:ev:smpp:bob" 11 code)" 11
 expect "not on the http stream" "$(ev "$P:ev:http" 11 stat)" ""
-expect "dlr 0: no mapping stored" "$(t_redis exists "$P:opid:opdec:1201")" 0
+expect "dlr 0: no mapping stored" "$(opid opdec 1201)" ""
 expect "dlr 0: op id kept" "$(t_redis hget "$P:msg:12" op1)" 1201
 expect "dlr 0: no event" "$(ev "$P:ev:http" 12 stat)" ""
 expect "relay timeout" "$(ev "$P:ev:http" 13 code)" 253
 t_ok "failed parts (err 0x0B → 11, EXPIRED → 253), P:ev:smpp:ACCT for SMPP; dlr 0: no mapping, no event"
 
 # --- 8: a receipt for a message that no longer exists (its mapping outlived it)
-t_redis set "$P:opid:opdec:9999" 999:1 >/dev/null
+t_redis hset "$P:opid:opdec:$(( $(rnow) / 86400 ))" 9999 999:1 >/dev/null
 drive eight <<CMDS
 receipt opdec 9999 DELIVRD 000
 stats
@@ -273,12 +288,13 @@ CMDS
 expect "submitted status" "$(sed -n 1p "$T_DIR/nine.out")" "1 submitted status=8"
 expect "failed status" "$(sed -n 2p "$T_DIR/nine.out")" "2 failed status=8"
 grep -q ' errors=2$' "$T_DIR/nine.out" || t_fail "stats: $(cat "$T_DIR/nine.out")"
-expect "no mapping" "$(t_redis exists "$P:opid:opbad:1501")" 0
+expect "no mapping" "$(opid opbad 1501)" ""
 expect "part untouched" "$(t_redis hexists "$P:msg:15" p1)" 0
 t_ok "a failing script (queue key of the wrong type): ESME_RSYSERR, nothing written"
 
 # --- 10: one batch (one script call): a receipt before its submit_sm_resp,
-# a resp before its receipt, and a record that fails alone
+# a resp before its receipt (both matched: a link's submits are stored first),
+# and a record that fails alone
 msg 20 opdec 1 http 1
 msg 21 opdec 1 http 1
 msg 22 opdec 2 http 1
@@ -293,22 +309,21 @@ receipt opdec 2001 DELIVRD 000
 submitted opdec $e20 20 1 2001
 submitted opdec $e21 21 1 2101
 receipt opdec 2101 UNDELIV 001
-submitted opdec - 23 1 2301
+submitted opdec - 23 1 2301 0
 submitted opdec - 22 1 2201
 submitted opdec - 22 2 2202
 stats
 CMDS
 expect "one script call" "$(t_redis info commandstats | grep -c '^cmdstat_evalsha:calls=1,')" 1
-expect "statuses" "$(grep -o 'status=[0-9]*' "$T_DIR/ten.out" | tr '\n' ' ')" \
-	"status=0 status=0 status=0 status=0 status=8 status=0 status=0 "
-grep -q 'early=1 .* errors=1$' "$T_DIR/ten.out" || t_fail "stats: $(cat "$T_DIR/ten.out")"
-expect "early in the batch applied" "$(t_redis hget "$P:msg:20" final)" DELIVRD
-expect "early key gone" "$(t_redis exists "$P:early:opdec:2001")" 0
-expect "early event" "$(ev "$P:ev:http" 20 stat)" DELIVRD
+expect "statuses (line 6: the record of msg 23)" "$(grep -c ' status=0$' "$T_DIR/ten.out") $(grep -c '^6 submitted status=8$' "$T_DIR/ten.out")" "6 1"
+grep -q 'matched=2 unmatched=0 early=0 .* errors=1$' "$T_DIR/ten.out" || t_fail "stats: $(cat "$T_DIR/ten.out")"
+expect "receipt before its resp in the batch matched" "$(t_redis hget "$P:msg:20" final)" DELIVRD
+expect "nothing kept as early" "$(early opdec 2001)" ""
+expect "its event" "$(ev "$P:ev:http" 20 stat)" DELIVRD
 expect "receipt after its resp" "$(t_redis hget "$P:msg:21" final)" UNDELIV
-expect "no early key" "$(t_redis exists "$P:early:opdec:2101")" 0
-expect "failed record wrote nothing" "$(t_redis exists "$P:opid:opdec:2301")" 0
-expect "others of the batch stored" "$(t_redis hmget "$P:msg:22" op1 op2 | tr '\n' ' ')" "2201 2202 "
+expect "no early receipt" "$(early opdec 2101)" ""
+expect "failed record wrote nothing" "$(opid opdec 2301) $(t_redis type "$P:msg:23")" " string"
+expect "others of the batch stored" "$(opid opdec 2201) $(opid opdec 2202)" "22:1 22:2"
 expect "entries acked and deleted" "$(t_redis xpending "$P:q:opdec" links | head -1) $(t_redis xlen "$P:q:opdec")" "0 0"
 t_ok "one batch: receipt before its resp applied, receipt after its resp matched, a bad record fails alone"
 
@@ -335,22 +350,27 @@ expect "all stored" "$(grep -c 'status=0' "$T_DIR/eleven.out")" 5
 t_ok "redis-batch = 2: five records in three calls, the odd one after redis-batch-delay"
 
 # --- 12: deleting acknowledged entries never touches one still pending or
-# not read yet (XTRIM MINID below the oldest pending entry, XDEL above it)
+# not read yet: XTRIM MINID below the oldest pending entry; an acknowledged
+# entry above it stays for a later trim, unless it is over 10 s younger
+# (XDEL: an entry stuck pending must not make the stream grow)
 msg 40 optrim 1 http 1
 msg 41 optrim 1 http 1
+msg 43 optrim 1 http 1
 t_redis xgroup create "$P:q:optrim" links 0 mkstream >/dev/null
-e40=$(t_redis xadd "$P:q:optrim" '*' id 40 part 1)
-e41=$(t_redis xadd "$P:q:optrim" '*' id 41 part 1)
-t_redis xreadgroup group links c1 count 2 streams "$P:q:optrim" '>' >/dev/null
-e42=$(t_redis xadd "$P:q:optrim" '*' id 42 part 1)
+e40=$(t_redis xadd "$P:q:optrim" 1000-1 id 40 part 1)
+e41=$(t_redis xadd "$P:q:optrim" 1000-2 id 41 part 1)
+e43=$(t_redis xadd "$P:q:optrim" 20000-1 id 43 part 1)
+t_redis xreadgroup group links c1 count 3 streams "$P:q:optrim" '>' >/dev/null
+e42=$(t_redis xadd "$P:q:optrim" 20000-2 id 42 part 1)
 drive twelve-a <<CMDS
 submitted optrim $e41 41 1 4101
+submitted optrim $e43 43 1 4301
 CMDS
-expect "newer acked entry deleted, older pending and unread kept" \
-	"$(t_redis xrange "$P:q:optrim" - + | grep -E '^[0-9]+-[0-9]+$' | tr '\n' ' ')" "$e40 $e42 "
+expect "older pending, newer acked (left for a trim), unread kept; one 19 s younger deleted" \
+	"$(t_redis xrange "$P:q:optrim" - + | grep -E '^[0-9]+-[0-9]+$' | tr '\n' ' ')" "$e40 $e41 $e42 "
 drive twelve-b <<CMDS
 submitted optrim $e40 40 1 4001
 CMDS
 expect "unread entry kept" "$(t_redis xrange "$P:q:optrim" - + | grep -E '^[0-9]+-[0-9]+$' | tr '\n' ' ')" "$e42 "
 expect "nothing pending" "$(t_redis xpending "$P:q:optrim" links | head -1)" 0
-t_ok "acknowledged entries deleted; a pending entry and one not read yet are kept"
+t_ok "acknowledged entries deleted (trimmed, or XDEL 10 s above a pending one); a pending entry and one not read yet are kept"

@@ -253,6 +253,25 @@ expect_ok number del 447700900123 >/dev/null
 [ "$(t_redis HLEN "$P:numbers")" = 0 ] || t_fail "number del"
 t_ok "account del, number del"
 
+# ---- queue show: packed entries decoded (built as the accept step does, by
+# the bench loader), entries of the older field form as stored
+"$top_builddir/test/bench/bb_qload" "$P" qs 2 1 | t_redis --pipe >/dev/null
+t_redis XADD "$P:q:qs" '*' id old1 part 1 parts 1 to 4917000001 data 'a b' >/dev/null
+OUT=$(expect_ok queue show qs)
+[ "$(printf '%s\n' "$OUT" | wc -l)" = 3 ] || t_fail "queue show: $OUT"
+printf '%s\n' "$OUT" | sed -n 1p | grep -qE '^[0-9]+-[0-9]+ id=b1 to=447710000001 part=1/1 acct=bench from=Hermod origin=http coding=0 flash=0 dlr=1 ts=[0-9]+ udh= data=62656E63686D61726B206D6573736167652031 text=benchmark message 1$' ||
+	t_fail "queue show packed: $(printf '%s\n' "$OUT" | sed -n 1p)"
+printf '%s\n' "$OUT" | sed -n 3p | grep -qE '^[0-9]+-[0-9]+ id=old1 part=1 parts=1 to=4917000001 data=a b$' ||
+	t_fail "queue show fields: $(printf '%s\n' "$OUT" | sed -n 3p)"
+[ "$(expect_ok queue show qs 1 | wc -l)" = 1 ] || t_fail "queue show COUNT"
+[ -z "$(expect_ok queue show nosuchlink)" ] || t_fail "queue show of an empty queue"
+t_ok "queue show: packed and field entries, COUNT, an empty queue"
+expect_refused queue show qs 0
+expect_refused queue show qs 100001
+expect_refused queue show 'a b'
+expect_refused queue show
+expect_refused queue list qs
+
 # ---- --redis-url overrides the file; without -c the defaults apply
 OUT=$("$CTL" --redis-url "$T_REDIS_URL" account list 2>&1) || t_fail "--redis-url: $OUT"
 [ -z "$OUT" ] || t_fail "prefix 'hermod' should hold no accounts: $OUT"
