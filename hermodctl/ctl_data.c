@@ -84,7 +84,7 @@ static int ctl_hash_list(struct ctl *c, const char *suffix,
 	return CTL_OK;
 }
 
-/* Runs a one-key hash command (HSET/HDEL) and returns its integer, or -1. */
+/* Runs a command answering an integer and returns it, or -1. */
 static long long ctl_hash_cmd(struct ctl *c, int argc, const char **av)
 {
 	redisReply *r = ctl_run(c, argc, av, NULL);
@@ -124,10 +124,20 @@ static int ctl_check_prefix(const char *p)
 	return 0;
 }
 
+/* rate set / del: KEYS rates, version; ARGV HSET|HDEL, prefix [, units].
+ * Changes the rate and the version the boxes' copies are checked against
+ * (shared/io/mt_accept.c) in one step; deleting nothing changes nothing.
+ * Returns the command's integer. */
+static const char ctl_lua_rate[] =
+    "local n = redis.call(ARGV[1], KEYS[1], unpack(ARGV, 2))\n"
+    "if ARGV[1] == 'HSET' or n > 0 then redis.call('INCR', KEYS[2]) end\n"
+    "return n\n";
+
 int ctl_rate_main(struct ctl *c, int argc, char **argv)
 {
-	char key[ACCOUNT_KEY_MAX], units_s[MONEY_TEXT_MAX];
-	const char *av[4] = { NULL, key, NULL, units_s };
+	char key[ACCOUNT_KEY_MAX], ver[ACCOUNT_KEY_MAX], units_s[MONEY_TEXT_MAX];
+	const char *av[8] = { "EVAL", ctl_lua_rate, "2", key, ver, NULL, NULL,
+			      units_s };
 	const char *sub = argc > 1 ? argv[1] : "";
 	int64_t units;
 	int err;
@@ -145,12 +155,13 @@ int ctl_rate_main(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	}
 	if (ctl_check_prefix(argv[2]) < 0 ||
-	    ctl_key(c, key, sizeof(key), ACCOUNT_K_RATES, NULL) < 0)
+	    ctl_key(c, key, sizeof(key), ACCOUNT_K_RATES, NULL) < 0 ||
+	    ctl_key(c, ver, sizeof(ver), ACCOUNT_K_RATES_VERSION, NULL) < 0)
 		return CTL_FAIL;
-	av[2] = argv[2];
+	av[6] = argv[2];
 	if (sub[0] == 'd') {
-		av[0] = "HDEL";
-		switch (ctl_hash_cmd(c, 3, av)) {
+		av[5] = "HDEL";
+		switch (ctl_hash_cmd(c, 7, av)) {
 		case -1:
 			return CTL_FAIL;
 		case 0:
@@ -167,8 +178,8 @@ int ctl_rate_main(struct ctl *c, int argc, char **argv)
 		return CTL_FAIL;
 	}
 	snprintf(units_s, sizeof(units_s), "%lld", (long long)units);
-	av[0] = "HSET";
-	if (ctl_hash_cmd(c, 4, av) < 0)
+	av[5] = "HSET";
+	if (ctl_hash_cmd(c, 8, av) < 0)
 		return CTL_FAIL;
 	printf("rate %s: %s\n", argv[2], argv[3]);
 	return CTL_OK;

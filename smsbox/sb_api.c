@@ -31,15 +31,25 @@
 
 #define SB_PWCACHE_SLOTS 4096
 #define SB_PWCACHE_TTL_MS 60000
+#define SB_ACACHE_SLOTS 1024	/* account records kept (direct-mapped) */
 #define SB_BOOKMARK_URL_MAX 512
 
 struct sb_job;
+
+/* An account record as read for a send, and when (loop ms). */
+struct sb_acache {
+	struct account a;
+	uint64_t at;
+	bool used;
+};
 
 struct sb_api {
 	struct box *box;
 	struct mt_accept *acc;
 	struct httpd *httpd;
 	struct account_pwcache *pwcache;
+	struct sb_acache *acache;	/* NULL: account-cache = 0 */
+	uint64_t acache_ms;
 	struct sb_job *jobs;		/* waiting for Redis */
 	size_t njobs;
 	bool stopping;
@@ -360,13 +370,51 @@ static void sb_balance_answer(struct sb_job *j, const struct account *a)
 	sb_job_end(j, SB_SUCCESS, SB_R_NONE);
 }
 
-/* The account's record arrived: check the password and the account. */
+/* The slot of account name in the record cache. */
+static struct sb_acache *sb_acache_slot(struct sb_api *api, const char *name)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (const char *p = name; *p != '\0'; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return &api->acache[h % SB_ACACHE_SLOTS];
+}
+
+/* The cached record of account name, when read less than account-cache ago. */
+static const struct account *sb_acache_get(struct sb_api *api, const char *name)
+{
+	struct sb_acache *e;
+
+	if (api->acache == NULL)
+		return NULL;
+	e = sb_acache_slot(api, name);
+	if (!e->used || strcmp(e->a.name, name) != 0 ||
+	    loop_now_ms(api->box->loop) - e->at >= api->acache_ms)
+		return NULL;
+	return &e->a;
+}
+
+static void sb_acache_put(struct sb_api *api, const struct account *a)
+{
+	struct sb_acache *e;
+
+	if (api->acache == NULL)
+		return;
+	e = sb_acache_slot(api, a->name);
+	e->a = *a;
+	e->at = loop_now_ms(api->box->loop);
+	e->used = true;
+}
+
+static void sb_check_account(struct sb_job *j, const struct account *a);
+
+/* The account's record arrived: keep it (for a send), then check it. */
 static void sb_auth_reply(struct redis *r, struct redisReply *reply, void *arg)
 {
 	struct sb_job *j = arg;
 	struct account *a = NULL;
 	char err[64];
-	int rc, ok;
+	int rc;
 
 	(void)r;
 	if (j->api == NULL || reply == NULL || reply->type == REDIS_REPLY_ERROR) {
@@ -388,6 +436,18 @@ static void sb_auth_reply(struct redis *r, struct redisReply *reply, void *arg)
 		sb_job_end(j, rc > 0 ? SB_AUTH_FAILED : SB_FAILED, SB_R_NONE);
 		goto done;
 	}
+	if (!j->balance)
+		sb_acache_put(j->api, a);
+	sb_check_account(j, a);
+done:
+	free(a);
+}
+
+/* The password and the account's state, then the send or the balance. */
+static void sb_check_account(struct sb_job *j, const struct account *a)
+{
+	int ok;
+
 	ok = account_verify(j->api->pwcache, a->name, a->pwhash, j->s->pass,
 			    j->s->pass_len, loop_now_ms(j->api->box->loop));
 	explicit_bzero(j->s->pass, sizeof(j->s->pass));
@@ -398,20 +458,19 @@ static void sb_auth_reply(struct redis *r, struct redisReply *reply, void *arg)
 		log_info("authentication failed acct=%s ip=%s", a->name,
 			 httpd_req_client_ip(j->req));
 		sb_job_end(j, ok < 0 ? SB_FAILED : SB_AUTH_FAILED, SB_R_NONE);
-		goto done;
+		return;
 	}
 	if (j->balance)
 		sb_balance_answer(j, a);
 	else
 		sb_submit(j, a);
-done:
-	free(a);
 }
 
 static void sb_start(struct sb_api *api, struct httpd_req *req,
 		     struct sb_send *s, enum sb_flavour fl, bool balance)
 {
 	char key[ACCOUNT_KEY_MAX];
+	const struct account *a;
 	struct sb_job *j;
 
 	if (!s->user_valid) {
@@ -426,6 +485,12 @@ static void sb_start(struct sb_api *api, struct httpd_req *req,
 		return;
 	}
 	j->balance = balance;
+	/* A send may use the record read a moment ago (account-cache); a
+	 * balance is always Redis's. */
+	if (!balance && (a = sb_acache_get(api, s->user)) != NULL) {
+		sb_check_account(j, a);
+		return;
+	}
 	if (mt_accept_acct_key(api->acc, s->user, key, sizeof(key)) < 0 ||
 	    redis_command(api->box->redis, sb_auth_reply, j, "HGETALL %s",
 			  key) != 0)
@@ -780,6 +845,10 @@ struct sb_api *sb_api_new(struct box *b, struct mt_accept *acc,
 	api->stop_timer = loop_timer_new(b->loop, sb_stop_fire, api);
 	if (api->pwcache == NULL || api->stop_timer == NULL)
 		goto fail;
+	api->acache_ms = (uint64_t)conf_schema_get_duration_ms(g, "account-cache");
+	if (api->acache_ms > 0 &&
+	    (api->acache = calloc(SB_ACACHE_SLOTS, sizeof(*api->acache))) == NULL)
+		goto fail;
 	memset(&hc, 0, sizeof(hc));
 	hc.address = conf_schema_get_str(g, "interface");
 	hc.port = (unsigned)conf_schema_get_int(g, "port");
@@ -827,5 +896,8 @@ void sb_api_free(struct sb_api *api)
 	httpd_free(api->httpd);
 	loop_timer_free(api->stop_timer);
 	account_pwcache_free(api->pwcache);
+	if (api->acache != NULL)
+		explicit_bzero(api->acache, SB_ACACHE_SLOTS * sizeof(*api->acache));
+	free(api->acache);
 	free(api);
 }

@@ -62,9 +62,10 @@ static const struct conf_option conf_options[] = {
 	{ "core", "admin-password", CONF_STRING, SECRET, 0, 0, NULL, NULL, NULL,
 	  "password that /status and /metrics of the admin interface require" },
 	{ "core", "redis-batch", CONF_INT, 0, 1, 1000, "256", NULL, NULL,
-	  "receipts and submit results stored by one Redis script call, at most" },
+	  "accepted messages, receipts and submit results stored by one Redis "
+	  "script call, at most" },
 	{ "core", "redis-batch-delay", CONF_DURATION, 0, 0, 1 * SEC, "1ms", NULL, NULL,
-	  "longest wait of a receipt or submit result for its batch to fill" },
+	  "longest wait of a message, receipt or submit result for its batch to fill" },
 
 	/* smsc */
 	{ "smsc", "smsc-id", CONF_STRING, REQ | UNIQ, 1, CONF_ITEM_MAX - 1, NULL,
@@ -152,6 +153,9 @@ static const struct conf_option conf_options[] = {
 	  NULL, "wait before the first MO retry; doubled for each following one" },
 	{ "smsbox", "dead-letter-max", CONF_INT, 0, 1, 100000000, "100000", NULL,
 	  NULL, "dead-letter callbacks kept in Redis; the oldest are dropped beyond" },
+	{ "smsbox", "account-cache", CONF_DURATION, 0, 0, 1 * MIN, "1s", NULL,
+	  NULL, "how long a send may use an account record read before (0: read it "
+	  "for every request); the credit is always Redis's" },
 
 	/* smpp-server */
 	{ "smpp-server", "port", CONF_PORT, 0, 1, 65535, "2775", NULL, NULL,

@@ -44,6 +44,7 @@ struct redisReply;
 #define ACCOUNT_K_ACCT "acct:"		/* + NAME: hash, the record */
 #define ACCOUNT_K_ACCOUNTS "accounts"	/* set of names */
 #define ACCOUNT_K_RATES "rates"		/* hash prefix -> units per part */
+#define ACCOUNT_K_RATES_VERSION "rates:version"	/* INCRed with every change of rates */
 #define ACCOUNT_K_NUMBERS "numbers"	/* hash long number -> name */
 #define ACCOUNT_K_CB_DEAD "cb:dead"	/* list, smsbox's dead callbacks */
 #define ACCOUNT_K_CB_RETRY "cb:retry"	/* sorted set, smsbox's callback retries */

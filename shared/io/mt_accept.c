@@ -18,6 +18,7 @@
 #include <hiredis/hiredis.h>
 
 #include "shared/codec/conf_schema.h"
+#include "shared/codec/money.h"
 #include "shared/codec/qentry.h"
 #include "shared/codec/route.h"
 #include "shared/codec/sms_split.h"
@@ -31,6 +32,8 @@
 #define MT_LINKS_MAX 256
 #define MT_REFRESH_MS 1000
 #define MT_PARTS_GUESS 4	/* parts allocated before the splitter counts */
+#define MT_BATCH_MAX 256	/* redis-batch default (no core group) */
+#define MT_BATCH_MS 1		/* redis-batch-delay default, ms */
 /* P:msg:ID lives for the longest relay-timeout of the links, then the
  * receipt window of the operator id mappings (bearerbox/bb_dlr.c), then
  * an hour: it never needs an EXPIRE after its final status. */
@@ -46,6 +49,38 @@ struct mt_link {
 	bool up;
 };
 
+/* One request: its part of the batch's arguments, copied (the caller's
+ * message is borrowed for mt_accept_submit() only). */
+struct mt_job {
+	mt_accept_done_fn *done;
+	void *arg;
+	unsigned parts;
+	struct mt_job *next;	/* in the batch, in call order */
+	char *buf;		/* the arguments back to back */
+	size_t *off, *len;
+	size_t nargs;
+};
+
+/* The requests waiting for the next script call. */
+struct mt_batch {
+	struct mt_job *head, *tail;
+	size_t n, nargs;
+};
+
+/* A copy of P:rates, for pricing in the box (the script checks it is
+ * current: see mt_script). */
+struct mt_rate {
+	char prefix[ACCOUNT_PREFIX_MAX + 1];
+	int64_t units;
+};
+
+struct mt_rates {
+	struct mt_rate *v;	/* sorted by prefix; "default" is dflt */
+	size_t n;
+	int64_t dflt;		/* -1: no default rate */
+	char version[32];	/* P:rates:version read with them */
+};
+
 struct mt_accept {
 	struct box *box;
 	const struct route_table *routes;
@@ -53,11 +88,21 @@ struct mt_accept {
 	size_t nlinks;
 	struct loop_timer *refresh;
 	struct mt_probe *probe;	/* the MGET of up keys in flight, or NULL */
-	struct redis_script *script;
+	struct mt_probe *rprobe;	/* the rates version or copy in flight */
+	struct redis_script *script, *rscript;
+	struct mt_rates rates;
+	struct mt_batch batch;		/* not sent yet */
+	struct mt_job *refused;		/* a batch Redis did not take */
+	struct loop_timer *flush;	/* sends the batch; answers refused */
+	size_t batch_max;		/* core redis-batch */
+	unsigned long batch_ms;		/* core redis-batch-delay */
+	const char **argv;		/* flush scratch */
+	size_t *argvlen, vcap;
 	uint16_t ref;
 	/* the constant keys, made once: "{prefix}:", its rates and seq */
 	char pfx[BOX_PREFIX_MAX + 2];
 	char krates[BOX_PREFIX_MAX + 8], kseq[BOX_PREFIX_MAX + 8];
+	char kratesv[BOX_PREFIX_MAX + 16];
 	char ttl[24];		/* P:msg:ID TTL, seconds */
 };
 
@@ -82,81 +127,249 @@ struct mt_probe {
 	struct mt_accept *a;	/* NULL once a is freed */
 };
 
-struct mt_job {
-	mt_accept_done_fn *done;
-	void *arg;
-	unsigned parts;
-};
 
-/* KEYS: acct, rates, seq. ARGV: see mt_send(). */
+/*
+ * The accept script: up to redis-batch requests in one call, each all or
+ * nothing. A redis.call and every argument cost a script thousands of
+ * instructions whatever they do, so what a batch shares is done once: the
+ * rates version, each account's credit (read once, debited once at the end
+ * by the sum of its requests), the call itself.
+ *
+ * The box prices the recipients from its copy of P:rates (mt_rates_*) and
+ * passes the version it copied; when P:rates:version says otherwise (a rate
+ * changed since) the script prices them from P:rates itself.
+ *
+ * KEYS: "{prefix}:" (the slot of every key). ARGV: prefix, TTL of P:msg:ID,
+ * requests, then per request (mt_send()): account key, account, accept
+ * time, sender, dlr, origin, mess-id, dlr-url, dlr-mask, the rates version
+ * its prices are from, recipients, splits; per split: entries, parts
+ * billed, the entries' m fields; per recipient: number, link, split, price
+ * ("" for none).
+ * Returns per request {'ok', cost, credit left, id per recipient},
+ * {'credit', cost, credit}, {'norate', number}, {'noacct'} or {'error', why}.
+ */
 static const char mt_script[] =
-	"local pfx, ts, ttl = ARGV[1], ARGV[2], ARGV[3]\n"
-	"local nrec, nsplit = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
-	"local acct, from, dlr, origin = ARGV[6], ARGV[7], ARGV[8], ARGV[9]\n"
-	"local messid, dlrurl, dlrmask = ARGV[10], ARGV[11], ARGV[12]\n"
-	"local opt = messid ~= '' or dlrurl ~= '' or dlrmask ~= ''\n"
-	"local i = 13\n"
-	"local splits = {}\n"
-	"for s = 1, nsplit do\n"
-	"  local sp = {n = tonumber(ARGV[i]), ns = ARGV[i],\n"
-	"              bill = tonumber(ARGV[i + 1]), first = i + 2}\n"
-	"  splits[s] = sp\n"
-	"  i = i + 2 + sp.n\n"
+	"local pfx, ttl, nreq = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
+	"local krates, kseq = pfx .. 'rates', pfx .. 'seq'\n"
+	"local version = redis.call('GET', pfx .. 'rates:version') or ''\n"
+	"local credits, order, out = {}, {}, {}\n"
+	"local function fmt(n) return string.format('%d', n) end\n"
+	/* where the request at i ends */
+	"local function extent(i)\n"
+	"  local nrec, nsplit = tonumber(ARGV[i + 10]), tonumber(ARGV[i + 11])\n"
+	"  i = i + 12\n"
+	"  for s = 1, nsplit do i = i + 2 + tonumber(ARGV[i]) end\n"
+	"  return i + 4 * nrec\n"
 	"end\n"
-	"local recs = {}\n"
-	"for r = 1, nrec do\n"
-	"  recs[r] = {to = ARGV[i], link = ARGV[i + 1],\n"
-	"             sp = splits[tonumber(ARGV[i + 2])]}\n"
-	"  i = i + 3\n"
-	"end\n"
-	"local credit = redis.call('HGET', KEYS[1], 'credit')\n"
-	"if not credit and redis.call('EXISTS', KEYS[1]) == 0 then\n"
-	"  return {'noacct'}\n"
-	"end\n"
-	"local total = 0\n"
-	"for r = 1, nrec do\n"
-	"  local to = recs[r].to\n"
+	"local function price_of(to)\n"
 	"  local f = {}\n"
 	"  for l = #to, 1, -1 do f[#f + 1] = string.sub(to, 1, l) end\n"
 	"  f[#f + 1] = 'default'\n"
-	"  local v = redis.call('HMGET', KEYS[2], unpack(f))\n"
-	"  local price = nil\n"
+	"  local v = redis.call('HMGET', krates, unpack(f))\n"
 	"  for k = 1, #f do\n"
-	"    if v[k] then price = tonumber(v[k]); break end\n"
+	"    if v[k] then return tonumber(v[k]) end\n"
 	"  end\n"
-	"  if price == nil or price < 0 then return {'norate', to} end\n"
-	"  total = total + price * recs[r].sp.bill\n"
+	"  return nil\n"
 	"end\n"
-	"credit = tonumber(credit or '0') or 0\n"
-	"if credit < total then\n"
-	"  return {'credit', string.format('%d', total), string.format('%d', credit)}\n"
-	"end\n"
-	"if total > 0 then\n"
-	"  redis.call('HINCRBY', KEYS[1], 'credit', string.format('%d', -total))\n"
-	"end\n"
-	"local out = {'ok', string.format('%d', total), string.format('%d', credit - total)}\n"
-	"for r = 1, nrec do\n"
-	"  local rec = recs[r]\n"
-	"  local sp = rec.sp\n"
-	"  local id = string.format('%d', redis.call('INCR', KEYS[3]))\n"
-	"  local mk = pfx .. 'msg:' .. id\n"
-	"  if opt then\n"
-	"    redis.call('HSET', mk, 'acct', acct, 'to', rec.to, 'from', from,\n"
-	"      'parts', sp.ns, 'link', rec.link, 'origin', origin, 'dlr', dlr,\n"
-	"      'ts', ts, 'mess-id', messid, 'dlr-url', dlrurl, 'dlr-mask', dlrmask)\n"
-	"  else\n"
-	"    redis.call('HSET', mk, 'acct', acct, 'to', rec.to, 'from', from,\n"
-	"      'parts', sp.ns, 'link', rec.link, 'origin', origin, 'dlr', dlr,\n"
-	"      'ts', ts)\n"
+	"local function one(i)\n"
+	"  local akey, acct, ts, from = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]\n"
+	"  local dlr, origin = ARGV[i + 4], ARGV[i + 5]\n"
+	"  local messid, dlrurl, dlrmask = ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]\n"
+	"  local fresh = ARGV[i + 9] == version\n"
+	"  local nrec, nsplit = tonumber(ARGV[i + 10]), tonumber(ARGV[i + 11])\n"
+	"  local sn, sb, sf = {}, {}, {}\n"
+	"  i = i + 12\n"
+	"  for s = 1, nsplit do\n"
+	"    sn[s], sb[s], sf[s] = ARGV[i], tonumber(ARGV[i + 1]), i + 2\n"
+	"    i = i + 2 + tonumber(ARGV[i])\n"
 	"  end\n"
-	"  redis.call('EXPIRE', mk, ttl)\n"
-	"  local q = pfx .. 'q:' .. rec.link\n"
-	"  for p = sp.first, sp.first + sp.n - 1 do\n"
-	"    redis.call('XADD', q, '*', 'id', id, 'to', rec.to, 'm', ARGV[p])\n"
+	"  local total = 0\n"
+	"  for j = i, i + 4 * nrec - 1, 4 do\n"
+	"    local price\n"
+	"    if fresh then price = tonumber(ARGV[j + 3]) else price = price_of(ARGV[j]) end\n"
+	"    if price == nil or price < 0 then return {'norate', ARGV[j]} end\n"
+	"    total = total + price * sb[tonumber(ARGV[j + 2])]\n"
 	"  end\n"
-	"  out[#out + 1] = id\n"
+	"  local c = credits[akey]\n"
+	"  if c == nil then\n"
+	"    local v = redis.call('HGET', akey, 'credit')\n"
+	"    if not v and redis.call('EXISTS', akey) == 0 then c = false\n"
+	"    else c = {have = tonumber(v or '0') or 0, debit = 0} end\n"
+	"    credits[akey] = c\n"
+	"    order[#order + 1] = akey\n"
+	"  end\n"
+	"  if not c then return {'noacct'} end\n"
+	"  local left = c.have - c.debit\n"
+	"  if left < total then return {'credit', fmt(total), fmt(left)} end\n"
+	"  local res = {'ok', fmt(total), fmt(left - total)}\n"
+	"  local opt = messid ~= '' or dlrurl ~= '' or dlrmask ~= ''\n"
+	"  for j = i, i + 4 * nrec - 1, 4 do\n"
+	"    local to, link, s = ARGV[j], ARGV[j + 1], tonumber(ARGV[j + 2])\n"
+	"    local id = fmt(redis.call('INCR', kseq))\n"
+	"    local mk = pfx .. 'msg:' .. id\n"
+	"    if opt then\n"
+	"      redis.call('HSET', mk, 'acct', acct, 'to', to, 'from', from,\n"
+	"        'parts', sn[s], 'link', link, 'origin', origin, 'dlr', dlr,\n"
+	"        'ts', ts, 'mess-id', messid, 'dlr-url', dlrurl, 'dlr-mask', dlrmask)\n"
+	"    else\n"
+	"      redis.call('HSET', mk, 'acct', acct, 'to', to, 'from', from,\n"
+	"        'parts', sn[s], 'link', link, 'origin', origin, 'dlr', dlr,\n"
+	"        'ts', ts)\n"
+	"    end\n"
+	"    redis.call('EXPIRE', mk, ttl)\n"
+	"    local q = pfx .. 'q:' .. link\n"
+	"    for p = sf[s], sf[s] + tonumber(sn[s]) - 1 do\n"
+	"      redis.call('XADD', q, '*', 'id', id, 'to', to, 'm', ARGV[p])\n"
+	"    end\n"
+	"    res[#res + 1] = id\n"
+	"  end\n"
+	"  c.debit = c.debit + total\n"
+	"  return res\n"
+	"end\n"
+	"local i = 4\n"
+	"for q = 1, nreq do\n"
+	"  local ok, r = pcall(one, i)\n"
+	"  if not ok then\n"
+	"    r = {'error', type(r) == 'table' and tostring(r.err) or tostring(r)}\n"
+	"  end\n"
+	"  out[q] = r\n"
+	"  i = extent(i)\n"
+	"end\n"
+	"for _, akey in ipairs(order) do\n"
+	"  local c = credits[akey]\n"
+	"  if c and c.debit > 0 then\n"
+	"    redis.call('HINCRBY', akey, 'credit', fmt(-c.debit))\n"
+	"  end\n"
 	"end\n"
 	"return out\n";
+
+/* Returns P:rates:version and P:rates in one snapshot. KEYS rates, version. */
+static const char mt_rates_script[] =
+	"return {redis.call('GET', KEYS[2]) or '', redis.call('HGETALL', KEYS[1])}\n";
+
+/* ---- the copy of P:rates --------------------------------------------------- */
+
+static int mt_rate_cmp(const void *x, const void *y)
+{
+	return strcmp(((const struct mt_rate *)x)->prefix,
+		      ((const struct mt_rate *)y)->prefix);
+}
+
+/* The price per part for recipient to: its longest prefix, else the default;
+ * -1 for none. */
+static int64_t mt_rates_price(const struct mt_rates *r, const char *to)
+{
+	struct mt_rate key;
+	size_t len = strlen(to);
+
+	if (len > ACCOUNT_PREFIX_MAX)
+		len = ACCOUNT_PREFIX_MAX;
+	for (; len > 0 && r->n > 0; len--) {
+		const struct mt_rate *hit;
+
+		memcpy(key.prefix, to, len);
+		key.prefix[len] = '\0';
+		hit = bsearch(&key, r->v, r->n, sizeof(*r->v), mt_rate_cmp);
+		if (hit != NULL)
+			return hit->units;
+	}
+	return r->dflt;
+}
+
+/* {version, [prefix, units, ...]}: replaces the copy. A field that is not a
+ * valid prefix or price is left out (the script prices such a recipient the
+ * same way: no rate). */
+static void mt_rates_loaded(struct redis *r, struct redisReply *reply, void *arg)
+{
+	struct mt_probe *pr = arg;
+	struct mt_accept *a = pr->a;
+	const redisReply *h;
+	struct mt_rates nr;
+
+	(void)r;
+	free(pr);
+	if (a == NULL)
+		return;
+	a->rprobe = NULL;
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING ||
+	    reply->element[1]->type != REDIS_REPLY_ARRAY ||
+	    reply->element[0]->len >= sizeof(nr.version))
+		return;
+	h = reply->element[1];
+	memset(&nr, 0, sizeof(nr));
+	nr.dflt = -1;
+	nr.v = calloc(h->elements / 2 + 1, sizeof(*nr.v));
+	if (nr.v == NULL)
+		return;
+	for (size_t i = 0; i + 1 < h->elements; i += 2) {
+		const redisReply *f = h->element[i], *v = h->element[i + 1];
+		int64_t units;
+
+		if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
+		    money_units_parse(v->str, v->len, &units) < 0 || units < 0)
+			continue;
+		if (strcmp(f->str, ACCOUNT_RATE_DEFAULT) == 0) {
+			nr.dflt = units;
+		} else if (account_rate_prefix_valid(f->str, f->len)) {
+			memcpy(nr.v[nr.n].prefix, f->str, f->len + 1);
+			nr.v[nr.n++].units = units;
+		}
+	}
+	qsort(nr.v, nr.n, sizeof(*nr.v), mt_rate_cmp);
+	memcpy(nr.version, reply->element[0]->str, reply->element[0]->len + 1);
+	free(a->rates.v);
+	a->rates = nr;
+}
+
+static void mt_rates_version(struct redis *r, struct redisReply *reply,
+			     void *arg);
+
+/* Asks Redis for P:rates:version (cmd "GET %s") or, cmd NULL, for the
+ * version and a copy of P:rates. One at a time. */
+static int mt_rates_send(struct mt_accept *a, const char *cmd)
+{
+	struct mt_probe *pr = calloc(1, sizeof(*pr));
+	const char *keys[2] = { a->krates, a->kratesv };
+	int rc;
+
+	if (pr == NULL)
+		return -1;
+	pr->a = a;
+	if (cmd != NULL)
+		rc = redis_command(a->box->redis, mt_rates_version, pr, cmd,
+				   a->kratesv);
+	else
+		rc = redis_script_call(a->box->redis, a->rscript, mt_rates_loaded,
+				       pr, 2, 2, keys, NULL);
+	if (rc != 0) {
+		free(pr);
+		return -1;
+	}
+	a->rprobe = pr;
+	return 0;
+}
+
+/* P:rates:version: a new copy when it changed. */
+static void mt_rates_version(struct redis *r, struct redisReply *reply,
+			     void *arg)
+{
+	struct mt_probe *pr = arg;
+	struct mt_accept *a = pr->a;
+	const char *v;
+
+	(void)r;
+	free(pr);
+	if (a == NULL)
+		return;
+	a->rprobe = NULL;
+	if (reply == NULL || (reply->type != REDIS_REPLY_STRING &&
+			      reply->type != REDIS_REPLY_NIL))
+		return;
+	v = reply->type == REDIS_REPLY_STRING ? reply->str : "";
+	if (strcmp(v, a->rates.version) != 0)
+		mt_rates_send(a, NULL);
+}
 
 /* ---- links that are up ---------------------------------------------------- */
 
@@ -201,6 +414,8 @@ static void mt_refresh(struct loop_timer *t, void *arg)
 	size_t n = 0;
 
 	(void)t;
+	if (a->rprobe == NULL && a->box->redis_up)
+		mt_rates_send(a, "GET %s");
 	if (a->probe != NULL || a->nlinks == 0 || !a->box->redis_up)
 		return;
 	keys = calloc(a->nlinks, sizeof(*keys));
@@ -240,6 +455,10 @@ int mt_accept_acct_key(const struct mt_accept *a, const char *acct, char *out,
 	return (int)(p + 5 + n);
 }
 
+static void mt_flush(struct mt_accept *a);
+static void mt_flush_timer(struct loop_timer *t, void *arg);
+static void mt_job_reply(struct mt_job *job, const redisReply *reply);
+
 /* ---- creation -------------------------------------------------------------- */
 
 static int mt_links_load(struct mt_accept *a, const struct conf *c)
@@ -276,6 +495,7 @@ struct mt_accept *mt_accept_new(struct box *b, const struct route_table *rt,
 				const struct conf *c)
 {
 	struct mt_accept *a = calloc(1, sizeof(*a));
+	const struct conf_group *core;
 
 	if (a == NULL)
 		return NULL;
@@ -285,11 +505,26 @@ struct mt_accept *mt_accept_new(struct box *b, const struct route_table *rt,
 	if (mt_links_load(a, c) != 0 ||
 	    box_key(b, a->pfx, sizeof(a->pfx), "%s", "") < 0 ||
 	    box_key(b, a->krates, sizeof(a->krates), "rates") < 0 ||
-	    box_key(b, a->kseq, sizeof(a->kseq), "seq") < 0)
+	    box_key(b, a->kseq, sizeof(a->kseq), "seq") < 0 ||
+	    box_key(b, a->kratesv, sizeof(a->kratesv), "rates:version") < 0)
 		goto fail;
+	a->rates.dflt = -1;
+	strcpy(a->rates.version, "\001none");	/* matches no version */
+	a->batch_max = MT_BATCH_MAX;
+	a->batch_ms = MT_BATCH_MS;
+	if ((core = conf_group_next(c, NULL, "core")) != NULL) {
+		a->batch_max = (size_t)conf_schema_get_int(core, "redis-batch");
+		a->batch_ms = (unsigned long)conf_schema_get_duration_ms(
+			core, "redis-batch-delay");
+	}
+	if (a->batch_max < 1)
+		a->batch_max = 1;
 	a->script = redis_script_new(b->redis, mt_script);
+	a->rscript = redis_script_new(b->redis, mt_rates_script);
 	a->refresh = loop_timer_new(b->loop, mt_refresh, a);
-	if (a->script == NULL || a->refresh == NULL ||
+	a->flush = loop_timer_new(b->loop, mt_flush_timer, a);
+	if (a->script == NULL || a->rscript == NULL || a->refresh == NULL ||
+	    a->flush == NULL ||
 	    loop_timer_start(a->refresh, MT_REFRESH_MS, true) != 0)
 		goto fail;
 	return a;
@@ -300,12 +535,28 @@ fail:
 
 void mt_accept_free(struct mt_accept *a)
 {
+	struct mt_job *job;
+
 	if (a == NULL)
 		return;
+	/* Requests not sent yet go now (their done comes from the reply, or
+	 * from redis_free() with no reply); those Redis refused are answered. */
+	mt_flush(a);
+	while ((job = a->refused) != NULL) {
+		a->refused = job->next;
+		job->next = NULL;
+		mt_job_reply(job, NULL);
+	}
+	loop_timer_free(a->flush);
+	free(a->argv);
+	free(a->argvlen);
 	loop_timer_free(a->refresh);
 	if (a->probe != NULL)
 		a->probe->a = NULL;	/* its reply frees it */
-	/* a->script belongs to the Redis client, which frees it */
+	if (a->rprobe != NULL)
+		a->rprobe->a = NULL;
+	/* the scripts belong to the Redis client, which frees them */
+	free(a->rates.v);
 	free(a->links);
 	free(a);
 }
@@ -616,22 +867,28 @@ static int64_t mt_int(const redisReply *r)
 	return strtoll(buf, NULL, 10);
 }
 
-static void mt_reply(struct redis *r, struct redisReply *reply, void *arg)
+static void mt_job_free(struct mt_job *job)
 {
-	struct mt_job *job = arg;
+	if (job == NULL)
+		return;
+	free(job->buf);
+	free(job->off);
+	free(job->len);
+	free(job);
+}
+
+/* Answers job with its element of the batch reply (NULL: the batch failed). */
+static void mt_job_reply(struct mt_job *job, const redisReply *reply)
+{
 	struct mt_accept_result res;
 	const char **ids = NULL;
 
-	(void)r;
 	memset(&res, 0, sizeof(res));
 	res.status = MT_ACCEPT_E_REDIS;
 	res.parts = job->parts;
-	if (reply == NULL) {
-		log_warn("accept: redis connection lost before the answer");
-	} else if (reply->type == REDIS_REPLY_ERROR) {
-		log_error("accept: script error=%s", reply->str);
-	} else if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
-		log_error("accept: unexpected script reply type=%d", reply->type);
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements < 1) {
+		/* logged for the batch */
 	} else if (mt_str(reply->element[0], "ok") && reply->elements >= 3) {
 		res.cost = mt_int(reply->element[1]);
 		res.credit = mt_int(reply->element[2]);
@@ -643,12 +900,10 @@ static void mt_reply(struct redis *r, struct redisReply *reply, void *arg)
 					 REDIS_REPLY_STRING ?
 					 reply->element[i + 3]->str : "";
 			res.ids = ids;
-			res.status = MT_ACCEPT_OK;
 		} else {
-			/* accepted all the same: the ids are just not shown */
-			res.nids = 0;
-			res.status = MT_ACCEPT_OK;
+			res.nids = 0;	/* accepted all the same: no ids shown */
 		}
+		res.status = MT_ACCEPT_OK;
 	} else if (mt_str(reply->element[0], "noacct")) {
 		res.status = MT_ACCEPT_E_NO_ACCOUNT;
 	} else if (mt_str(reply->element[0], "norate")) {
@@ -657,10 +912,146 @@ static void mt_reply(struct redis *r, struct redisReply *reply, void *arg)
 		res.status = MT_ACCEPT_E_CREDIT;
 		res.cost = mt_int(reply->element[1]);
 		res.credit = mt_int(reply->element[2]);
+	} else if (mt_str(reply->element[0], "error") && reply->elements >= 2 &&
+		   reply->element[1]->type == REDIS_REPLY_STRING) {
+		log_error("accept: script error=%s", reply->element[1]->str);
 	}
 	job->done(&res, job->arg);
 	free(ids);
-	free(job);
+	mt_job_free(job);
+}
+
+static void mt_batch_reply(struct redis *r, struct redisReply *reply, void *arg)
+{
+	struct mt_job *job = arg, *next;
+	size_t n = 0, i = 0;
+	bool ok;
+
+	(void)r;
+	for (struct mt_job *j = job; j != NULL; j = j->next)
+		n++;
+	ok = reply != NULL && reply->type == REDIS_REPLY_ARRAY &&
+	     reply->elements == n;
+	if (reply == NULL)
+		log_warn("accept: redis connection lost before the answer requests=%zu",
+			 n);
+	else if (reply->type == REDIS_REPLY_ERROR)
+		log_error("accept: script error=%s", reply->str);
+	else if (!ok)
+		log_error("accept: unexpected script reply type=%d", reply->type);
+	for (; job != NULL; job = next, i++) {
+		next = job->next;
+		mt_job_reply(job, ok ? reply->element[i] : NULL);
+	}
+}
+
+/* Sends the batch as one script call. Redis refusing it (not connected, out
+ * of memory): its requests are answered from the flush timer, never from
+ * within the call that flushed. */
+static void mt_flush(struct mt_accept *a)
+{
+	struct mt_batch *b = &a->batch;
+	size_t argc = 4 + b->nargs, k = 0;
+	char nreq[24];
+	int rc = -1;
+
+	if (b->n == 0)
+		return;
+	if (argc > a->vcap) {
+		const char **v = realloc(a->argv, argc * sizeof(*v));
+		size_t *l = v != NULL ? realloc(a->argvlen, argc * sizeof(*l)) : NULL;
+
+		if (v != NULL)
+			a->argv = v;
+		if (l != NULL) {
+			a->argvlen = l;
+			a->vcap = argc;
+		}
+	}
+	if (argc <= a->vcap) {
+		snprintf(nreq, sizeof(nreq), "%zu", b->n);
+		a->argv[k] = a->pfx;		/* KEYS[1] */
+		a->argvlen[k++] = strlen(a->pfx);
+		a->argv[k] = a->pfx;
+		a->argvlen[k++] = strlen(a->pfx);
+		a->argv[k] = a->ttl;
+		a->argvlen[k++] = strlen(a->ttl);
+		a->argv[k] = nreq;
+		a->argvlen[k++] = strlen(nreq);
+		for (struct mt_job *j = b->head; j != NULL; j = j->next)
+			for (size_t i = 0; i < j->nargs; i++, k++) {
+				a->argv[k] = j->buf + j->off[i];
+				a->argvlen[k] = j->len[i];
+			}
+		rc = redis_script_call(a->box->redis, a->script, mt_batch_reply,
+				       b->head, 1, (int)k, a->argv, a->argvlen);
+	}
+	if (rc != 0) {
+		struct mt_job **pp = &a->refused;
+
+		while (*pp != NULL)
+			pp = &(*pp)->next;
+		*pp = b->head;
+		loop_timer_start(a->flush, 0, false);
+	}
+	b->head = b->tail = NULL;
+	b->n = b->nargs = 0;
+}
+
+static void mt_flush_timer(struct loop_timer *t, void *arg)
+{
+	struct mt_accept *a = arg;
+	struct mt_job *job;
+
+	(void)t;
+	while ((job = a->refused) != NULL) {
+		a->refused = job->next;
+		job->next = NULL;
+		mt_job_reply(job, NULL);
+	}
+	mt_flush(a);
+}
+
+static void mt_batch_add(struct mt_accept *a, struct mt_job *job)
+{
+	struct mt_batch *b = &a->batch;
+
+	job->next = NULL;
+	if (b->tail != NULL)
+		b->tail->next = job;
+	else
+		b->head = job;
+	b->tail = job;
+	b->n++;
+	b->nargs += job->nargs;
+	if (b->n >= a->batch_max)
+		mt_flush(a);
+	else if (b->n == 1)
+		loop_timer_start(a->flush, a->batch_ms, false);
+}
+
+/* Copies the arguments g points at into job (they are the caller's). */
+static int mt_job_keep(struct mt_job *job, const struct mt_args *g)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < g->n; i++)
+		total += g->len[i];
+	job->buf = malloc(total + 1);
+	job->off = calloc(g->n + 1, sizeof(*job->off));
+	job->len = calloc(g->n + 1, sizeof(*job->len));
+	if (job->buf == NULL || job->off == NULL || job->len == NULL)
+		return -1;
+	total = 0;
+	for (size_t i = 0; i < g->n; i++) {
+		if (g->len[i] > 0)
+			memcpy(job->buf + total, g->v[i], g->len[i]);
+		job->off[i] = total;
+		job->len[i] = g->len[i];
+		total += g->len[i];
+	}
+	job->nargs = g->n;
+	return 0;
 }
 
 /* ---- submit ---------------------------------------------------------------- */
@@ -722,7 +1113,7 @@ static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 {
 	char kacct[ACCOUNT_KEY_MAX];
 	int idx[MT_METHODS] = { 0 };
-	size_t cap = 16 + 3 * m->nto, nsplit = 0;
+	size_t cap = 16 + 4 * m->nto, nsplit = 0;	/* 12 first */
 	long long ts = mt_now_ms();
 	struct mt_args g;
 	int rc = MT_ACCEPT_E_NOMEM;
@@ -738,40 +1129,45 @@ static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 	if (mt_accept_acct_key(a, m->acct, kacct, sizeof(kacct)) < 0)
 		return MT_ACCEPT_E_ARG;
 	rc = MT_ACCEPT_E_NOMEM;
-	if (mt_args_init(&g, cap, 16 + m->nto) != 0)
+	if (mt_args_init(&g, cap, 16 + 2 * m->nto) != 0)
 		goto done;
-	mt_arg_str(&g, kacct);
-	mt_arg_str(&g, a->krates);
-	mt_arg_str(&g, a->kseq);
-	mt_arg_str(&g, a->pfx);
-	mt_arg_num(&g, ts);
-	mt_arg_str(&g, a->ttl);
-	mt_arg_num(&g, (long long)m->nto);
 	for (int k = 0; k < MT_METHODS; k++)
 		if (splits[k].done)
 			idx[k] = (int)++nsplit;
-	mt_arg_num(&g, (long long)nsplit);
+	mt_arg_str(&g, kacct);
 	mt_arg_str(&g, m->acct);
+	mt_arg_num(&g, ts);
 	mt_arg_str(&g, m->from);
 	mt_arg_str(&g, m->dlr ? "1" : "0");
 	mt_arg_str(&g, m->origin);
 	mt_arg_str(&g, m->mess_id != NULL ? m->mess_id : "");
 	mt_arg_str(&g, m->dlr_url != NULL ? m->dlr_url : "");
 	mt_arg_str(&g, m->dlr_mask != NULL ? m->dlr_mask : "");
+	mt_arg_str(&g, a->rates.version);
+	mt_arg_num(&g, (long long)m->nto);
+	mt_arg_num(&g, (long long)nsplit);
 	for (int k = 0; k < MT_METHODS; k++)
 		if (splits[k].done)
 			mt_args_split(&g, &splits[k]);
 	for (size_t i = 0; i < m->nto; i++) {
+		int64_t price = mt_rates_price(&a->rates, m->to[i]);
+
 		mt_arg_str(&g, m->to[i]);
 		mt_arg_str(&g, lk[i]->id);
 		mt_arg_num(&g, idx[lk[i]->method]);
+		if (price >= 0)
+			mt_arg_num(&g, price);
+		else
+			mt_arg_str(&g, "");
 	}
 	if (g.full) {
 		rc = MT_ACCEPT_E_ARG;
 		goto done;
 	}
-	rc = redis_script_call(a->box->redis, a->script, mt_reply, job, 3,
-			       (int)g.n, g.v, g.len) == 0 ? 0 : MT_ACCEPT_E_REDIS;
+	if (mt_job_keep(job, &g) != 0)
+		goto done;
+	mt_batch_add(a, job);
+	rc = 0;
 done:
 	mt_args_fini(&g);
 	return rc;
@@ -798,6 +1194,9 @@ int mt_accept_submit(struct mt_accept *a, const struct mt_accept_msg *m,
 		rc = MT_ACCEPT_E_REDIS;
 		goto done;
 	}
+	if (a->rprobe == NULL && a->rates.version[0] == '\001')
+		mt_rates_send(a, NULL);	/* the first copy (until then the
+					 * script prices) */
 	if (m->kind == MT_ACCEPT_UCS2) {
 		int n;
 
@@ -834,7 +1233,7 @@ done:
 		*parts_out = parts;
 	for (int k = 0; k < MT_METHODS; k++)
 		mt_split_fini(&splits[k]);
-	free(job);
+	mt_job_free(job);
 	free(lk);
 	free(utf8);
 	return rc;

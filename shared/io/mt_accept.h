@@ -1,15 +1,19 @@
 /*
  * mt_accept — the accept step of an outbound (MT) message, shared by the
  * smsbox HTTP API and the SMPP server: route each recipient, encode and split
- * the message per the chosen link's long-message setting, then ONE Redis Lua
- * script prices every part by the destination's longest rate prefix, checks
+ * the message per the chosen link's long-message setting and price its parts
+ * by the destination's longest rate prefix; then a Redis Lua script checks
  * and debits the credit for all recipients at once (all or none), takes one
  * id per recipient from P:seq, writes P:msg:ID and appends every part to its
  * link queue P:q:LINK (doc/redis-keys.md). Accepted means durable in Redis.
+ * One script call carries up to core.redis-batch requests (sent when full or
+ * core.redis-batch-delay after the first), each all or nothing on its own.
  *
  * Keeps in memory only what the configuration says (routes, each link's
- * long-message and max-parts) and which links are up, refreshed every second
- * from P:link:LINK:up (route_pick() prefers a link that is up).
+ * long-message and max-parts), which links are up, refreshed every second
+ * from P:link:LINK:up (route_pick() prefers a link that is up), and a copy of
+ * P:rates, refreshed when P:rates:version changes (the script checks the
+ * copy a request was priced with is current, else prices it itself).
  *
  * Layer: shared/io. Runs on the box's event loop only.
  */

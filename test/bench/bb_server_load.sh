@@ -16,7 +16,9 @@
 # the server alone delivers them to the BINDS binds: the receipt path alone), RATE (submits/s in all, default unpaced), SESSIONS (link
 # sessions, 4), LINK_WINDOW (200), DLR_DELAY_MS (smscsim, 10), STATS=1 (CPU%
 # per process and Redis INFO commandstats after the run), PERF=1 (perf record
-# of the bearerbox during the run, report in $dir/perf.txt; KEEP=1 keeps $dir).
+# of the bearerbox during the run, report in $dir/perf.txt; KEEP=1 keeps $dir),
+# CALLGRIND=1 (Redis under callgrind: the instructions it ran per message,
+# slow but unmoved by other load).
 set -eu
 b=$(cd "${1:?usage: bb_server_load.sh BUILDDIR [N] [BINDS] [WINDOW]}" && pwd)
 n=${2:-200000}
@@ -43,7 +45,8 @@ wait_for() {	# wait_for FILE REGEX
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 rport=$(port)
-redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
+${CALLGRIND:+valgrind --tool=callgrind --callgrind-out-file=$dir/cg.%p} \
+	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
 	--dir "$dir" >"$dir/redis.log" 2>&1 &
 rpid=$!
 pids="$pids $rpid"
@@ -142,9 +145,11 @@ else
 fi
 echo "uptime: $(uptime)"
 # Commands that held Redis 1 ms or more (each delays every request behind it).
-r config set slowlog-log-slower-than 1000 >/dev/null
+# (Not under callgrind: every command is slow there, and logging them costs.)
+r config set slowlog-log-slower-than "$([ -n "${CALLGRIND:-}" ] && echo -1 || echo 1000)" >/dev/null
 r config set slowlog-max-len 100000 >/dev/null
 r slowlog reset >/dev/null
+[ -n "${CALLGRIND:-}" ] && callgrind_control -z "$rpid" >/dev/null
 t0r=$(cpu_ticks "$rpid"); t0b=$(cpu_ticks "$bpid"); t0s=$(cpu_ticks "$spid")
 s0=$(date +%s%N)
 if [ -n "${PERF:-}" ]; then
@@ -163,6 +168,11 @@ while kill -0 "$gpid" 2>/dev/null; do
 done
 wait "$gpid" || echo "generator failed" >&2
 s1=$(date +%s%N)
+if [ -n "${CALLGRIND:-}" ]; then
+	callgrind_control -d "$rpid" >/dev/null
+	ir=$(grep -h '^summary' "$dir"/cg.*.1 | cut -d' ' -f2)
+	echo "redis instructions per message: $(( ir / n ))"
+fi
 if [ -n "${PERF:-}" ]; then
 	kill -INT "$perfpid" "$perfrpid"; wait "$perfpid" "$perfrpid" 2>/dev/null || true
 	perf report -i "$dir/perf.data" --no-children --stdio 2>/dev/null |

@@ -100,25 +100,41 @@ out=$(xml '<message><submit><da>')
 [ "$out" = $'Invalid XML document, rejected\n400' ] || t_fail "truncated XML: $out"
 t_ok "XML: bad password 403, hex ud, DTD and truncated documents refused"
 
-# ---- 50 concurrent requests, credit for 20
+# ---- 50 concurrent requests, credit for 20, among 20 of an account with
+# plenty: the accept step batches them (fewer script calls than requests),
+# each account's credit is checked and debited on its own
 ctl account add race --password rpw --credit 1
+ctl account add rich --password xpw --credit 100
 seq0=$(t_redis GET "$P:seq")
 n0=$(qlen sim)
+t_redis CONFIG RESETSTAT >/dev/null
 cpids=""
 for i in $(seq 1 50); do
 	curl -sS --max-time 20 "$SB_URL/SMSsend?user=race&pass=rpw&ownnum=Hermod&number=4412345&message=r$i" \
 		>"$T_DIR/race.$i" 2>&1 &
 	cpids="$cpids $!"
+	if [ $((i % 5)) = 0 ]; then
+		for k in 1 2; do
+			curl -sS --max-time 20 "$SB_URL/SMSsend?user=rich&pass=xpw&ownnum=Hermod&number=4412345&message=x$i$k" \
+				>"$T_DIR/rich.$i.$k" 2>&1 &
+			cpids="$cpids $!"
+		done
+	fi
 done
 for p in $cpids; do wait "$p"; done
 answers=$(for f in "$T_DIR"/race.*; do echo "$(cat "$f")"; done)
 ok=$(grep -c '^success$' <<<"$answers") || true
 na=$(grep -c '^not_allowed$' <<<"$answers") || true
 [ "$ok" = 20 ] && [ "$na" = 30 ] || t_fail "50 concurrent: $ok success, $na not_allowed"
+rich=$(for f in "$T_DIR"/rich.*; do echo "$(cat "$f")"; done | grep -c '^success$') || true
+[ "$rich" = 20 ] || t_fail "the other account: $rich of 20 success"
 [ "$(credit race)" = 0 ] || t_fail "race credit $(credit race)"
-[ "$(qlen sim)" = $((n0 + 20)) ] || t_fail "race queued $(($(qlen sim) - n0))"
-[ "$(t_redis GET "$P:seq")" = $((seq0 + 20)) ] || t_fail "race ids"
-t_ok "50 concurrent requests, credit for 20: 20 success, credit 0, 20 queued"
+[ "$(credit rich)" = $((1000000 - 20 * 500)) ] || t_fail "rich credit $(credit rich)"
+[ "$(qlen sim)" = $((n0 + 40)) ] || t_fail "race queued $(($(qlen sim) - n0))"
+[ "$(t_redis GET "$P:seq")" = $((seq0 + 40)) ] || t_fail "race ids"
+calls=$(t_redis INFO commandstats | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p')
+[ "${calls:-70}" -lt 70 ] || t_fail "70 requests took $calls script calls: not batched"
+t_ok "50 concurrent requests, credit for 20, and 20 of another account: 20 + 20 success, credit 0, 40 queued, $calls script calls"
 
 # ---- two smsboxes, one Redis
 sb_start sb2

@@ -34,6 +34,18 @@ ttl=$(t_redis TTL "$P:msg:1")
 [ "$(qfield "$P:q:sim" 1 acct)" = demo ] || t_fail "acct"
 t_ok "queue entry, P:msg:1, price by the longest prefix"
 
+# ---- a rate changed with hermodctl applies to the next message at once (the
+# box's copy of P:rates is checked against P:rates:version by the script)
+c0=$(credit demo)
+ctl rate set 447 0.2
+sb_expect success "/SMSsend?$A&number=447700900124&message=x" "after rate set 447 0.2"
+[ "$(credit demo)" = $((c0 - 2000)) ] || t_fail "new rate not applied: $c0 -> $(credit demo)"
+ctl rate del 447
+sb_expect success "/SMSsend?$A&number=447700900124&message=x" "after rate del 447"
+[ "$(credit demo)" = $((c0 - 3000)) ] || t_fail "44's rate not applied: $c0 -> $(credit demo)"
+ctl rate set 447 0.07
+t_ok "rate set / del apply to the next message"
+
 # POST form body, and query + body together
 out=$(curl -sS -d "user=demo&pass=demo123&number=4412345&ownnum=Hermod&message=post" "$SB_URL/SMSsend")
 [ "$out" = success ] || t_fail "POST form: $out"
@@ -79,9 +91,11 @@ sb_expect failed "/SMSsend?user=damaged&pass=x&ownnum=Hermod&number=4412345&mess
 # ---- not_allowed: no rate, not enough credit (nothing debited or queued)
 ctl account add poor --password pw --credit 0.05
 t_redis HDEL "$P:rates" default >/dev/null
+t_redis INCR "$P:rates:version" >/dev/null
 before=$(t_redis GET "$P:seq")
 sb_expect not_allowed "/SMSsend?user=poor&pass=pw&ownnum=Hermod&number=1555123&message=x" "no rate for 1555..."
 t_redis HSET "$P:rates" default 500 >/dev/null
+t_redis INCR "$P:rates:version" >/dev/null
 sb_expect not_allowed "/SMSsend?user=poor&pass=pw&ownnum=Hermod&number=1555123&message=$(rep a 161)&type=LongSMS" "2 parts, credit for 1"
 [ "$(credit poor)" = 500 ] || t_fail "poor was charged: $(credit poor)"
 [ "$(t_redis GET "$P:seq")" = "$before" ] || t_fail "an id was taken"
