@@ -1128,7 +1128,10 @@ struct bb_queue *bb_queue_new(struct bb_queues *qs, const struct conf_group *g,
 	q->claim_idle_ms =
 		2 * conf_schema_get_duration_ms(g, "response-timeout") + 2000;
 	q->window = window > 0 ? window : 1;
-	q->pool_cap = (size_t)q->window * 2 + 16;
+	/* in flight, read for the next submits, and answered with the result
+	 * on its way to Redis (a batch): twice the window kept the link
+	 * waiting for its batches at full speed */
+	q->pool_cap = (size_t)q->window * 4 + 16;
 	q->pool = calloc(q->pool_cap, sizeof(*q->pool));
 	snprintf(q->claim_cursor, sizeof(q->claim_cursor), "0-0");
 	q->ready = ready;
