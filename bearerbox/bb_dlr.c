@@ -194,7 +194,7 @@ static const char lua_batch[] =
 "local function apply(mk, id, part, word, e, code, opid)\n"
 "  local pn = 'p' .. part\n"
 "  local h = redis.call('HMGET', mk, 'final', pn, 'parts', 'origin', 'dlr',\n"
-"    'acct', 'to', 'mess-id', 'dlr-url', 'dlr-mask')\n"
+"    'acct', 'to', 'mess-id', 'dlr-url', 'dlr-mask', 'from', 'ts')\n"
 "  if not h[3] and not h[6] then return 'nomsg' end\n"
 "  if h[1] or (h[2] and FINAL[h[2]]) then return 'dup' end\n"
 /* op/ov: opN with the operator id, or (a failed part: none) pN once more,
@@ -235,7 +235,15 @@ static const char lua_batch[] =
 "  end\n"
 "  local s\n"
 "  if h[4] == 'smpp' then\n"
-"    if h[5] ~= '0' then s = P .. ':ev:smpp:' .. (h[6] or '') end\n"
+"    if h[5] == '0' then return 'final' end\n"
+/* the SMPP server writes the receipt from the event alone: the sender
+ * and the submit time come with it */
+"    s = P .. ':ev:smpp:' .. (h[6] or '')\n"
+"    redis.call('XADD', s, '*', 'id', id, 'acct', h[6] or '', 'to', h[7] or '',\n"
+"      'from', h[11] or '', 'sts', h[12] or '0', 'stat', fw, 'err', fe,\n"
+"      'code', fc, 'ts', now)\n"
+"    evs[s] = true\n"
+"    return 'event'\n"
 "  elseif h[5] == '1' then s = P .. ':ev:http' end\n"
 "  if not s then return 'final' end\n"
 "  if h[8] or h[9] or h[10] then\n"

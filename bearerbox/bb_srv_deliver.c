@@ -578,14 +578,17 @@ static void srv_entry(struct bb_server *s, const char *acct, bool mo,
 			srv_copy(it->err, sizeof(it->err), v);
 		else if (strcmp(k, "ts") == 0)
 			it->ts = atoll(v);
+		else if (strcmp(k, "sts") == 0)
+			it->submit_ts = atoll(v);
 		else if (strcmp(k, "dcs") == 0)
 			it->dcs = (uint8_t)atoi(v);
 	}
-	if (mo) {
+	/* An MO is complete; a receipt event carries the original sender and
+	 * submit time (sts), except one written by an older bearerbox. */
+	if (mo || it->submit_ts > 0) {
 		srv_enqueue(s, acct, it, fresh);
 		return;
 	}
-	/* A receipt needs the original sender and submit time. */
 	struct srv_fetch *f = calloc(1, sizeof(*f));
 	char key[ACCOUNT_KEY_MAX];
 

@@ -53,7 +53,7 @@ struct srv_content {
  */
 static const char lua_cancel[] =
 "local m = redis.call('HMGET', KEYS[1], 'acct', 'link', 'parts', 'final',\n"
-"  'to', 'dlr')\n"
+"  'to', 'dlr', 'from', 'ts')\n"
 "if not m[1] or m[1] ~= ARGV[2] then return 'nomsg' end\n"
 "if m[4] then return 'final' end\n"
 "local q = ARGV[1] .. ':q:' .. (m[2] or '')\n"
@@ -98,7 +98,7 @@ static const char lua_cancel[] =
 "if m[6] == '1' then\n"
 "  redis.call('XADD', ARGV[1] .. ':ev:smpp:' .. ARGV[2], 'MAXLEN', '~',\n"
 "    '1000000', '*', 'id', ARGV[3], 'acct', ARGV[2], 'to', to,\n"
-"    'mess-id', '', 'dlr-url', '', 'dlr-mask', '', 'stat', 'DELETED',\n"
+"    'from', m[7] or '', 'sts', m[8] or '0', 'stat', 'DELETED',\n"
 "    'err', '0', 'code', '252', 'ts', ARGV[4])\n"
 "end\n"
 "return 'ok'\n";
