@@ -24,28 +24,16 @@ static bool qentry_valid(const struct qentry *e)
 	return e->validity >= -1 && e->validity <= QENTRY_VALIDITY_MAX;
 }
 
-static bool qentry_str_ok(const struct qentry_str *s, size_t max)
-{
-	return s->len <= max && (s->len == 0 || s->p != NULL);
-}
-
 long qentry_size(const struct qentry *e)
 {
-	if (!qentry_valid(e) || !qentry_str_ok(&e->acct, QENTRY_STR_MAX) ||
-	    !qentry_str_ok(&e->from, QENTRY_STR_MAX) ||
-	    !qentry_str_ok(&e->origin, QENTRY_STR_MAX) ||
-	    !qentry_str_ok(&e->udh, QENTRY_STR_MAX) ||
-	    !qentry_str_ok(&e->data, QENTRY_DATA_MAX))
+	if (!qentry_valid(e) || !bytes_span_ok(&e->acct, QENTRY_STR_MAX) ||
+	    !bytes_span_ok(&e->from, QENTRY_STR_MAX) ||
+	    !bytes_span_ok(&e->origin, QENTRY_STR_MAX) ||
+	    !bytes_span_ok(&e->udh, QENTRY_STR_MAX) ||
+	    !bytes_span_ok(&e->data, QENTRY_DATA_MAX))
 		return QENTRY_E_ARG;
 	return (long)(QENTRY_FIXED + 4 + e->acct.len + e->from.len +
 		      e->origin.len + e->udh.len + 2 + e->data.len);
-}
-
-static void qentry_put_str8(struct bytes_writer *w, const struct qentry_str *s)
-{
-	bytes_put_u8(w, (uint8_t)s->len);
-	if (s->len > 0)
-		bytes_put_raw(w, s->p, s->len);
 }
 
 long qentry_encode(const struct qentry *e, uint8_t *buf, size_t cap)
@@ -69,39 +57,19 @@ long qentry_encode(const struct qentry *e, uint8_t *buf, size_t cap)
 	bytes_put_u32(&w, (uint32_t)(e->ts >> 32));
 	bytes_put_u32(&w, (uint32_t)e->ts);
 	bytes_put_u32(&w, (uint32_t)(e->validity + 1));
-	qentry_put_str8(&w, &e->acct);
-	qentry_put_str8(&w, &e->from);
-	qentry_put_str8(&w, &e->origin);
-	qentry_put_str8(&w, &e->udh);
-	bytes_put_u16(&w, (uint16_t)e->data.len);
-	if (e->data.len > 0)
-		bytes_put_raw(&w, e->data.p, e->data.len);
+	bytes_put_span8(&w, &e->acct);
+	bytes_put_span8(&w, &e->from);
+	bytes_put_span8(&w, &e->origin);
+	bytes_put_span8(&w, &e->udh);
+	bytes_put_span16(&w, &e->data);
 	return w.overflow ? QENTRY_E_SPACE : (long)w.len;
-}
-
-/* A string of n octets at the reader's position, whose length came first. */
-static int qentry_get_str(struct bytes_reader *r, size_t n,
-			  struct qentry_str *s)
-{
-	s->p = r->p + r->off;
-	s->len = n;
-	return bytes_skip(r, n);
-}
-
-static int qentry_get_str8(struct bytes_reader *r, struct qentry_str *s)
-{
-	uint8_t n;
-
-	if (bytes_get_u8(r, &n) != 0)
-		return -1;
-	return qentry_get_str(r, n, s);
 }
 
 long qentry_decode(const uint8_t *p, size_t len, struct qentry *out)
 {
 	struct bytes_reader r;
 	uint8_t version, flags, coding, part, parts, sar_total, sar_seq;
-	uint16_t sar_ref, dlen;
+	uint16_t sar_ref;
 	uint32_t ts_hi, ts_lo, validity;
 
 	bytes_reader_init(&r, p, len);
@@ -127,11 +95,11 @@ long qentry_decode(const uint8_t *p, size_t len, struct qentry *out)
 	out->validity = (int64_t)validity - 1;
 	if (!qentry_valid(out))
 		return QENTRY_E_FIELD;
-	if (qentry_get_str8(&r, &out->acct) != 0 ||
-	    qentry_get_str8(&r, &out->from) != 0 ||
-	    qentry_get_str8(&r, &out->origin) != 0 ||
-	    qentry_get_str8(&r, &out->udh) != 0 || bytes_get_u16(&r, &dlen) != 0 ||
-	    qentry_get_str(&r, dlen, &out->data) != 0)
+	if (bytes_get_span8(&r, &out->acct) != 0 ||
+	    bytes_get_span8(&r, &out->from) != 0 ||
+	    bytes_get_span8(&r, &out->origin) != 0 ||
+	    bytes_get_span8(&r, &out->udh) != 0 ||
+	    bytes_get_span16(&r, &out->data) != 0)
 		return QENTRY_E_SHORT;
 	if (bytes_left(&r) != 0)
 		return QENTRY_E_TRAILING;

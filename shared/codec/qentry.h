@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shared/util/bytes.h"
+
 #define QENTRY_VERSION 1
 #define QENTRY_FIXED 21			/* octets before the first string */
 #define QENTRY_STR_MAX 255		/* acct, from, origin, udh */
@@ -36,13 +38,6 @@
 #define QENTRY_FLASH 0x01
 #define QENTRY_DLR 0x02
 
-/* A span of octets; borrowed (from the caller on encode, from the packed
- * input on decode). */
-struct qentry_str {
-	const uint8_t *p;
-	size_t len;
-};
-
 struct qentry {
 	unsigned flags;		/* QENTRY_FLASH | QENTRY_DLR */
 	unsigned coding;	/* 0 GSM 03.38 septets one per octet, 4 8-bit, 8 UCS-2 */
@@ -52,7 +47,10 @@ struct qentry {
 	unsigned sar_seq;	/* 1..sar_total when sar_total > 0, else 0 */
 	uint64_t ts;		/* accept time, unix ms */
 	int64_t validity;	/* seconds, 0..QENTRY_VALIDITY_MAX; -1: none */
-	struct qentry_str acct, from, origin, udh, data;
+	struct bytes_span acct, from, origin, udh, data;	/* borrowed: from
+							 * the caller on
+							 * encode, from the
+							 * input on decode */
 };
 
 enum qentry_err {

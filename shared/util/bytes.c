@@ -66,6 +66,44 @@ int bytes_skip(struct bytes_reader *r, size_t n)
 	return 0;
 }
 
+int bytes_get_span(struct bytes_reader *r, size_t n, struct bytes_span *s)
+{
+	if (bytes_left(r) < n)
+		return -1;
+	s->p = r->p + r->off;
+	s->len = n;
+	r->off += n;
+	return 0;
+}
+
+int bytes_get_span8(struct bytes_reader *r, struct bytes_span *s)
+{
+	size_t off = r->off;
+	uint8_t n;
+
+	if (bytes_get_u8(r, &n) != 0)
+		return -1;
+	if (bytes_get_span(r, n, s) != 0) {
+		r->off = off;
+		return -1;
+	}
+	return 0;
+}
+
+int bytes_get_span16(struct bytes_reader *r, struct bytes_span *s)
+{
+	size_t off = r->off;
+	uint16_t n;
+
+	if (bytes_get_u16(r, &n) != 0)
+		return -1;
+	if (bytes_get_span(r, n, s) != 0) {
+		r->off = off;
+		return -1;
+	}
+	return 0;
+}
+
 int bytes_get_cstr(struct bytes_reader *r, char *dst, size_t max)
 {
 	size_t left = bytes_left(r);
@@ -133,6 +171,23 @@ void bytes_put_raw(struct bytes_writer *w, const void *src, size_t n)
 void bytes_put_cstr(struct bytes_writer *w, const char *s)
 {
 	bytes_put_raw(w, s, strlen(s) + 1);
+}
+
+bool bytes_span_ok(const struct bytes_span *s, size_t max)
+{
+	return s->len <= max && (s->len == 0 || s->p != NULL);
+}
+
+void bytes_put_span8(struct bytes_writer *w, const struct bytes_span *s)
+{
+	bytes_put_u8(w, (uint8_t)s->len);
+	bytes_put_raw(w, s->p, s->len);
+}
+
+void bytes_put_span16(struct bytes_writer *w, const struct bytes_span *s)
+{
+	bytes_put_u16(w, (uint16_t)s->len);
+	bytes_put_raw(w, s->p, s->len);
 }
 
 void bytes_patch_u32(struct bytes_writer *w, size_t at, uint32_t v)

@@ -13,6 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A span of octets, borrowed from whoever owns them. */
+struct bytes_span {
+	const uint8_t *p;
+	size_t len;
+};
+
 struct bytes_reader {
 	const uint8_t *p;
 	size_t len;
@@ -48,6 +54,16 @@ int bytes_skip(struct bytes_reader *r, size_t n);
  */
 int bytes_get_cstr(struct bytes_reader *r, char *dst, size_t max);
 
+/*
+ * Length-prefixed octet strings, read as spans into the input (no copy):
+ * bytes_get_span() takes n octets, bytes_get_span8() / bytes_get_span16() a
+ * u8 / u16 length first. Each returns 0, or -1 when the input is short
+ * (nothing consumed then).
+ */
+int bytes_get_span(struct bytes_reader *r, size_t n, struct bytes_span *s);
+int bytes_get_span8(struct bytes_reader *r, struct bytes_span *s);
+int bytes_get_span16(struct bytes_reader *r, struct bytes_span *s);
+
 /* Starts writing into buf[0..cap) (borrowed). */
 void bytes_writer_init(struct bytes_writer *w, uint8_t *buf, size_t cap);
 
@@ -59,6 +75,12 @@ void bytes_put_u32(struct bytes_writer *w, uint32_t v);
 void bytes_put_raw(struct bytes_writer *w, const void *src, size_t n);
 /* Appends s and its terminating NUL. */
 void bytes_put_cstr(struct bytes_writer *w, const char *s);
+/* True when s holds at most max octets and points somewhere when not empty. */
+bool bytes_span_ok(const struct bytes_span *s, size_t max);
+
+/* Appends s->len as a u8 / u16 (the caller checked it fits), then s. */
+void bytes_put_span8(struct bytes_writer *w, const struct bytes_span *s);
+void bytes_put_span16(struct bytes_writer *w, const struct bytes_span *s);
 
 /* Overwrites a big-endian u32 at an offset already written (for length fields). */
 void bytes_patch_u32(struct bytes_writer *w, size_t at, uint32_t v);

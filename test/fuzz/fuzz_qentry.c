@@ -14,7 +14,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void fuzz_qentry_inside(const struct qentry_str *s, const uint8_t *p,
+static void fuzz_qentry_inside(const struct bytes_span *s, const uint8_t *p,
 			       size_t len)
 {
 	if (s->len > 0 && (s->p < p || s->p + s->len > p + len))

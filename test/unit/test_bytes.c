@@ -108,6 +108,47 @@ static void test_writer_sticky(void **state)
 	assert_int_equal(w.len, 0);
 }
 
+/* Length-prefixed spans: read in place, nothing consumed when short. */
+static void test_spans(void **state)
+{
+	static const uint8_t in[] = { 3, 'a', 'b', 'c', 0, 2, 'x', 'y', 5, 'q' };
+	struct bytes_reader r;
+	struct bytes_span s, t;
+	struct bytes_writer w;
+	uint8_t out[16];
+
+	(void)state;
+	bytes_reader_init(&r, in, sizeof(in));
+	assert_int_equal(bytes_get_span8(&r, &s), 0);
+	assert_ptr_equal(s.p, in + 1);
+	assert_int_equal(s.len, 3);
+	assert_int_equal(bytes_get_span16(&r, &t), 0);
+	assert_int_equal(t.len, 2);
+	assert_memory_equal(t.p, "xy", 2);
+	assert_int_equal(bytes_get_span8(&r, &t), -1);	/* 5 announced, 1 left */
+	assert_int_equal(bytes_left(&r), 2);
+	assert_int_equal(bytes_get_span(&r, 3, &t), -1);
+	assert_int_equal(bytes_get_span(&r, 2, &t), 0);
+	assert_int_equal(bytes_left(&r), 0);
+	bytes_reader_init(&r, in, 1);
+	assert_int_equal(bytes_get_span16(&r, &t), -1);
+	assert_int_equal(bytes_left(&r), 1);
+	bytes_writer_init(&w, out, sizeof(out));
+	bytes_put_span8(&w, &s);
+	s.len = 0;
+	s.p = NULL;
+	bytes_put_span16(&w, &s);
+	assert_false(w.overflow);
+	assert_int_equal(w.len, 6);
+	assert_memory_equal(out, "\003abc\000\000", 6);
+	assert_true(bytes_span_ok(&s, 0));
+	s.len = 1;
+	assert_false(bytes_span_ok(&s, 5));	/* no pointer */
+	s.p = in;
+	assert_true(bytes_span_ok(&s, 1));
+	assert_false(bytes_span_ok(&s, 0));
+}
+
 static void test_hex(void **state)
 {
 	uint8_t b[4] = { 0xEE, 0xEE, 0xEE, 0xEE };
@@ -153,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_cstr),
 		cmocka_unit_test(test_writer),
 		cmocka_unit_test(test_writer_sticky),
+		cmocka_unit_test(test_spans),
 		cmocka_unit_test(test_hex),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

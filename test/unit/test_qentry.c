@@ -38,7 +38,7 @@ static const uint8_t vec_packed[] = {
 	0x00, 0x04, 0x00, 'H', 0x00, 'i',
 };
 
-static void assert_str_eq(const struct qentry_str *a, const struct qentry_str *b)
+static void assert_str_eq(const struct bytes_span *a, const struct bytes_span *b)
 {
 	assert_int_equal(a->len, b->len);
 	if (a->len > 0)
