@@ -186,16 +186,43 @@ static const char lua_batch[] =
 "local function opk(L, d) return P .. ':opid:' .. L .. ':' .. d end\n"
 "local function erk(L, s) return P .. ':early:' .. L .. ':' .. s end\n"
 "local function wec(v) return string.match(v, '^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)$') end\n"
+/* The final event of a record written before the packed m (a field per
+ * value: origin, dlr, acct, to, mess-id, dlr-url, dlr-mask, from, ts), with
+ * the fields of that time. */
+"local function old_event(o, id, fw, fe, fc)\n"
+"  local s\n"
+"  if o[1] == 'smpp' then\n"
+"    if o[2] == '0' then return 'final' end\n"
+"    s = P .. ':ev:smpp:' .. (o[3] or '')\n"
+"    redis.call('XADD', s, '*', 'id', id, 'acct', o[3] or '', 'to', o[4] or '',\n"
+"      'from', o[8] or '', 'sts', o[9] or '0', 'stat', fw, 'err', fe,\n"
+"      'code', fc, 'ts', now)\n"
+"  elseif o[2] == '1' then\n"
+"    s = P .. ':ev:http'\n"
+"    redis.call('XADD', s, '*', 'id', id, 'acct', o[3] or '', 'to', o[4] or '',\n"
+"      'mess-id', o[5] or '', 'dlr-url', o[6] or '', 'dlr-mask', o[7] or '',\n"
+"      'stat', fw, 'err', fe, 'code', fc, 'ts', now)\n"
+"  else\n"
+"    return 'final'\n"
+"  end\n"
+"  evs[s] = true\n"
+"  return 'event'\n"
+"end\n"
 /* apply(): part `part` of message mk gets status word (doc/receipts.md),
  * and opN = opid when given. One HMGET reads what the merge and the event
- * need (the accept step leaves out the empty mess-id, dlr-url and
- * dlr-mask); a message of one part needs no second read. Its record lives
- * from the accept step's TTL: no EXPIRE. */
+ * need (the event copies the record's packed m); a message of one part
+ * needs no second read. Its record lives from the accept step's TTL: no
+ * EXPIRE. */
 "local function apply(mk, id, part, word, e, code, opid)\n"
 "  local pn = 'p' .. part\n"
-"  local h = redis.call('HMGET', mk, 'final', pn, 'parts', 'origin', 'dlr',\n"
-"    'acct', 'to', 'mess-id', 'dlr-url', 'dlr-mask', 'from', 'ts')\n"
-"  if not h[3] and not h[6] then return 'nomsg' end\n"
+"  local h = redis.call('HMGET', mk, 'final', pn, 'parts', 'rpt', 'm')\n"
+"  local o\n"
+"  if not h[5] then\n"
+/* a record of the older form: a field per value (see old_event) */
+"    o = redis.call('HMGET', mk, 'origin', 'dlr', 'acct', 'to', 'mess-id',\n"
+"      'dlr-url', 'dlr-mask', 'from', 'ts')\n"
+"    if not h[3] and not o[3] then return 'nomsg' end\n"
+"  end\n"
 "  if h[1] or (h[2] and FINAL[h[2]]) then return 'dup' end\n"
 /* op/ov: opN with the operator id, or (a failed part: none) pN once more,
  * so that every HSET below has one shape */
@@ -233,27 +260,13 @@ static const char lua_batch[] =
 "    redis.call('HSET', mk, pn, word, 'err' .. part, e, 'c' .. part, code,\n"
 "      'final', fw, 'final-err', fe, op, ov)\n"
 "  end\n"
-"  local s\n"
-"  if h[4] == 'smpp' then\n"
-"    if h[5] == '0' then return 'final' end\n"
-/* the SMPP server writes the receipt from the event alone: the sender
- * and the submit time come with it */
-"    s = P .. ':ev:smpp:' .. (h[6] or '')\n"
-"    redis.call('XADD', s, '*', 'id', id, 'acct', h[6] or '', 'to', h[7] or '',\n"
-"      'from', h[11] or '', 'sts', h[12] or '0', 'stat', fw, 'err', fe,\n"
-"      'code', fc, 'ts', now)\n"
-"    evs[s] = true\n"
-"    return 'event'\n"
-"  elseif h[5] == '1' then s = P .. ':ev:http' end\n"
-"  if not s then return 'final' end\n"
-"  if h[8] or h[9] or h[10] then\n"
-"    redis.call('XADD', s, '*', 'id', id, 'acct', h[6] or '', 'to', h[7] or '',\n"
-"      'mess-id', h[8] or '', 'dlr-url', h[9] or '', 'dlr-mask', h[10] or '',\n"
-"      'stat', fw, 'err', fe, 'code', fc, 'ts', now)\n"
-"  else\n"
-"    redis.call('XADD', s, '*', 'id', id, 'acct', h[6] or '', 'to', h[7] or '',\n"
-"      'stat', fw, 'err', fe, 'code', fc, 'ts', now)\n"
-"  end\n"
+"  if o then return old_event(o, id, fw, fe, fc) end\n"
+"  if not h[4] then return 'final' end\n"
+/* the event carries the record's m: everything a callback or a receipt
+ * needs comes with it */
+"  local s = P .. ':ev:' .. h[4]\n"
+"  redis.call('XADD', s, '*', 'id', id, 'm', h[5], 'stat', fw, 'err', fe,\n"
+"    'code', fc, 'ts', now)\n"
 "  evs[s] = true\n"
 "  return 'event'\n"
 "end\n"

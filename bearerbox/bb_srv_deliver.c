@@ -21,6 +21,7 @@
 
 #include "bearerbox/bb_srv_int.h"
 #include "shared/codec/dlr_text.h"
+#include "shared/codec/msgrec.h"
 #include "shared/codec/latin1.h"
 #include "shared/codec/ucs2.h"
 #include "shared/io/box.h"
@@ -513,6 +514,20 @@ static void srv_enqueue(struct bb_server *s, const char *acct,
 	srv_dispatch(s, a);
 }
 
+/* The record's packed m of a receipt event (shared/codec/msgrec.h): the
+ * recipient, the sender and the accept time (the receipt's submit date). */
+static void srv_record(struct srv_item *it, const redisReply *v)
+{
+	struct msgrec m;
+
+	if (v->type != REDIS_REPLY_STRING ||
+	    msgrec_decode((const uint8_t *)v->str, v->len, &m) < 0)
+		return;
+	msgrec_cstr(&m.to, it->to, sizeof(it->to));
+	msgrec_cstr(&m.from, it->from, sizeof(it->from));
+	it->submit_ts = (long long)m.ts;
+}
+
 static void srv_msg_loaded(struct redis *r, struct redisReply *rep, void *arg)
 {
 	struct srv_fetch *f = arg;
@@ -525,14 +540,16 @@ static void srv_msg_loaded(struct redis *r, struct redisReply *rep, void *arg)
 		return;
 	}
 	s->nfetch--;
-	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2) {
+	if (rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements == 3) {
 		srv_copy(f->it->from, sizeof(f->it->from),
 			 srv_str(rep->element[0]));
 		f->it->submit_ts = atoll(srv_str(rep->element[1]));
+		srv_record(f->it, rep->element[2]);
 	}
 	srv_enqueue(s, f->acct, f->it, f->fresh);
 	free(f);
 }
+
 
 /* One stream entry [id, [field, value, ...]] of account acct; fresh as for
  * srv_enqueue(). */
@@ -580,6 +597,8 @@ static void srv_entry(struct bb_server *s, const char *acct, bool mo,
 			it->ts = atoll(v);
 		else if (strcmp(k, "sts") == 0)
 			it->submit_ts = atoll(v);
+		else if (strcmp(k, "m") == 0)
+			srv_record(it, kv->element[i + 1]);
 		else if (strcmp(k, "dcs") == 0)
 			it->dcs = (uint8_t)atoi(v);
 	}
@@ -601,9 +620,9 @@ static void srv_entry(struct bb_server *s, const char *acct, bool mo,
 	f->it = it;
 	f->fresh = fresh;
 	srv_copy(f->acct, sizeof(f->acct), acct);
-	const char *argv[] = { "HMGET", key, "from", "ts" };
+	const char *argv[] = { "HMGET", key, "from", "ts", "m" };
 
-	if (redis_command_argv(s->b->redis, srv_msg_loaded, f, 4, argv,
+	if (redis_command_argv(s->b->redis, srv_msg_loaded, f, 5, argv,
 			       NULL) != 0) {
 		free(f);
 		srv_enqueue(s, acct, it, fresh);

@@ -19,6 +19,8 @@
 #include "shared/codec/dlr_text.h"
 #include "shared/codec/gsm7.h"
 #include "shared/codec/latin1.h"
+#include "shared/codec/msgrec.h"
+#include "shared/codec/route.h"
 #include "shared/codec/udh.h"
 #include "shared/io/box.h"
 #include "shared/io/log.h"
@@ -47,14 +49,21 @@ struct srv_content {
  * cancel_sm: a message whose parts are all still queued, unread by any link
  * session (after the group's last-delivered-id), is removed from P:q:LINK,
  * marked DELETED, refunded (current rate of its destination x its parts) and,
- * when a receipt was wanted, gets a DELETED receipt event.
- * KEYS msg rates acct; ARGV P acct id now scanmax
- * -> 'ok' | 'nomsg' | 'final' | 'sent'
+ * when a receipt was wanted, gets a DELETED receipt event. The record's m was
+ * read and decoded by the server first (srv_cancel_read); a record of the
+ * older form (a field per value) has its fields read here.
+ * KEYS msg rates acct; ARGV P acct id now scanmax, then from m (or "") link
+ * to dlr m -> 'ok' | 'nomsg' | 'final' | 'sent'
  */
 static const char lua_cancel[] =
 "local m = redis.call('HMGET', KEYS[1], 'acct', 'link', 'parts', 'final',\n"
-"  'to', 'dlr', 'from', 'ts')\n"
-"if not m[1] or m[1] ~= ARGV[2] then return 'nomsg' end\n"
+"  'to', 'dlr', 'from', 'ts', 'm')\n"
+"if m[9] then\n"
+"  if m[9] ~= ARGV[9] then return 'nomsg' end\n"
+"  m[2], m[5], m[6] = ARGV[6], ARGV[7], ARGV[8]\n"
+"elseif not m[1] or m[1] ~= ARGV[2] then\n"
+"  return 'nomsg'\n"
+"end\n"
 "if m[4] then return 'final' end\n"
 "local q = ARGV[1] .. ':q:' .. (m[2] or '')\n"
 "local parts = tonumber(m[3]) or 1\n"
@@ -95,7 +104,11 @@ static const char lua_cancel[] =
 "for p = 1, parts do redis.call('HSET', KEYS[1], 'p' .. p, 'DELETED') end\n"
 "redis.call('HSET', KEYS[1], 'final', 'DELETED', 'final-err', '0')\n"
 "redis.call('EXPIRE', KEYS[1], 259200)\n"
-"if m[6] == '1' then\n"
+"if m[6] == '1' and m[9] then\n"
+"  redis.call('XADD', ARGV[1] .. ':ev:smpp:' .. ARGV[2], 'MAXLEN', '~',\n"
+"    '1000000', '*', 'id', ARGV[3], 'm', m[9], 'stat', 'DELETED',\n"
+"    'err', '0', 'code', '252', 'ts', ARGV[4])\n"
+"elseif m[6] == '1' then\n"
 "  redis.call('XADD', ARGV[1] .. ':ev:smpp:' .. ARGV[2], 'MAXLEN', '~',\n"
 "    '1000000', '*', 'id', ARGV[3], 'acct', ARGV[2], 'to', to,\n"
 "    'from', m[7] or '', 'sts', m[8] or '0', 'stat', 'DELETED',\n"
@@ -576,19 +589,27 @@ static void srv_query_done(struct redis *r, struct redisReply *rep, void *arg)
 	struct srv_sess *ss = q->ss;
 	struct smpp_pdu *o;
 	const char *acct, *fin, *err;
+	char owner[ACCOUNT_NAME_MAX];
+	struct msgrec m;
 
 	(void)r;
 	if (ss->state == SRV_CLOSED)
 		goto out;
 	o = &ss->srv->resp;
 	smpp_pdu_init(o, SMPP_QUERY_SM_RESP, q->seq);
-	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 3) {
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 4) {
 		o->command_status = SMPP_ESME_RSYSERR;
 		srv_send(ss, o);
 		goto out;
 	}
+	/* the owner: in the packed m, or (a record of the older form) acct */
 	acct = rep->element[0]->type == REDIS_REPLY_STRING ?
 	       rep->element[0]->str : NULL;
+	if (rep->element[3]->type == REDIS_REPLY_STRING)
+		acct = msgrec_decode((const uint8_t *)rep->element[3]->str,
+				     rep->element[3]->len, &m) > 0 &&
+		       msgrec_cstr(&m.acct, owner, sizeof(owner)) == 0 ?
+		       owner : NULL;
 	fin = rep->element[1]->type == REDIS_REPLY_STRING ?
 	      rep->element[1]->str : NULL;
 	err = rep->element[2]->type == REDIS_REPLY_STRING ?
@@ -635,7 +656,7 @@ void srv_on_query(struct srv_sess *ss, const struct smpp_pdu *p)
 	q->seq = p->sequence_number;
 	snprintf(q->id, sizeof(q->id), "%s", p->message_id);
 	if (redis_command(s->b->redis, srv_query_done, q,
-			  "HMGET %s acct final final-err", key) != 0) {
+			  "HMGET %s acct final final-err m", key) != 0) {
 		free(q);
 		srv_send_status(ss, p, SMPP_ESME_RSYSERR);
 		return;
@@ -645,44 +666,103 @@ void srv_on_query(struct srv_sess *ss, const struct smpp_pdu *p)
 
 /* ------------------------------------------------------------ cancel_sm */
 
-static void srv_cancel_done(struct redis *r, struct redisReply *rep, void *arg)
+/* Answers the cancel_sm of q: status, with result for the log. */
+static void srv_cancel_answer(struct srv_query *q, uint32_t status,
+			      const char *result)
 {
-	struct srv_query *q = arg;
 	struct srv_sess *ss = q->ss;
 	struct smpp_pdu *o;
 
-	(void)r;
-	if (ss->state == SRV_CLOSED)
-		goto out;
-	o = &ss->srv->resp;
-	smpp_pdu_init(o, SMPP_CANCEL_SM_RESP, q->seq);
-	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
-		if (rep != NULL)
-			log_warn("smpp-server cancel script failed error=\"%s\"",
-				 rep->str);
-		o->command_status = SMPP_ESME_RSYSERR;
-	} else if (rep->type != REDIS_REPLY_STRING &&
-		   rep->type != REDIS_REPLY_STATUS) {
-		o->command_status = SMPP_ESME_RSYSERR;
-	} else if (strcmp(rep->str, "ok") != 0) {
-		o->command_status = SMPP_ESME_RCANCELFAIL;
+	if (ss->state != SRV_CLOSED) {
+		o = &ss->srv->resp;
+		smpp_pdu_init(o, SMPP_CANCEL_SM_RESP, q->seq);
+		o->command_status = status;
+		log_info("smpp-server cancel_sm session=%llu acct=%s id=%s result=%s",
+			 ss->id, ss->acct ? ss->acct->name : "-", q->id, result);
+		srv_send(ss, o);
 	}
-	log_info("smpp-server cancel_sm session=%llu acct=%s id=%s result=%s",
-		 ss->id, ss->acct ? ss->acct->name : "-", q->id,
-		 rep && rep->type == REDIS_REPLY_STRING ? rep->str : "error");
-	srv_send(ss, o);
-out:
 	srv_sess_unref(ss);
 	free(q);
+}
+
+static void srv_cancel_done(struct redis *r, struct redisReply *rep, void *arg)
+{
+	(void)r;
+	if (rep != NULL && rep->type == REDIS_REPLY_ERROR)
+		log_warn("smpp-server cancel script failed error=\"%s\"", rep->str);
+	if (rep == NULL || (rep->type != REDIS_REPLY_STRING &&
+			    rep->type != REDIS_REPLY_STATUS))
+		srv_cancel_answer(arg, SMPP_ESME_RSYSERR, "error");
+	else
+		srv_cancel_answer(arg, strcmp(rep->str, "ok") == 0 ? SMPP_ESME_ROK :
+				  SMPP_ESME_RCANCELFAIL, rep->str);
+}
+
+/* The record's m (or nil, a record of the older form) came: the cancel
+ * script, with what it needs of m. */
+static void srv_cancel_read(struct redis *r, struct redisReply *rep, void *arg)
+{
+	struct srv_query *q = arg;
+	struct srv_sess *ss = q->ss;
+	struct bb_server *s = ss->srv;
+	char msg[ACCOUNT_KEY_MAX], rates[ACCOUNT_KEY_MAX], acct[ACCOUNT_KEY_MAX];
+	char now[24], link[ROUTE_ID_MAX], to[32], owner[ACCOUNT_NAME_MAX];
+	const char *argv[12];
+	size_t len[12];
+	struct msgrec m;
+	bool packed;
+
+	(void)r;
+	if (ss->state == SRV_CLOSED) {
+		srv_cancel_answer(q, SMPP_ESME_RSYSERR, "closed");
+		return;
+	}
+	packed = rep != NULL && rep->type == REDIS_REPLY_STRING;
+	link[0] = to[0] = '\0';
+	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+		srv_cancel_answer(q, SMPP_ESME_RSYSERR, "error");
+		return;
+	}
+	if (packed && (msgrec_decode((const uint8_t *)rep->str, rep->len, &m) < 0 ||
+		       msgrec_cstr(&m.acct, owner, sizeof(owner)) != 0 ||
+		       msgrec_cstr(&m.link, link, sizeof(link)) != 0 ||
+		       msgrec_cstr(&m.to, to, sizeof(to)) != 0 ||
+		       strcmp(owner, ss->acct->name) != 0)) {
+		srv_cancel_answer(q, SMPP_ESME_RCANCELFAIL, "nomsg");
+		return;
+	}
+	if (srv_key(s, msg, sizeof(msg), "msg:", q->id) < 0 ||
+	    srv_key(s, rates, sizeof(rates), "rates", "") < 0 ||
+	    srv_key(s, acct, sizeof(acct), "acct:", ss->acct->name) < 0) {
+		srv_cancel_answer(q, SMPP_ESME_RSYSERR, "error");
+		return;
+	}
+	snprintf(now, sizeof(now), "%lld", srv_wall_ms());
+	argv[0] = msg;
+	argv[1] = rates;
+	argv[2] = acct;
+	argv[3] = s->b->prefix;
+	argv[4] = ss->acct->name;
+	argv[5] = q->id;
+	argv[6] = now;
+	argv[7] = SRV_CANCEL_SCAN;
+	argv[8] = link;
+	argv[9] = to;
+	argv[10] = packed && (m.flags & MSGREC_DLR) ? "1" : "0";
+	argv[11] = packed ? rep->str : "";
+	for (int i = 0; i < 12; i++)
+		len[i] = strlen(argv[i]);
+	len[11] = packed ? rep->len : 0;
+	if (redis_script_call(s->b->redis, s->s_cancel, srv_cancel_done, q, 3, 12,
+			      argv, len) != 0)
+		srv_cancel_answer(q, SMPP_ESME_RSYSERR, "error");
 }
 
 void srv_on_cancel(struct srv_sess *ss, const struct smpp_pdu *p)
 {
 	struct bb_server *s = ss->srv;
 	struct srv_query *q;
-	char id[24], msg[ACCOUNT_KEY_MAX], rates[ACCOUNT_KEY_MAX];
-	char acct[ACCOUNT_KEY_MAX], now[24];
-	const char *argv[8];
+	char id[24], msg[ACCOUNT_KEY_MAX];
 
 	if (p->message_id[0] == '\0') {
 		/* "every message from source_addr to destination_addr": no */
@@ -694,9 +774,7 @@ void srv_on_cancel(struct srv_sess *ss, const struct smpp_pdu *p)
 		return;
 	}
 	q = calloc(1, sizeof(*q));
-	if (q == NULL || srv_key(s, msg, sizeof(msg), "msg:", id) < 0 ||
-	    srv_key(s, rates, sizeof(rates), "rates", "") < 0 ||
-	    srv_key(s, acct, sizeof(acct), "acct:", ss->acct->name) < 0) {
+	if (q == NULL || srv_key(s, msg, sizeof(msg), "msg:", id) < 0) {
 		free(q);
 		srv_send_status(ss, p, SMPP_ESME_RSYSERR);
 		return;
@@ -704,17 +782,7 @@ void srv_on_cancel(struct srv_sess *ss, const struct smpp_pdu *p)
 	q->ss = ss;
 	q->seq = p->sequence_number;
 	snprintf(q->id, sizeof(q->id), "%s", id);
-	snprintf(now, sizeof(now), "%lld", srv_wall_ms());
-	argv[0] = msg;
-	argv[1] = rates;
-	argv[2] = acct;
-	argv[3] = s->b->prefix;
-	argv[4] = ss->acct->name;
-	argv[5] = id;
-	argv[6] = now;
-	argv[7] = SRV_CANCEL_SCAN;
-	if (redis_script_call(s->b->redis, s->s_cancel, srv_cancel_done, q, 3, 8,
-			      argv, NULL) != 0) {
+	if (redis_command(s->b->redis, srv_cancel_read, q, "HGET %s m", msg) != 0) {
 		free(q);
 		srv_send_status(ss, p, SMPP_ESME_RSYSERR);
 		return;

@@ -63,6 +63,7 @@ int ctl_number_main(struct ctl *c, int argc, char **argv);
 int ctl_dead_main(struct ctl *c, int argc, char **argv);
 int ctl_status_main(struct ctl *c, int argc, char **argv);
 int ctl_queue_main(struct ctl *c, int argc, char **argv);
+int ctl_message_main(struct ctl *c, int argc, char **argv);
 
 /* Usage texts, printed by `hermodctl --help` too. */
 extern const char ctl_account_usage[];
@@ -72,5 +73,6 @@ extern const char ctl_number_usage[];
 extern const char ctl_dead_usage[];
 extern const char ctl_status_usage[];
 extern const char ctl_queue_usage[];
+extern const char ctl_message_usage[];
 
 #endif

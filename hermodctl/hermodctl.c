@@ -1,8 +1,8 @@
 /*
  * hermodctl — command-line administration of what lives in Redis: accounts,
  * credit, rates, long numbers and dead-letter callbacks (doc/accounts.md),
- * the status of the running boxes and modems (doc/admin.md) and what waits
- * on a link's queue.
+ * the status of the running boxes and modems (doc/admin.md), what waits on
+ * a link's queue and what became of a message.
  *
  * Reads core.redis-url and core.key-prefix from the configuration file (-c),
  * validates every argument before it connects, and makes each change in one
@@ -219,6 +219,7 @@ static void ctl_print_usage(FILE *f)
 	fputs(ctl_dead_usage, f);
 	fputs(ctl_status_usage, f);
 	fputs(ctl_queue_usage, f);
+	fputs(ctl_message_usage, f);
 }
 
 static const struct {
@@ -232,6 +233,7 @@ static const struct {
 	{ "dead-letters", ctl_dead_main },
 	{ "status", ctl_status_main },
 	{ "queue", ctl_queue_main },
+	{ "message", ctl_message_main },
 };
 
 int main(int argc, char **argv)

@@ -19,6 +19,7 @@
 
 #include "shared/codec/conf_schema.h"
 #include "shared/codec/dlr_text.h"
+#include "shared/codec/msgrec.h"
 #include "shared/io/box.h"
 #include "shared/io/httpc.h"
 #include "shared/io/log.h"
@@ -635,11 +636,21 @@ static void on_msg(struct redis *r, redisReply *reply, void *privdata)
 		return;
 	}
 	cb->refs--;
-	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+	if (reply == NULL || reply->type != REDIS_REPLY_ARRAY ||
+	    reply->elements != 2) {
 		j->pending = true;
 		return;
 	}
-	copy_str(j->ev.from, sizeof(j->ev.from), reply);
+	/* the record's packed m, or (older form) its from */
+	if (reply->element[1]->type == REDIS_REPLY_STRING) {
+		struct msgrec m;
+
+		if (msgrec_decode((const uint8_t *)reply->element[1]->str,
+				  reply->element[1]->len, &m) > 0)
+			msgrec_cstr(&m.from, j->ev.from, sizeof(j->ev.from));
+	} else {
+		copy_str(j->ev.from, sizeof(j->ev.from), reply->element[0]);
+	}
 	job_kannel(j);
 	job_step(j);
 }
@@ -650,7 +661,7 @@ static void job_msg(struct sb_cb_job *j)
 	char key[SB_CB_KEY_MAX];
 
 	if (box_key(cb->b, key, sizeof(key), "msg:%s", j->ev.id) < 0 ||
-	    redis_command(cb->b->redis, on_msg, j, "HGET %s from", key) < 0) {
+	    redis_command(cb->b->redis, on_msg, j, "HMGET %s from m", key) < 0) {
 		j->pending = true;
 		return;
 	}
@@ -698,6 +709,24 @@ static bool field_copy(char *dst, size_t cap, const redisReply *v)
 	return true;
 }
 
+/* The record's packed m of a status event (shared/codec/msgrec.h): the
+ * account, recipient, sender, the customer's id, Kannel's mask and URL. */
+static bool event_record(struct sb_cb_event *ev, const redisReply *v)
+{
+	struct msgrec m;
+
+	return v->type == REDIS_REPLY_STRING &&
+	       msgrec_decode((const uint8_t *)v->str, v->len, &m) > 0 &&
+	       msgrec_cstr(&m.acct, ev->acct, sizeof(ev->acct)) == 0 &&
+	       msgrec_cstr(&m.to, ev->to, sizeof(ev->to)) == 0 &&
+	       msgrec_cstr(&m.from, ev->from, sizeof(ev->from)) == 0 &&
+	       msgrec_cstr(&m.mess_id, ev->mess_id, sizeof(ev->mess_id)) == 0 &&
+	       msgrec_cstr(&m.dlr_mask, ev->dlr_mask, sizeof(ev->dlr_mask)) == 0 &&
+	       msgrec_cstr(&m.dlr_url, ev->dlr_url, sizeof(ev->dlr_url)) == 0;
+}
+
+/* The fields of an entry: the packed m, or (events of an older bearerbox,
+ * and MO) one field per value. */
 static bool event_parse(struct sb_cb_event *ev, const redisReply *f,
 			const redisReply **text)
 {
@@ -713,6 +742,11 @@ static bool event_parse(struct sb_cb_event *ev, const redisReply *f,
 	size_t i, k;
 
 	for (i = 0; i + 1 < f->elements; i += 2) {
+		if (field_is(f->element[i], "m")) {
+			if (!event_record(ev, f->element[i + 1]))
+				return false;
+			continue;
+		}
 		if (field_is(f->element[i], "text")) {
 			if (f->element[i + 1]->type != REDIS_REPLY_STRING)
 				return false;

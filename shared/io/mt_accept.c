@@ -19,6 +19,7 @@
 
 #include "shared/codec/conf_schema.h"
 #include "shared/codec/money.h"
+#include "shared/codec/msgrec.h"
 #include "shared/codec/qentry.h"
 #include "shared/codec/route.h"
 #include "shared/codec/sms_split.h"
@@ -139,12 +140,16 @@ struct mt_probe {
  * passes the version it copied; when P:rates:version says otherwise (a rate
  * changed since) the script prices them from P:rates itself.
  *
+ * The message record is `parts`, `rpt` (the event stream's name after
+ * "P:ev:" when a report is wanted) and `m`, the rest packed by the box
+ * (shared/codec/msgrec.h): the script never reads it, the final-status
+ * event copies it.
+ *
  * KEYS: "{prefix}:" (the slot of every key). ARGV: prefix, TTL of P:msg:ID,
- * requests, then per request (mt_send()): account key, account, accept
- * time, sender, dlr, origin, mess-id, dlr-url, dlr-mask, the rates version
- * its prices are from, recipients, splits; per split: entries, parts
- * billed, the entries' m fields; per recipient: number, link, split, price
- * ("" for none).
+ * requests, then per request (mt_send()): account key, the rates version
+ * its prices are from, rpt ("" for no report), recipients, splits; per
+ * split: entries, parts billed, the entries' m fields; per recipient:
+ * number, link, split, price ("" for none), the record's m.
  * Returns per request {'ok', cost, credit left, id per recipient},
  * {'credit', cost, credit}, {'norate', number}, {'noacct'} or {'error', why}.
  */
@@ -156,10 +161,10 @@ static const char mt_script[] =
 	"local function fmt(n) return string.format('%d', n) end\n"
 	/* where the request at i ends */
 	"local function extent(i)\n"
-	"  local nrec, nsplit = tonumber(ARGV[i + 10]), tonumber(ARGV[i + 11])\n"
-	"  i = i + 12\n"
+	"  local nrec, nsplit = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])\n"
+	"  i = i + 5\n"
 	"  for s = 1, nsplit do i = i + 2 + tonumber(ARGV[i]) end\n"
-	"  return i + 4 * nrec\n"
+	"  return i + 5 * nrec\n"
 	"end\n"
 	"local function price_of(to)\n"
 	"  local f = {}\n"
@@ -172,19 +177,16 @@ static const char mt_script[] =
 	"  return nil\n"
 	"end\n"
 	"local function one(i)\n"
-	"  local akey, acct, ts, from = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]\n"
-	"  local dlr, origin = ARGV[i + 4], ARGV[i + 5]\n"
-	"  local messid, dlrurl, dlrmask = ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]\n"
-	"  local fresh = ARGV[i + 9] == version\n"
-	"  local nrec, nsplit = tonumber(ARGV[i + 10]), tonumber(ARGV[i + 11])\n"
+	"  local akey, fresh, rpt = ARGV[i], ARGV[i + 1] == version, ARGV[i + 2]\n"
+	"  local nrec, nsplit = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])\n"
 	"  local sn, sb, sf = {}, {}, {}\n"
-	"  i = i + 12\n"
+	"  i = i + 5\n"
 	"  for s = 1, nsplit do\n"
 	"    sn[s], sb[s], sf[s] = ARGV[i], tonumber(ARGV[i + 1]), i + 2\n"
 	"    i = i + 2 + tonumber(ARGV[i])\n"
 	"  end\n"
 	"  local total = 0\n"
-	"  for j = i, i + 4 * nrec - 1, 4 do\n"
+	"  for j = i, i + 5 * nrec - 1, 5 do\n"
 	"    local price\n"
 	"    if fresh then price = tonumber(ARGV[j + 3]) else price = price_of(ARGV[j]) end\n"
 	"    if price == nil or price < 0 then return {'norate', ARGV[j]} end\n"
@@ -202,19 +204,14 @@ static const char mt_script[] =
 	"  local left = c.have - c.debit\n"
 	"  if left < total then return {'credit', fmt(total), fmt(left)} end\n"
 	"  local res = {'ok', fmt(total), fmt(left - total)}\n"
-	"  local opt = messid ~= '' or dlrurl ~= '' or dlrmask ~= ''\n"
-	"  for j = i, i + 4 * nrec - 1, 4 do\n"
+	"  for j = i, i + 5 * nrec - 1, 5 do\n"
 	"    local to, link, s = ARGV[j], ARGV[j + 1], tonumber(ARGV[j + 2])\n"
 	"    local id = fmt(redis.call('INCR', kseq))\n"
 	"    local mk = pfx .. 'msg:' .. id\n"
-	"    if opt then\n"
-	"      redis.call('HSET', mk, 'acct', acct, 'to', to, 'from', from,\n"
-	"        'parts', sn[s], 'link', link, 'origin', origin, 'dlr', dlr,\n"
-	"        'ts', ts, 'mess-id', messid, 'dlr-url', dlrurl, 'dlr-mask', dlrmask)\n"
+	"    if rpt ~= '' then\n"
+	"      redis.call('HSET', mk, 'parts', sn[s], 'rpt', rpt, 'm', ARGV[j + 4])\n"
 	"    else\n"
-	"      redis.call('HSET', mk, 'acct', acct, 'to', to, 'from', from,\n"
-	"        'parts', sn[s], 'link', link, 'origin', origin, 'dlr', dlr,\n"
-	"        'ts', ts)\n"
+	"      redis.call('HSET', mk, 'parts', sn[s], 'm', ARGV[j + 4])\n"
 	"    end\n"
 	"    redis.call('EXPIRE', mk, ttl)\n"
 	"    local q = pfx .. 'q:' .. link\n"
@@ -1107,14 +1104,61 @@ static int mt_plan(struct mt_accept *a, const struct mt_accept_msg *m,
 	return 0;
 }
 
+/* The record's rpt: "http" or "smpp:ACCT" when a report is wanted, else "".
+ * Returns its length. */
+static size_t mt_rpt(const struct mt_accept_msg *m, char *out, size_t cap)
+{
+	int n = 0;
+
+	if (m->dlr)
+		n = strcmp(m->origin, "smpp") == 0 ?
+		    snprintf(out, cap, "smpp:%s", m->acct) :
+		    snprintf(out, cap, "http");
+	if (n < 0 || (size_t)n >= cap)
+		n = 0;
+	out[n] = '\0';
+	return (size_t)n;
+}
+
+static struct bytes_span mt_span(const char *s)
+{
+	struct bytes_span b = { (const uint8_t *)(s != NULL ? s : ""),
+				s != NULL ? strlen(s) : 0 };
+
+	return b;
+}
+
+/* The record's m for recipient to on link (shared/codec/msgrec.h) into
+ * out[0..cap); out NULL: only its size. */
+static long mt_record(const struct mt_accept_msg *m, const char *to,
+		      const char *link, long long ts, uint8_t *out, size_t cap)
+{
+	struct msgrec r;
+
+	memset(&r, 0, sizeof(r));
+	r.flags = m->dlr ? MSGREC_DLR : 0;
+	r.ts = (uint64_t)ts;
+	r.acct = mt_span(m->acct);
+	r.to = mt_span(to);
+	r.from = mt_span(m->from);
+	r.link = mt_span(link);
+	r.origin = mt_span(m->origin);
+	r.mess_id = mt_span(m->mess_id);
+	r.dlr_mask = mt_span(m->dlr_mask);
+	r.dlr_url = mt_span(m->dlr_url);
+	return out != NULL ? msgrec_encode(&r, out, cap) : msgrec_size(&r);
+}
+
 static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 		   const struct mt_link **lk, struct mt_split *splits,
 		   struct mt_job *job)
 {
-	char kacct[ACCOUNT_KEY_MAX];
+	char kacct[ACCOUNT_KEY_MAX], rpt[ACCOUNT_NAME_MAX + 8];
 	int idx[MT_METHODS] = { 0 };
-	size_t cap = 16 + 4 * m->nto, nsplit = 0;	/* 12 first */
+	size_t cap = 8 + 5 * m->nto, nsplit = 0;	/* 5 first */
 	long long ts = mt_now_ms();
+	uint8_t *recs = NULL;
+	size_t rlen = 0;
 	struct mt_args g;
 	int rc = MT_ACCEPT_E_NOMEM;
 
@@ -1135,23 +1179,33 @@ static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 		if (splits[k].done)
 			idx[k] = (int)++nsplit;
 	mt_arg_str(&g, kacct);
-	mt_arg_str(&g, m->acct);
-	mt_arg_num(&g, ts);
-	mt_arg_str(&g, m->from);
-	mt_arg_str(&g, m->dlr ? "1" : "0");
-	mt_arg_str(&g, m->origin);
-	mt_arg_str(&g, m->mess_id != NULL ? m->mess_id : "");
-	mt_arg_str(&g, m->dlr_url != NULL ? m->dlr_url : "");
-	mt_arg_str(&g, m->dlr_mask != NULL ? m->dlr_mask : "");
 	mt_arg_str(&g, a->rates.version);
+	mt_arg(&g, rpt, mt_rpt(m, rpt, sizeof(rpt)));
 	mt_arg_num(&g, (long long)m->nto);
 	mt_arg_num(&g, (long long)nsplit);
 	for (int k = 0; k < MT_METHODS; k++)
 		if (splits[k].done)
 			mt_args_split(&g, &splits[k]);
 	for (size_t i = 0; i < m->nto; i++) {
-		int64_t price = mt_rates_price(&a->rates, m->to[i]);
+		long n = mt_record(m, m->to[i], lk[i]->id, ts, NULL, 0);
 
+		if (n < 0) {
+			rc = MT_ACCEPT_E_ARG;
+			goto done;
+		}
+		rlen += (size_t)n;
+	}
+	if ((recs = malloc(rlen)) == NULL)
+		goto done;
+	for (size_t i = 0, off = 0; i < m->nto; i++) {
+		int64_t price = mt_rates_price(&a->rates, m->to[i]);
+		long n = mt_record(m, m->to[i], lk[i]->id, ts, recs + off,
+				   rlen - off);
+
+		if (n < 0) {
+			rc = MT_ACCEPT_E_ARG;
+			goto done;
+		}
 		mt_arg_str(&g, m->to[i]);
 		mt_arg_str(&g, lk[i]->id);
 		mt_arg_num(&g, idx[lk[i]->method]);
@@ -1159,6 +1213,8 @@ static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 			mt_arg_num(&g, price);
 		else
 			mt_arg_str(&g, "");
+		mt_arg(&g, recs + off, (size_t)n);
+		off += (size_t)n;
 	}
 	if (g.full) {
 		rc = MT_ACCEPT_E_ARG;
@@ -1170,6 +1226,7 @@ static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 	rc = 0;
 done:
 	mt_args_fini(&g);
+	free(recs);
 	return rc;
 }
 

@@ -1,7 +1,8 @@
 /*
  * bb_qload — writes, as Redis protocol on stdout for `redis-cli --pipe`, N
- * single-part messages as the accept step stores them: a P:msg:ID hash and a
- * packed entry (shared/codec/qentry) on P:q:LINK. For test/bench only.
+ * single-part messages as the accept step stores them: a P:msg:ID record
+ * (parts, rpt, the packed m of shared/codec/msgrec) and a packed entry
+ * (shared/codec/qentry) on P:q:LINK. For test/bench only.
  *
  *   bb_qload PREFIX LINK N [DLR]   e.g. bb_qload '{b}' bench 100000 1
  * Ids are b1..bN; recipients 4477 followed by 10000000 + i.
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "shared/codec/msgrec.h"
 #include "shared/codec/qentry.h"
 
 static void cmd(int argc, const char *const *argv, const size_t *len)
@@ -25,20 +27,12 @@ static void cmd(int argc, const char *const *argv, const size_t *len)
 	}
 }
 
-static void cmd_str(int argc, const char *const *argv)
-{
-	size_t len[32];
-
-	for (int i = 0; i < argc; i++)
-		len[i] = strlen(argv[i]);
-	cmd(argc, argv, len);
-}
-
 int main(int argc, char **argv)
 {
 	char key[128], qkey[128], id[32], to[32], ts[32], text[64];
-	uint8_t packed[512];
+	uint8_t packed[512], rec[512];
 	struct qentry e;
+	struct msgrec mr;
 	struct timespec now;
 	long n, dlr;
 
@@ -62,15 +56,21 @@ int main(int argc, char **argv)
 	e.from.len = 6;
 	e.origin.p = (const uint8_t *)"http";
 	e.origin.len = 4;
+	memset(&mr, 0, sizeof(mr));
+	mr.flags = dlr ? MSGREC_DLR : 0;
+	mr.ts = e.ts;
+	mr.acct = e.acct;
+	mr.from = e.from;
+	mr.origin = e.origin;
+	mr.link.p = (const uint8_t *)argv[2];
+	mr.link.len = strlen(argv[2]);
 	for (long i = 1; i <= n; i++) {
-		const char *h[] = { "HSET", key, "acct", "bench", "to", to, "from",
-				    "Hermod", "parts", "1", "link", argv[2],
-				    "origin", "http", "dlr", dlr ? "1" : "0",
-				    "ts", ts };
+		const char *h[] = { "HSET", key, "parts", "1", "m", (const char *)rec,
+				    "rpt", "http" };
 		const char *x[] = { "XADD", qkey, "*", "id", id, "to", to, "m",
 				    (const char *)packed };
-		size_t xl[9];
-		long m;
+		size_t xl[9], hl[8];
+		long m, r;
 
 		snprintf(id, sizeof(id), "b%ld", i);
 		snprintf(to, sizeof(to), "4477%ld", 10000000 + i);
@@ -79,11 +79,18 @@ int main(int argc, char **argv)
 		e.data.p = (const uint8_t *)text;
 		e.data.len = strlen(text);
 		m = qentry_encode(&e, packed, sizeof(packed));
-		if (m < 0) {
-			fprintf(stderr, "bb_qload: %s\n", qentry_strerror(m));
+		mr.to.p = (const uint8_t *)to;
+		mr.to.len = strlen(to);
+		r = msgrec_encode(&mr, rec, sizeof(rec));
+		if (m < 0 || r < 0) {
+			fprintf(stderr, "bb_qload: %s\n", m < 0 ? qentry_strerror(m) :
+				msgrec_strerror(r));
 			return 1;
 		}
-		cmd_str(18, h);
+		for (int k = 0; k < 8; k++)
+			hl[k] = strlen(h[k]);
+		hl[5] = (size_t)r;
+		cmd(dlr ? 8 : 6, h, hl);
 		for (int k = 0; k < 8; k++)
 			xl[k] = strlen(x[k]);
 		xl[8] = (size_t)m;

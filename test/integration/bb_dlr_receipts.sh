@@ -54,21 +54,51 @@ drive() {
 	fi
 }
 
-# msg ID LINK PARTS ORIGIN DLR [ACCT]: the hash the accept step writes, with
-# its TTL (which nothing after it changes).
+# msg ID LINK PARTS ORIGIN DLR [ACCT]: the record the accept step writes
+# (parts, rpt when a report is wanted, the packed m of shared/codec/msgrec.h,
+# built here independently of the C encoder), with its TTL (which nothing
+# after it changes).
 msg() {
+	python3 - "$@" <<'PY' | t_redis -x hset "$P:msg:$1" m >/dev/null
+import struct, sys
+mid, link, parts, origin, dlr = sys.argv[1:6]
+acct = sys.argv[6] if len(sys.argv) > 6 else "alice"
+out = struct.pack(">BBQ", 1, 1 if dlr == "1" else 0, 1700000000000)
+for s in (acct, "4917000000" + mid, "Hermod", link, origin, "m" + mid, "31"):
+    out += bytes([len(s)]) + s.encode()
+url = ("http://127.0.0.1/d?id=" + mid).encode()
+sys.stdout.buffer.write(out + struct.pack(">H", len(url)) + url)
+PY
+	t_redis hset "$P:msg:$1" parts "$3" >/dev/null
+	if [ "$5" = 1 ]; then
+		t_redis hset "$P:msg:$1" rpt "$([ "$4" = smpp ] && echo "smpp:${6:-alice}" || echo http)" >/dev/null
+	fi
+	t_redis expire "$P:msg:$1" 266400 >/dev/null
+}
+# oldmsg: the same as a record of the older form (a field per value).
+oldmsg() {
 	t_redis hset "$P:msg:$1" acct "${6:-alice}" to 4917000000$1 from Hermod \
 		parts "$3" link "$2" origin "$4" mess-id "m$1" dlr-url "http://127.0.0.1/d?id=$1" \
 		dlr-mask 31 dlr "$5" ts 1700000000000 >/dev/null
 	t_redis expire "$P:msg:$1" 266400 >/dev/null
 }
 
-# ev STREAM ID FIELD: FIELD of every event of message ID in STREAM, one a line.
+# ev STREAM ID FIELD: FIELD of every event of message ID in STREAM, one a line;
+# the fields of an event's packed m (the record's) count as its own.
 ev() {
 	t_redis eval "local r = {}
+local function rec(m, t)
+  local i = 11
+  for _, n in ipairs({'acct', 'to', 'from', 'link', 'origin', 'mess-id', 'dlr-mask'}) do
+    local l = string.byte(m, i); t[n] = string.sub(m, i + 1, i + l); i = i + 1 + l
+  end
+  local l = string.byte(m, i) * 256 + string.byte(m, i + 1)
+  t['dlr-url'] = string.sub(m, i + 2, i + 1 + l)
+end
 for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
   local m = {}
   for i = 1, #e[2], 2 do m[e[2][i]] = e[2][i + 1] end
+  if m.m then rec(m.m, m) end
   if m.id == ARGV[1] then table.insert(r, m[ARGV[2]] or '') end
 end
 return r" 1 "$1" "$2" "$3"
@@ -374,3 +404,21 @@ CMDS
 expect "unread entry kept" "$(t_redis xrange "$P:q:optrim" - + | grep -E '^[0-9]+-[0-9]+$' | tr '\n' ' ')" "$e42 "
 expect "nothing pending" "$(t_redis xpending "$P:q:optrim" links | head -1)" 0
 t_ok "acknowledged entries deleted (trimmed, or XDEL 10 s above a pending one); a pending entry and one not read yet are kept"
+
+# --- 13: a record of the older form (a field per value, from before the
+# packed m) still gets its receipts and an event with the fields of its time
+oldmsg 50 opdec 1 http 1
+oldmsg 51 opdec 1 smpp 1 carol
+drive thirteen <<CMDS
+submitted opdec - 50 1 5001
+receipt opdec 5001 UNDELIV 001
+submitted opdec - 51 1 5101
+receipt opdec 5101 DELIVRD 000
+CMDS
+expect "old record final" "$(t_redis hget "$P:msg:50" final)" UNDELIV
+expect "old http event" "$(ev "$P:ev:http" 50 stat) $(ev "$P:ev:http" 50 mess-id) $(ev "$P:ev:http" 50 dlr-url)" \
+	"UNDELIV m50 http://127.0.0.1/d?id=50"
+expect "old http event has no m" "$(t_redis xrevrange "$P:ev:http" + - count 1 | grep -cx m)" 0
+expect "old smpp event" "$(ev "$P:ev:smpp:carol" 51 stat) $(ev "$P:ev:smpp:carol" 51 from) $(ev "$P:ev:smpp:carol" 51 sts)" \
+	"DELIVRD Hermod 1700000000000"
+t_ok "records of the older form: receipts applied, events of that form (http: mess-id, dlr-url; smpp: from, sts)"

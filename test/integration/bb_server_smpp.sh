@@ -58,9 +58,9 @@ cust sub sys=acme pw=secret mode=trx dlr=1 submit=+4917000001:hello from=4915550
 expect "submit" "$(jf sub submit status)" 0 sub
 sid=$(jf sub submit id)
 expect "queued" "$(t_redis xlen "$P:q:op1")" $((before + 1)) sub
-expect "origin" "$(t_redis hget "$P:msg:$sid" origin)" smpp sub
-expect "dlr" "$(t_redis hget "$P:msg:$sid" dlr)" 1 sub
-expect "to" "$(t_redis hget "$P:msg:$sid" to)" 4917000001 sub
+expect "origin" "$(t_msg "$d/s.conf" "$sid" origin)" smpp sub
+expect "dlr" "$(t_msg "$d/s.conf" "$sid" dlr)" 1 sub
+expect "to" "$(t_msg "$d/s.conf" "$sid" to)" 4917000001 sub
 expect "query state" "$(jf sub query state)" 1 sub
 t_ok "submit_sm durable in Redis (P:msg:$sid, P:q:op1) before its resp; query_sm ENROUTE"
 

@@ -266,6 +266,19 @@ printf '%s\n' "$OUT" | sed -n 3p | grep -qE '^[0-9]+-[0-9]+ id=old1 part=1 parts
 [ "$(expect_ok queue show qs 1 | wc -l)" = 1 ] || t_fail "queue show COUNT"
 [ -z "$(expect_ok queue show nosuchlink)" ] || t_fail "queue show of an empty queue"
 t_ok "queue show: packed and field entries, COUNT, an empty queue"
+# ---- message show: the record bb_qload wrote as the accept step does
+OUT=$(expect_ok message show b1)
+for want in id=b1 acct=bench to=447710000001 from=Hermod link=qs origin=http \
+	dlr=1 parts=1 rpt=http; do
+	printf '%s\n' "$OUT" | grep -qx -- "$want" || t_fail "message show: no $want in: $OUT"
+done
+printf '%s\n' "$OUT" | grep -qE '^ts=[0-9]{13}$' || t_fail "message show ts: $OUT"
+t_redis HSET "$P:msg:b1" p1 DELIVRD final DELIVRD >/dev/null
+expect_ok message show b1 | grep -qx 'final=DELIVRD' || t_fail "message show final"
+t_ok "message show: the packed record spelled out, then the statuses"
+expect_refused message show nosuch
+expect_refused message show 'a b'
+expect_refused message show
 expect_refused queue show qs 0
 expect_refused queue show qs 100001
 expect_refused queue show 'a b'

@@ -100,6 +100,14 @@ t_redis() {
 	redis-cli -p "$T_REDIS_PORT" "$@"
 }
 
+# t_msg CONF ID FIELD: FIELD of message record P:msg:ID as `hermodctl message
+# show` prints it (the packed m spelled out: acct, to, from, link, origin,
+# dlr, ts, mess-id, dlr-mask, dlr-url; then the stored fields).
+t_msg() {
+	"$top_builddir/hermodctl/hermodctl" -c "$1" message show "$2" |
+		sed -n "s/^$3=//p" | head -1
+}
+
 # t_qentry CONF LINK SEL FIELD: FIELD of an entry of P:q:LINK as `hermodctl
 # queue show` prints it; SEL is the entry's position (1 = oldest) or id=ID
 # (the first part of message ID). data and udh come out as raw octets, qhex

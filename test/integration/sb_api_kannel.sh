@@ -51,9 +51,9 @@ kexpect 400 "Wrong sendsms args, rejected" "$S?$K&from=H&to=4412345&text=x&to=44
 n0=$(qlen sim)
 kexpect 202 "0: Accepted for delivery" "$S?$K&from=H&to=4412345&text=x&dlr-mask=31&dlr-url=http%3A%2F%2F127.0.0.1%2Fdlr%3Fs%3D%25d%26id%3D%25I&validity=5&mclass=0"
 id=$(qfield "$P:q:sim" $((n0 + 1)) id)
-[ "$(t_redis HGET "$P:msg:$id" dlr-url)" = 'http://127.0.0.1/dlr?s=%d&id=%I' ] || t_fail "dlr-url $(t_redis HGET "$P:msg:$id" dlr-url)"
-[ "$(t_redis HGET "$P:msg:$id" dlr-mask)" = 31 ] || t_fail "dlr-mask"
-[ "$(t_redis HGET "$P:msg:$id" dlr)" = 1 ] || t_fail "dlr"
+[ "$(t_msg "$T_DIR/hermod.conf" "$id" dlr-url)" = 'http://127.0.0.1/dlr?s=%d&id=%I' ] || t_fail "dlr-url $(t_msg "$T_DIR/hermod.conf" "$id" dlr-url)"
+[ "$(t_msg "$T_DIR/hermod.conf" "$id" dlr-mask)" = 31 ] || t_fail "dlr-mask"
+[ "$(t_msg "$T_DIR/hermod.conf" "$id" dlr)" = 1 ] || t_fail "dlr"
 [ "$(qfield "$P:q:sim" $((n0 + 1)) validity)" = 300 ] || t_fail "validity in seconds"
 [ "$(qfield "$P:q:sim" $((n0 + 1)) flash)" = 1 ] || t_fail "mclass 0 is flash"
 kexpect 202 "0: Accepted for delivery" "$S?$K&from=H&to=4412345&text=%04%1F%04%40&coding=2"
@@ -87,7 +87,7 @@ out=$(xml '<?xml version="1.0" encoding="UTF-8"?>
 [ "$(qfield "$P:q:sim" $((n0 + 2)) to)" = 4412346 ] || t_fail "XML second da"
 [ "$(qhex "$P:q:sim" $((n0 + 1)) data)" = 63616605202620786D6C ] || t_fail "XML text $(qhex "$P:q:sim" $((n0 + 1)) data)"
 id=$(qfield "$P:q:sim" $((n0 + 1)) id)
-[ "$(t_redis HGET "$P:msg:$id" dlr-url)" = 'http://127.0.0.1/x?%d' ] || t_fail "XML dlr-url"
+[ "$(t_msg "$T_DIR/hermod.conf" "$id" dlr-url)" = 'http://127.0.0.1/x?%d' ] || t_fail "XML dlr-url"
 t_ok "XML POST: two receivers, entity text, dlr-url"
 out=$(xml '<message><submit><da><number>4412345</number></da><oa><number>H</number></oa><ud>48656C6C6F</ud><from><user>kan</user><pass>bad</pass></from></submit></message>')
 [ "$out" = $'Authorization failed for sendsms\n403' ] || t_fail "XML bad password: $out"

@@ -25,8 +25,9 @@ sb_expect success "/SMSsend?$A&number=447700900123&message=Hello+from+Hermod&del
 [ "$(qfield "$P:q:sim" 1 dlr)" = 1 ] || t_fail "dlr"
 [ "$(qfield "$P:q:sim" 1 origin)" = http ] || t_fail "origin"
 [ "$(qfield "$P:q:sim" 1 id)" = 1 ] || t_fail "id"
-[ "$(t_redis HGET "$P:msg:1" mess-id)" = quickstart-1 ] || t_fail "mess-id"
-[ "$(t_redis HGET "$P:msg:1" link)" = sim ] || t_fail "link"
+[ "$(t_msg "$T_DIR/hermod.conf" 1 mess-id)" = quickstart-1 ] || t_fail "mess-id"
+[ "$(t_msg "$T_DIR/hermod.conf" 1 link)" = sim ] || t_fail "link"
+[ "$(t_msg "$T_DIR/hermod.conf" 1 rpt)" = http ] || t_fail "rpt (a report wanted, over HTTP)"
 [ "$(t_redis HGET "$P:msg:1" parts)" = 1 ] || t_fail "parts"
 ttl=$(t_redis TTL "$P:msg:1")
 [ "$ttl" -gt 266000 ] && [ "$ttl" -le 266400 ] || t_fail "P:msg TTL $ttl (relay-timeout 1 h + 72 h + 1 h)"
@@ -114,8 +115,8 @@ sb_expect success "/SMSsend?user=bulk&pass=pw&ownnum=Hermod&number=1555001,15550
 [ "$(qlen sim)" = $((n0 + 3)) ] || t_fail "bulk queued $(($(qlen sim) - n0))"
 for k in 1 2 3; do
 	id=$((seq0 + k))
-	[ "$(t_redis HGET "$P:msg:$id" to)" = "155500$k" ] || t_fail "msg $id to"
-	[ "$(t_redis HGET "$P:msg:$id" mess-id)" = someID ] || t_fail "msg $id mess-id"
+	[ "$(t_msg "$T_DIR/hermod.conf" "$id" to)" = "155500$k" ] || t_fail "msg $id to"
+	[ "$(t_msg "$T_DIR/hermod.conf" "$id" mess-id)" = someID ] || t_fail "msg $id mess-id"
 done
 t_ok "bulk: 3 messages, 3 ids, one mess_id"
 
