@@ -76,32 +76,31 @@ int bytes_get_span(struct bytes_reader *r, size_t n, struct bytes_span *s)
 	return 0;
 }
 
-int bytes_get_span8(struct bytes_reader *r, struct bytes_span *s)
+/* A span whose length comes first, in a u8 (wide false) or a u16. */
+static int bytes_get_counted(struct bytes_reader *r, bool wide,
+			     struct bytes_span *s)
 {
 	size_t off = r->off;
-	uint8_t n;
+	uint16_t n16 = 0;
+	uint8_t n8 = 0;
 
-	if (bytes_get_u8(r, &n) != 0)
+	if ((wide ? bytes_get_u16(r, &n16) : bytes_get_u8(r, &n8)) != 0)
 		return -1;
-	if (bytes_get_span(r, n, s) != 0) {
+	if (bytes_get_span(r, wide ? n16 : n8, s) != 0) {
 		r->off = off;
 		return -1;
 	}
 	return 0;
 }
 
+int bytes_get_span8(struct bytes_reader *r, struct bytes_span *s)
+{
+	return bytes_get_counted(r, false, s);
+}
+
 int bytes_get_span16(struct bytes_reader *r, struct bytes_span *s)
 {
-	size_t off = r->off;
-	uint16_t n;
-
-	if (bytes_get_u16(r, &n) != 0)
-		return -1;
-	if (bytes_get_span(r, n, s) != 0) {
-		r->off = off;
-		return -1;
-	}
-	return 0;
+	return bytes_get_counted(r, true, s);
 }
 
 int bytes_get_cstr(struct bytes_reader *r, char *dst, size_t max)
