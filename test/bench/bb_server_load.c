@@ -6,13 +6,16 @@
  *   bb_server_load --port N [--host A] [--system-id S] [--password P]
  *                  [--binds B] [--window W] [--count N] [--rate R] [--reg 0|1]
  *                  [--wait S] [--dest D] [--every S] [--expect N]
+ *                  [--warmup S]
  *
  * Binds B transceivers in one process (poll loop, non-blocking sockets) and
  * keeps W submit_sm outstanding on each (registered_delivery as --reg), paced
  * to R submits/s in all when --rate is set. Measures each submit_sm_resp's
  * latency (histogram: p50, p99, max), counts receipts (deliver_sm with
  * esm_class 0x04, answered with deliver_sm_resp ESME_ROK), and prints
- * submits/s, receipts/s and the refusals by status. With --count 0 it only
+ * submits/s, receipts/s and the refusals by status. With --warmup S it also
+ * prints the steady state: the rate and latency of the submits sent from S
+ * seconds after the first on (the pipeline filled). With --count 0 it only
  * receives: it waits for --expect N receipts already waiting in the server.
  * Encodes and decodes with shared/codec/smpp_pdu.
  */
@@ -45,7 +48,7 @@ struct load_opts {
 	int port;
 	unsigned binds, window, reg;
 	unsigned long long count, expect;
-	double rate, wait_s, every_s;
+	double rate, wait_s, every_s, warmup_s;
 };
 
 struct load_conn {
@@ -58,10 +61,17 @@ struct load_conn {
 	unsigned long long *sent_ns;	/* by seq % LOAD_RING */
 };
 
+/* Latencies of submit_sm_resp: a 1 us histogram. */
+struct load_lat {
+	unsigned long long hist[LOAD_HIST_US + 1];
+	unsigned long long n, max_us;
+};
+
 struct load_stats {
 	unsigned long long sent, resp, ok, receipts, other_dlv;
-	unsigned long long hist[LOAD_HIST_US + 1];
-	unsigned long long max_us;
+	struct load_lat all, steady;	/* steady: sent after --warmup */
+	unsigned long long warmup_ns, t_steady_first;
+	unsigned long long every_max_us;	/* this --every line */
 	uint32_t st_code[LOAD_STATUS_MAX];
 	unsigned long long st_n[LOAD_STATUS_MAX];
 	unsigned nst;
@@ -160,6 +170,14 @@ static int flush_out(struct load_conn *c)
 	return 0;
 }
 
+static void lat_add(struct load_lat *l, unsigned long long us)
+{
+	l->hist[us < LOAD_HIST_US ? us : LOAD_HIST_US]++;
+	l->n++;
+	if (us > l->max_us)
+		l->max_us = us;
+}
+
 static void on_submit_resp(struct load_conn *c, uint32_t seq, uint32_t st,
 			   unsigned long long t)
 {
@@ -168,9 +186,15 @@ static void on_submit_resp(struct load_conn *c, uint32_t seq, uint32_t st,
 	c->outstanding--;
 	g_st.resp++;
 	g_st.t_last_resp = t;
-	g_st.hist[us < LOAD_HIST_US ? us : LOAD_HIST_US]++;
-	if (us > g_st.max_us)
-		g_st.max_us = us;
+	lat_add(&g_st.all, us);
+	if (g_st.warmup_ns > 0 &&
+	    c->sent_ns[seq % LOAD_RING] >= g_st.t_first + g_st.warmup_ns) {
+		if (g_st.steady.n == 0)
+			g_st.t_steady_first = c->sent_ns[seq % LOAD_RING];
+		lat_add(&g_st.steady, us);
+	}
+	if (us > g_st.every_max_us)
+		g_st.every_max_us = us;
 	if (st == SMPP_ESME_ROK)
 		g_st.ok++;
 	else
@@ -275,15 +299,15 @@ static unsigned push_submits(struct load_conn *c, const uint8_t *sub,
 	return k;
 }
 
-static unsigned long long pct_us(double q)
+static unsigned long long pct_us(const struct load_lat *l, double q)
 {
-	unsigned long long want = (unsigned long long)((double)g_st.resp * q);
+	unsigned long long want = (unsigned long long)((double)l->n * q);
 	unsigned long long acc = 0;
 
 	if (want == 0)
 		want = 1;
 	for (unsigned long long i = 0; i <= LOAD_HIST_US; i++) {
-		acc += g_st.hist[i];
+		acc += l->hist[i];
 		if (acc >= want)
 			return i;
 	}
@@ -304,7 +328,18 @@ static void report(const struct load_opts *o)
 	       g_st.resp, g_st.ok, sub_s, sub_s > 0 ? (double)g_st.resp / sub_s : 0);
 	if (g_st.resp > 0)	/* LOAD_HIST_US: that long or more */
 		printf("latency_us p50=%llu p99=%llu p999=%llu max=%llu\n",
-		       pct_us(0.50), pct_us(0.99), pct_us(0.999), g_st.max_us);
+		       pct_us(&g_st.all, 0.50), pct_us(&g_st.all, 0.99),
+		       pct_us(&g_st.all, 0.999), g_st.all.max_us);
+	if (g_st.steady.n > 0 && g_st.t_last_resp > g_st.t_steady_first) {
+		double st_s = (double)(g_st.t_last_resp - g_st.t_steady_first) / 1e9;
+
+		printf("steady (sent %.1f s after the first on): submits=%llu "
+		       "submits_per_s=%.0f latency_us p50=%llu p99=%llu "
+		       "p999=%llu max=%llu\n", o->warmup_s, g_st.steady.n,
+		       (double)g_st.steady.n / st_s, pct_us(&g_st.steady, 0.50),
+		       pct_us(&g_st.steady, 0.99), pct_us(&g_st.steady, 0.999),
+		       g_st.steady.max_us);
+	}
 	printf("receipts=%llu seconds=%.3f receipts_per_s=%.0f other_deliver_sm=%llu\n",
 	       g_st.receipts, dlr_s, dlr_s > 0 ? (double)g_st.receipts / dlr_s : 0,
 	       g_st.other_dlv);
@@ -435,11 +470,14 @@ static int run(const struct load_opts *o, struct load_conn *cs,
 		if (o->every_s > 0 && t - every_t >= (unsigned long long)(o->every_s * 1e9)) {
 			double dt = (double)(t - every_t) / 1e9;
 
-			fprintf(stderr, "load: t=%.0fs submits/s=%.0f receipts/s=%.0f "
-				"outstanding=%llu\n", (double)(t - g_st.t_first) / 1e9,
+			fprintf(stderr, "load: t=%.1fs submits/s=%.0f receipts/s=%.0f "
+				"outstanding=%llu max_ms=%.1f\n",
+				(double)(t - g_st.t_first) / 1e9,
 				(double)(g_st.resp - last_resp) / dt,
 				(double)(g_st.receipts - last_dlr) / dt,
-				g_st.sent - g_st.resp);
+				g_st.sent - g_st.resp,
+				(double)g_st.every_max_us / 1000);
+			g_st.every_max_us = 0;
 			last_resp = g_st.resp;
 			last_dlr = g_st.receipts;
 			every_t = t;
@@ -488,7 +526,8 @@ int main(int argc, char **argv)
 		{ "count", 1, NULL, 'n' }, { "rate", 1, NULL, 'r' },
 		{ "reg", 1, NULL, 'R' }, { "wait", 1, NULL, 'W' },
 		{ "dest", 1, NULL, 'd' }, { "every", 1, NULL, 'e' },
-		{ "expect", 1, NULL, 'x' }, { NULL, 0, NULL, 0 },
+		{ "expect", 1, NULL, 'x' }, { "warmup", 1, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct load_opts o = {
 		.host = "127.0.0.1", .system_id = "bench", .password = "bench",
@@ -514,9 +553,11 @@ int main(int argc, char **argv)
 		case 'd': o.dest = optarg; break;
 		case 'e': o.every_s = atof(optarg); break;
 		case 'x': o.expect = strtoull(optarg, NULL, 10); break;
+		case 'u': o.warmup_s = atof(optarg); break;
 		default: return 2;
 		}
 	}
+	g_st.warmup_ns = o.warmup_s > 0 ? (unsigned long long)(o.warmup_s * 1e9) : 0;
 	if (o.binds == 0 || o.window == 0 || o.window >= LOAD_RING ||
 	    (o.count == 0 && o.expect == 0)) {
 		fprintf(stderr, "load: need --binds >= 1, 1 <= --window < %d, "

@@ -18,7 +18,10 @@
 # per process and Redis INFO commandstats after the run), PERF=1 (perf record
 # of the bearerbox during the run, report in $dir/perf.txt; KEEP=1 keeps $dir),
 # CALLGRIND=1 (Redis under callgrind: the instructions it ran per message,
-# slow but unmoved by other load).
+# slow but unmoved by other load), REDIS_BATCH (core redis-batch of the
+# bearerbox, default its own 256), EVERY (seconds per progress line, 1; each
+# line has the slowest submit_sm_resp of its interval), WARMUP (seconds after
+# the first submit from which the steady-state line counts, 1).
 set -eu
 b=$(cd "${1:?usage: bb_server_load.sh BUILDDIR [N] [BINDS] [WINDOW]}" && pwd)
 n=${2:-200000}
@@ -68,7 +71,7 @@ gen() {	# gen PORT: the generator, one run
 	"$b/test/bench/bb_server_load" --port "$1" --binds "$binds" \
 		--window "$window" --count "$count" --expect "$expect" \
 		--rate "$rate" --reg "$reg" \
-		--system-id bench --password benchpw --every 1 --wait 30
+		--system-id bench --password benchpw --every "${EVERY:-1}" --warmup "${WARMUP:-1}" --wait 30
 }
 
 if [ -z "${RECEIPTS_ONLY:-}" ]; then
@@ -83,6 +86,7 @@ group = core
 redis-url = "redis://127.0.0.1:$rport/0"
 key-prefix = b
 log-level = warn
+${REDIS_BATCH:+redis-batch = $REDIS_BATCH}
 
 group = smsc
 smsc-id = sim
