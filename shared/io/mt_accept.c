@@ -134,7 +134,9 @@ struct mt_probe {
  * nothing. A redis.call and every argument cost a script thousands of
  * instructions whatever they do, so what a batch shares is done once: the
  * rates version, each account's credit (read once, debited once at the end
- * by the sum of its requests), the call itself.
+ * by the sum of its requests), P:seq (read once, the ids counted in the
+ * script, one INCRBY at the end: the same ids as an INCR per message, as the
+ * script runs alone), the call itself.
  *
  * The box prices the recipients from its copy of P:rates (mt_rates_*) and
  * passes the version it copied; when P:rates:version says otherwise (a rate
@@ -159,6 +161,20 @@ static const char mt_script[] =
 	"local version = redis.call('GET', pfx .. 'rates:version') or ''\n"
 	"local credits, order, out = {}, {}, {}\n"
 	"local function fmt(n) return string.format('%d', n) end\n"
+	/* P:seq: last is the last id given, used how many this call gave */
+	"local last, used = nil, 0\n"
+	"local function next_id()\n"
+	"  if last == nil then\n"
+	"    local v = redis.call('GET', kseq) or '0'\n"
+	"    last = tonumber(v)\n"
+	"    if not last or last ~= math.floor(last) then\n"
+	"      last = nil\n"
+	"      error({err = 'ERR ' .. kseq .. ' is not an integer'})\n"
+	"    end\n"
+	"  end\n"
+	"  last, used = last + 1, used + 1\n"
+	"  return fmt(last)\n"
+	"end\n"
 	/* where the request at i ends */
 	"local function extent(i)\n"
 	"  local nrec, nsplit = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])\n"
@@ -206,7 +222,7 @@ static const char mt_script[] =
 	"  local res = {'ok', fmt(total), fmt(left - total)}\n"
 	"  for j = i, i + 5 * nrec - 1, 5 do\n"
 	"    local to, link, s = ARGV[j], ARGV[j + 1], tonumber(ARGV[j + 2])\n"
-	"    local id = fmt(redis.call('INCR', kseq))\n"
+	"    local id = next_id()\n"
 	"    local mk = pfx .. 'msg:' .. id\n"
 	"    if rpt ~= '' then\n"
 	"      redis.call('HSET', mk, 'parts', sn[s], 'rpt', rpt, 'm', ARGV[j + 4])\n"
@@ -232,6 +248,7 @@ static const char mt_script[] =
 	"  out[q] = r\n"
 	"  i = extent(i)\n"
 	"end\n"
+	"if used > 0 then redis.call('INCRBY', kseq, fmt(used)) end\n"
 	"for _, akey in ipairs(order) do\n"
 	"  local c = credits[akey]\n"
 	"  if c and c.debit > 0 then\n"

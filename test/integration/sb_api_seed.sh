@@ -118,7 +118,20 @@ for k in 1 2 3; do
 	[ "$(t_msg "$T_DIR/hermod.conf" "$id" to)" = "155500$k" ] || t_fail "msg $id to"
 	[ "$(t_msg "$T_DIR/hermod.conf" "$id" mess-id)" = someID ] || t_fail "msg $id mess-id"
 done
+[ "$(t_redis GET "$P:seq")" = $((seq0 + 3)) ] || t_fail "P:seq $(t_redis GET "$P:seq") after 3 from $seq0"
 t_ok "bulk: 3 messages, 3 ids, one mess_id"
+
+# ---- P:seq damaged (not an integer): sys_error, nothing charged or queued
+ctl credit add bulk 1
+n0=$(qlen sim)
+t_redis SET "$P:seq" "x$seq0" >/dev/null
+sb_expect sys_error "/SMSsend?user=bulk&pass=pw&ownnum=Hermod&number=1555001,1555002&message=x" "P:seq not an integer"
+[ "$(credit bulk)" = 10000 ] && [ "$(qlen sim)" = "$n0" ] || t_fail "damaged P:seq: credit $(credit bulk), queued $(($(qlen sim) - n0))"
+[ "$(t_redis GET "$P:seq")" = "x$seq0" ] || t_fail "P:seq changed"
+t_redis SET "$P:seq" $((seq0 + 3)) >/dev/null
+sb_expect success "/SMSsend?user=bulk&pass=pw&ownnum=Hermod&number=1555001&message=x" "P:seq repaired"
+[ "$(t_redis GET "$P:seq")" = $((seq0 + 4)) ] || t_fail "P:seq after repair"
+t_ok "P:seq not an integer: sys_error, nothing charged, queued or numbered"
 
 # ---- Unicode (seed 004 §5.6.1)
 U=062D062706330628064A06460020062706440630064A0020064A06330645062D002006440644064606270633
