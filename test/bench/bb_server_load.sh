@@ -53,6 +53,9 @@ ${CALLGRIND:+valgrind --tool=callgrind --callgrind-out-file=$dir/cg.%p} \
 	--dir "$dir" >"$dir/redis.log" 2>&1 &
 rpid=$!
 pids="$pids $rpid"
+# PIN=1: Redis alone on CPU 1, the rest on CPU 0 (Redis on a core of its own)
+pin() { [ -n "${PIN:-}" ] && taskset -pc "$1" "$2" >/dev/null; return 0; }
+pin 1 "$rpid"
 r() { redis-cli -p "$rport" "$@"; }
 for _ in $(seq 100); do r ping >/dev/null 2>&1 && break; sleep 0.05; done
 
@@ -60,6 +63,7 @@ for _ in $(seq 100); do r ping >/dev/null 2>&1 && break; sleep 0.05; done
 	--dlr-delay-ms "${DLR_DELAY_MS:-10}" >"$dir/sim.log" 2>&1 &
 spid=$!
 pids="$pids $spid"
+pin 0 "$spid"
 wait_for "$dir/sim.log" 'listening port='
 sport=$(sed -n 's/.*listening port=\([0-9]*\).*/\1/p' "$dir/sim.log" | head -1)
 
@@ -68,7 +72,7 @@ reg=1
 count=$n expect=0
 [ -n "${RECEIPTS_ONLY:-}" ] && count=0 expect=$n
 gen() {	# gen PORT: the generator, one run
-	"$b/test/bench/bb_server_load" --port "$1" --binds "$binds" \
+	${PIN:+taskset -c 0} "$b/test/bench/bb_server_load" --port "$1" --binds "$binds" \
 		--window "$window" --count "$count" --expect "$expect" \
 		--rate "$rate" --reg "$reg" \
 		--system-id bench --password benchpw --every "${EVERY:-1}" --warmup "${WARMUP:-1}" --wait 30
@@ -135,6 +139,7 @@ else
 fi
 bpid=$!
 pids="$pids $bpid"
+pin 0 "$bpid"
 for _ in $(seq 200); do
 	{ [ -n "${ACCEPT_ONLY:-}${RECEIPTS_ONLY:-}" ] || [ "$(r exists '{b}:link:sim:up')" = 1 ]; } && python3 -c "import socket; socket.create_connection(('127.0.0.1', $bport)).close()" 2>/dev/null && break
 	sleep 0.05
