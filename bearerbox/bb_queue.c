@@ -28,6 +28,7 @@
 #define Q_LINKS_MAX 256
 #define Q_POLL_MS 100		/* empty stream: read again after this */
 #define Q_DOWN_MS 1000		/* link down: look for failover / expiry */
+#define Q_WATCH_WINDOW 64	/* a watch's reads while it moves a backlog */
 #define Q_DOWN_BUSY_MS 20	/* ... while there is a backlog to move */
 #define Q_CLAIM_MS 5000		/* XAUTOCLAIM period */
 #define Q_PRUNE_EVERY 120	/* claim runs between consumer prunes */
@@ -99,6 +100,7 @@ struct q_upcache {
 	char ids[Q_LINKS_MAX][ROUTE_ID_MAX];
 	bool up[Q_LINKS_MAX];
 	size_t n;
+	bool loaded;	/* read from Redis at least once */
 };
 
 struct bb_queues {
@@ -167,6 +169,7 @@ struct bb_queue {
 	bool fetching;
 	bool claiming;
 	bool failover;		/* some route lists a link after this one */
+	bool watch;		/* another process serves the link (modembox) */
 	bb_queue_ready_fn *ready;
 	void *ready_arg;
 	bb_queue_idle_fn *idle;
@@ -791,7 +794,7 @@ static void q_down_timer(struct loop_timer *t, void *arg)
 	(void)t;
 	if (q->up || q->stopping)
 		return;
-	if (q_up(q->link, &q->qs->upc)) {
+	if (q_up(q->link, &q->qs->upc) || (q->watch && !q->qs->upc.loaded)) {
 		/* Another bearerbox holds this link up: its sessions send the
 		 * queue; parts read here go back to the stream for them. */
 		while ((m = q_ready_pop(q)) != NULL)
@@ -1011,6 +1014,10 @@ static void q_claim(struct bb_queue *q)
 
 	if (q->claiming || q->stopping || count <= 0)
 		return;
+	/* A watch claims only while nobody serves the link: a live modembox
+	 * claims the parts of a dead one itself. */
+	if (q->watch && (!q->qs->upc.loaded || q_up(q->link, &q->qs->upc)))
+		return;
 	if (count > 1000)
 		count = 1000;
 	if (redis_command(q->qs->box->redis, q_claim_done, q,
@@ -1157,6 +1164,16 @@ fail:
 	return NULL;
 }
 
+struct bb_queue *bb_queue_watch_new(struct bb_queues *qs,
+				    const struct conf_group *g)
+{
+	struct bb_queue *q = bb_queue_new(qs, g, Q_WATCH_WINDOW, NULL, NULL);
+
+	if (q != NULL)
+		q->watch = true;
+	return q;
+}
+
 void bb_queue_free(struct bb_queue *q)
 {
 	struct bb_queue **pp;
@@ -1253,6 +1270,7 @@ static void qs_up_done(struct redis *r, struct redisReply *reply, void *arg)
 		return;
 	for (i = 0; i < qs->upc.n; i++)
 		qs->upc.up[i] = reply->element[i]->type == REDIS_REPLY_STRING;
+	qs->upc.loaded = true;
 	for (q = qs->list; q != NULL; q = q->next) {
 		bool fo = false;
 		size_t j;

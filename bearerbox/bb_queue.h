@@ -85,6 +85,19 @@ struct bb_queue *bb_queue_new(struct bb_queues *qs, const struct conf_group *g,
 void bb_queue_free(struct bb_queue *q);
 
 /*
+ * A watch on the queue of a link that another process serves (type = modem:
+ * its modembox). It never sends. While no holder of the link is up (its
+ * P:link:LINK:up heartbeat has expired), it does what a down link's queue
+ * does: parts move to the next link of their route that is up, expire after
+ * relay-timeout, or wait; parts a dead holder had read are claimed after 2 x
+ * response-timeout + 2 s. While the link is up anywhere it reads nothing.
+ * Stopped and freed like any queue (bb_queue_stop, bb_queue_busy,
+ * bb_queue_free).
+ */
+struct bb_queue *bb_queue_watch_new(struct bb_queues *qs,
+				    const struct conf_group *g);
+
+/*
  * Whether the link's sessions here can transmit now. While false, the queue
  * still reads its stream when a failover target is up (parts move there) or
  * when its oldest part has expired.

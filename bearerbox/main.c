@@ -3,7 +3,9 @@
  * and receipt correlation (doc/architecture.md, doc/smpp-links.md). main()
  * wires the parts to the common box runtime (shared/io/box.h): the receipt
  * and MO handler (bb_dlr), the queues (bb_queue), one bb_link per
- * `group = smsc` of `type = smpp`, and the SMPP server for customers
+ * `group = smsc` of `type = smpp`, a watch on the queue of each `type =
+ * modem` link (its parts fail over while its modembox is dead), the SMPP
+ * server for customers
  * (bb_server) when the file has a `group = smpp-server`, and the admin and
  * metrics HTTP interface (bb_admin) when core.admin-port is set. SIGTERM
  * closes the admin interface, stops taking work, waits (bounded) for the
@@ -38,17 +40,30 @@ static struct {
 	struct bb_admin *admin;
 	struct bb_link *links[BB_LINKS_MAX];
 	size_t nlinks;
+	struct bb_queue *watches[BB_LINKS_MAX];	/* type = modem links */
+	size_t nwatches;
 	size_t nstopped;
 	struct loop_timer *stop_timer;
 	unsigned long long stop_deadline;
 	bool stopping;
 } bb;
 
+static bool bb_watches_busy(void)
+{
+	size_t i;
+
+	for (i = 0; i < bb.nwatches; i++)
+		if (bb_queue_busy(bb.watches[i]) != 0)
+			return true;
+	return false;
+}
+
 static void bb_try_exit(struct loop_timer *t, void *arg)
 {
 	(void)t;
 	(void)arg;
 	if (bb.nstopped < bb.nlinks || bb_queues_busy(bb.qs) != 0 ||
+	    bb_watches_busy() ||
 	    (bb.server != NULL && !bb.server_stopped)) {
 		if (loop_now_ms(bb.box.loop) < bb.stop_deadline)
 			return;
@@ -83,6 +98,8 @@ static void bb_on_stop(void *arg)
 	log_info("stopping: finishing the work in flight links=%zu", bb.nlinks);
 	bb_admin_stop(bb.admin);
 	bb_queues_stop(bb.qs);
+	for (i = 0; i < bb.nwatches; i++)
+		bb_queue_stop(bb.watches[i]);
 	if (bb.server != NULL)
 		bb_server_stop(bb.server, bb_server_stopped, NULL);
 	for (i = 0; i < bb.nlinks; i++)
@@ -113,8 +130,19 @@ static int bb_start_links(void)
 	while ((g = conf_group_next(bb.box.conf, g, "smsc")) != NULL) {
 		struct bb_link *l;
 
-		if (conf_schema_get_enum(g, "type") != 0)
-			continue;	/* type = modem: a modembox runs it */
+		if (conf_schema_get_enum(g, "type") != 0) {
+			/* type = modem: a modembox runs it; watched here */
+			struct bb_queue *w = bb.nwatches < BB_LINKS_MAX ?
+				bb_queue_watch_new(bb.qs, g) : NULL;
+
+			if (w == NULL) {
+				log_error("cannot watch the modem link smsc=%s",
+					  conf_schema_get_str(g, "smsc-id"));
+				return -1;
+			}
+			bb.watches[bb.nwatches++] = w;
+			continue;
+		}
 		if (bb.nlinks == BB_LINKS_MAX) {
 			log_error("too many smsc links max=%d", BB_LINKS_MAX);
 			return -1;
@@ -175,6 +203,9 @@ out:
 	bb_admin_free(bb.admin);
 	for (i = 0; i < bb.nlinks; i++)
 		bb_link_free(bb.links[i]);
+	for (i = 0; i < bb.nwatches; i++)
+		if (bb_queue_busy(bb.watches[i]) == 0)
+			bb_queue_free(bb.watches[i]);
 	bb_server_free(bb.server);
 	loop_timer_free(bb.stop_timer);
 	bb_queues_free(bb.qs);

@@ -9,7 +9,10 @@
 # number's mo-url; one simulator SIGKILLed in the middle of a send: its
 # messages go out on the other, every report arrives; the modembox SIGKILLed:
 # its heartbeat P:link:gsm:up expires and the route fails over to "sim";
-# restarted, and its last modem gone: a part queued for it moves to "sim".
+# restarted, and its last modem gone: a part queued for it moves to "sim";
+# the modembox SIGKILLed again: the bearerbox's watch on the link's queue
+# moves a part queued for it, and one the dead modembox had read (claimed
+# after 2 x response-timeout + 2 s), to "sim".
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/sb_cb_lib.sh"
 
@@ -102,6 +105,7 @@ group = smsc
 smsc-id = gsm
 type = modem
 modembox = mb1
+response-timeout = 2s
 
 group = smsc
 smsc-id = sim
@@ -218,6 +222,36 @@ t_redis xadd "$P:q:gsm" '*' id 9001 part 1 parts 1 acct demo to 46703000002 \
 	from Hermod coding 0 udh '' sar '' data 'Queued' flash 0 dlr 1 \
 	ts "$(date +%s%3N)" tries 0 validity '' origin http >/dev/null
 wait_report queued 46703000002
-t_wait_log mb2 'failover smsc=gsm to=sim id=9001'
+# the modembox or the bearerbox's watch (the link is down for both) moves it
+grep -q 'failover smsc=gsm to=sim id=9001' "$T_DIR/mb2.log" "$T_DIR/bb.log" ||
+	t_fail "no failover of 9001 logged"
 [ "$(smsc_submits)" = 2 ] || t_fail "the queued part did not go over the SMPP link"
-t_ok "no modem left: the modembox took P:link:gsm:up down and moved a queued part to the SMPP link"
+t_ok "no modem left: P:link:gsm:up went down at once and a queued part moved to the SMPP link"
+
+# --- no modembox at all: the bearerbox's watch moves what is queued for the
+# link, and what the dead modembox had read once it has been idle for
+# 2 x response-timeout + 2 s (6 s here)
+{ kill -KILL "$T_PID_mb2"; wait "$T_PID_mb2"; } 2>/dev/null
+queue_old() { # queue_old ID NUMBER MESS_ID: an old-form record and entry on P:q:gsm
+	t_redis hset "$P:msg:$1" acct demo to "$2" from Hermod parts 1 link gsm \
+		origin http mess-id "$3" dlr-url '' dlr-mask '' dlr 1 ts "$(date +%s%3N)" >/dev/null
+	t_redis xadd "$P:q:gsm" '*' id "$1" part 1 parts 1 acct demo to "$2" \
+		from Hermod coding 0 udh '' sar '' data "$3" flash 0 dlr 1 \
+		ts "$(date +%s%3N)" tries 0 validity '' origin http >/dev/null
+}
+queue_old 9003 46703000004 held
+# read by a modembox that died before sending it: pending for consumer "gone"
+t_redis xreadgroup GROUP links gone COUNT 1 STREAMS "$P:q:gsm" '>' | grep -q 9003 ||
+	t_fail "the held part was not read"
+t=$(date +%s)
+queue_old 9002 46703000003 waiting
+wait_report waiting 46703000003
+t_wait_log bb 'failover smsc=gsm to=sim id=9002'
+wait_report held 46703000004
+t_wait_log bb 'claimed parts of a stopped consumer smsc=gsm'
+t_wait_log bb 'failover smsc=gsm to=sim id=9003'
+[ $(($(date +%s) - t)) -ge 5 ] || t_fail "the held part was claimed before its idle time"
+[ "$(smsc_submits)" = 4 ] || t_fail "$(smsc_submits) parts over the SMPP link, 4 expected"
+[ "$(t_redis xlen "$P:q:gsm")" = 0 ] && [ "$(t_redis xpending "$P:q:gsm" links | head -1)" = 0 ] ||
+	t_fail "parts left on the dead link: $(t_redis xpending "$P:q:gsm" links)"
+t_ok "modembox dead: the bearerbox moved a part queued for it and one it had read (claimed after idle) to the SMPP link"
