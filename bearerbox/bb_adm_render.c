@@ -18,6 +18,7 @@
 
 #include "bearerbox/bb_dlr.h"
 #include "bearerbox/bb_link.h"
+#include "bearerbox/bb_queue.h"
 #include "bearerbox/bb_server.h"
 #include "shared/codec/conf_schema.h"
 #include "shared/io/box.h"
@@ -403,6 +404,26 @@ static void json_links(const struct adm_job *j, struct adm_buf *b)
 	BUF_LIT(b, "],\n");
 }
 
+/* The watches of type = modem links: what this bearerbox moved off them. */
+static void json_watches(const struct adm_job *j, struct adm_buf *b)
+{
+	const struct bb_admin *a = j->a;
+	size_t i;
+
+	BUF_LIT(b, "\"watches\":[");
+	for (i = 0; i < a->src.nwatches; i++) {
+		struct bb_queue_stats s;
+
+		bb_queue_stats(a->src.watches[i], &s);
+		buf_str(b, i ? ",\n{\"id\":" : "\n{\"id\":");
+		buf_json(b, bb_queue_link(a->src.watches[i]));
+		buf_printf(b, ",\"failover\":%" PRIu64 ",\"expired\":%" PRIu64
+			   ",\"failed\":%" PRIu64 ",\"retried\":%" PRIu64 "}",
+			   s.moved, s.expired, s.failed, s.retried);
+	}
+	BUF_LIT(b, "],\n");
+}
+
 static void render_json(const struct adm_job *j, struct adm_buf *b)
 {
 	const struct bb_admin *a = j->a;
@@ -417,6 +438,7 @@ static void render_json(const struct adm_job *j, struct adm_buf *b)
 		   j->redis ? "true" : "false",
 		   j->redis && !j->partial ? "true" : "false");
 	json_links(j, b);
+	json_watches(j, b);
 	buf_printf(b, "\"receipts\":{\"matched\":%" PRIu64 ",\"unmatched\":%"
 		   PRIu64 ",\"early\":%" PRIu64 ",\"bad\":%" PRIu64
 		   ",\"events\":%" PRIu64 "},\n", d->receipts_matched,
@@ -468,6 +490,17 @@ static void text_links(const struct adm_job *j, struct adm_buf *b)
 	}
 	if (a->src.nlinks == 0)
 		BUF_LIT(b, "  (none)\n");
+	for (i = 0; i < a->src.nwatches; i++) {
+		struct bb_queue_stats s;
+
+		bb_queue_stats(a->src.watches[i], &s);
+		buf_str(b, i ? "  " : "  modem links watched here (moved while "
+				      "their modembox was down):\n  ");
+		buf_cell(b, bb_queue_link(a->src.watches[i]), 16);
+		buf_printf(b, "failover %" PRIu64 ", expired %" PRIu64
+			   ", failed %" PRIu64 ", retried %" PRIu64 "\n",
+			   s.moved, s.expired, s.failed, s.retried);
+	}
 }
 
 static void text_server(const struct adm_job *j, struct adm_buf *b)
@@ -739,6 +772,33 @@ static void metrics_links(const struct adm_job *j, struct adm_buf *b)
 	free(st);
 }
 
+/* One counter of every watch of a type = modem link: moved, else expired. */
+static void m_watch(const struct adm_job *j, struct adm_buf *b,
+		    const char *name, const char *help, bool moved)
+{
+	const struct bb_admin *a = j->a;
+	size_t i;
+
+	m_head(b, name, "counter", help);
+	for (i = 0; i < a->src.nwatches; i++) {
+		struct bb_queue_stats s;
+
+		bb_queue_stats(a->src.watches[i], &s);
+		m_u64(b, name, "link", bb_queue_link(a->src.watches[i]),
+		      moved ? s.moved : s.expired);
+	}
+}
+
+static void metrics_watches(const struct adm_job *j, struct adm_buf *b)
+{
+	m_watch(j, b, "modem_link_failover_total",
+		"parts of a type = modem link this bearerbox moved to another "
+		"link while no modembox held it up", true);
+	m_watch(j, b, "modem_link_expired_total",
+		"parts of a type = modem link this bearerbox failed EXPIRED "
+		"while no modembox held it up", false);
+}
+
 static void metrics_dlr(const struct adm_job *j, struct adm_buf *b)
 {
 	const struct bb_dlr_stats *d = bb_dlr_stats(j->a->src.dlr);
@@ -915,6 +975,7 @@ static void render_metrics(const struct adm_job *j, struct adm_buf *b)
 	m_head(b, "redis_up", "gauge", "1 when this bearerbox is connected to Redis");
 	m_val(b, "redis_up", NULL, NULL, j->redis ? "1" : "0");
 	metrics_links(j, b);
+	metrics_watches(j, b);
 	metrics_dlr(j, b);
 	metrics_server(j, b);
 	metrics_modems(j, b);

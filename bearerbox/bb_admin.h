@@ -19,6 +19,7 @@
 struct box;
 struct bb_dlr;
 struct bb_link;
+struct bb_queue;
 struct bb_server;
 struct bb_admin;
 
@@ -26,6 +27,8 @@ struct bb_admin;
 struct bb_admin_src {
 	struct bb_link *const *links;	/* the box's SMPP links */
 	size_t nlinks;
+	struct bb_queue *const *watches;	/* its watches of modem links */
+	size_t nwatches;
 	struct bb_dlr *dlr;
 	struct bb_server *server;	/* NULL: no SMPP server */
 };

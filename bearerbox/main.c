@@ -179,8 +179,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (conf_schema_get_int(bb.box.core, "admin-port") != 0) {
-		struct bb_admin_src src = { bb.links, bb.nlinks, bb.dlr,
-					    bb.server };
+		struct bb_admin_src src = { bb.links, bb.nlinks, bb.watches,
+					    bb.nwatches, bb.dlr, bb.server };
 
 		bb.admin = bb_admin_new(&bb.box, &src);
 		if (bb.admin == NULL) {

@@ -139,6 +139,7 @@ ok = s["bearerbox"]["redis"] and link["sim"]["state"] == "up" \
     and link["sim"]["window"] == 5 and link["sim"]["throughput"] == 50 \
     and link["sim"]["queue"] is not None and "mb1" in mbs \
     and {"bearerbox", "modembox"} <= boxes \
+    and s["watches"] == [{"id": "gsm", "failover": 0, "expired": 0, "failed": 0, "retried": 0}] \
     and all(isinstance(b["started"], int) and b["host"] and b["pid"] for b in s["boxes"])
 if ok:
     m = {x["id"]: x for x in mbs["mb1"]["modems"]}
@@ -152,7 +153,7 @@ sys.exit(0 if ok else 1)
 PY
 }
 bbl_wait 15 status_has || t_fail "/status: $(cat "$T_DIR/body")"
-t_ok "/status: link sim up 2/2 bound, modembox mb1 with gsm0/gsm1 ready and their IMSI, live boxes"
+t_ok "/status: link sim up 2/2 bound, the watch of modem link gsm, modembox mb1 with gsm0/gsm1 ready and their IMSI, live boxes"
 
 get "/status?format=text" -u "x:$pw"
 [ "$code" = 200 ] || t_fail "text status: $code"
@@ -160,6 +161,8 @@ cp "$T_DIR/body" "$T_DIR/status.txt"
 grep -q '^  sim  *up  *2/2' "$T_DIR/body" || t_fail "text: no sim line: $(cat "$T_DIR/body")"
 grep -q '^Modembox mb1' "$T_DIR/body" && grep -q '^  gsm0  *ready .*240010000000100' "$T_DIR/body" ||
 	t_fail "text: no modem line: $(cat "$T_DIR/body")"
+grep -q '^  gsm  *failover 0, expired 0, failed 0, retried 0$' "$T_DIR/body" ||
+	t_fail "text: no watch line for gsm: $(cat "$T_DIR/body")"
 t_ok "/status?format=text: the link and modem tables"
 
 # ---- /metrics: the exposition format, then counters that move
@@ -200,6 +203,8 @@ PY
 grep -q '^hermod_modem_info{modembox="mb1",modem="gsm0",state="ready",imsi="240010000000100",' "$T_DIR/body" ||
 	t_fail "no modem_info for gsm0"
 [ "$(metric link_submitted_total 'link="sim"')" = 0 ] || t_fail "submitted before sending"
+[ "$(metric modem_link_failover_total 'link="gsm"')" = 0 ] &&
+	[ "$(metric modem_link_expired_total 'link="gsm"')" = 0 ] || t_fail "no watch counters for gsm"
 sent0=$(metric modem_sent_total 'modembox="mb1",modem="gsm0"')
 sent1=$(metric modem_sent_total 'modembox="mb1",modem="gsm1"')
 [ -n "$sent0" ] && [ -n "$sent1" ] || t_fail "no modem_sent_total"

@@ -79,11 +79,14 @@ smsc_submits() {
 }
 
 # The smsbox group stays last: sb_box appends its port.
+ADM=$(t_free_port)
 cat >"$T_DIR/h.conf" <<CONF
 group = core
 redis-url = "$T_REDIS_URL"
 key-prefix = "e2e"
 log-level = debug
+admin-port = $ADM
+admin-interface = 127.0.0.1
 
 group = modembox
 id = mb1
@@ -252,6 +255,8 @@ t_wait_log bb 'claimed parts of a stopped consumer smsc=gsm'
 t_wait_log bb 'failover smsc=gsm to=sim id=9003'
 [ $(($(date +%s) - t)) -ge 5 ] || t_fail "the held part was claimed before its idle time"
 [ "$(smsc_submits)" = 4 ] || t_fail "$(smsc_submits) parts over the SMPP link, 4 expected"
+moved=$(curl -sS "http://127.0.0.1:$ADM/metrics" | sed -n 's/^hermod_modem_link_failover_total{link="gsm"} //p')
+[ "$moved" -ge 2 ] || t_fail "hermod_modem_link_failover_total{link=gsm} = '$moved'"
 [ "$(t_redis xlen "$P:q:gsm")" = 0 ] && [ "$(t_redis xpending "$P:q:gsm" links | head -1)" = 0 ] ||
 	t_fail "parts left on the dead link: $(t_redis xpending "$P:q:gsm" links)"
 t_ok "modembox dead: the bearerbox moved a part queued for it and one it had read (claimed after idle) to the SMPP link"
