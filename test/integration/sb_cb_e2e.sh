@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end, every box real: a customer sends a bulk message with delivery=1
 # to the smsbox, the bearerbox submits it to the SMSC simulator, the receipts
-# come back, and the customer's server gets one delivery report per number;
+# come back, and the customer's server gets one delivery report per number
+# with the status code of each final state (DELIVRD, UNDELIV, EXPIRED, REJECTD);
 # an MO the simulator sends to the account's long number is POSTed to it.
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/sb_cb_lib.sh"
@@ -66,6 +67,20 @@ for n in 4915100001 4915100002; do
 		t_fail "report for $n: $(sb_req web)"
 done
 t_ok "bulk of 2 with delivery=1 through bearerbox and smscsim: one report per number, status 0"
+
+# Each final state of a receipt from the simulator (chosen by the text's
+# "stat:WORD" prefix) reaches the customer as the status code of seed 004 §5.4.
+for st in UNDELIV:251 EXPIRED:253 REJECTD:249; do
+	out=$(curl -sS "http://127.0.0.1:$api/SMSsend?user=demo&pass=demo-pw-1&ownnum=Hermod&number=4915100003&message=stat:${st%:*}+e2e&delivery=1&mess_id=e2e-${st%:*}")
+	[ "$out" = success ] || t_fail "SMSsend ${st%:*}: $out"
+done
+sb_wait_req web 5 "r['path'] == '/dlr.php'" 20
+sb_wait_idle 5
+for st in UNDELIV:251 EXPIRED:253 REJECTD:249; do
+	[ "$(sb_count web "r['path'] == '/dlr.php' and q == {'mess_id': 'e2e-${st%:*}', 'status': '${st#*:}', 'number': '4915100003'}")" = 1 ] ||
+		t_fail "report for ${st%:*}: $(sb_req web "r['path'] == '/dlr.php'")"
+done
+t_ok "UNDELIV, EXPIRED and REJECTD receipts from smscsim: status 251, 253, 249"
 
 exec 3<>"/dev/tcp/127.0.0.1/$SIM_CTL"
 echo "mo 4917000001 4930100 Hello from the handset" >&3
