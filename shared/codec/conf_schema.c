@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "shared/codec/conf_schema.h"
+#include "shared/codec/redis_url.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -453,6 +454,25 @@ static int conf_check_authority(const char *scheme, const char *s,
 	return 0;
 }
 
+/* A Redis URL: the precise complaint of the generic URL check where it has
+ * one, then the boxes' own parser as the last word, so that a URL this check
+ * accepts is one the boxes can connect with. */
+static int conf_check_redis_url(const char *v, const char *show, char *why,
+    size_t cap)
+{
+	struct redis_url u;
+
+	if (strncmp(v, "unix:", 5) != 0 &&
+	    conf_check_authority("redis", v + 8, show, why, cap) != 0)
+		return -1;
+	if (redis_url_parse(v, &u) == 0)
+		return 0;
+	snprintf(why, cap, "%s is not a Redis URL: "
+	    "redis://[[user]:password@]host[:port][/db] or "
+	    "unix:/path[?db=N&password=P]", show);
+	return -1;
+}
+
 static int conf_check_url(const struct conf_option *o, const char *v,
     const char *show, char *why, size_t cap)
 {
@@ -477,6 +497,8 @@ static int conf_check_url(const struct conf_option *o, const char *v,
 		    (int)(n > 32 ? 32 : n), v, list);
 		return -1;
 	}
+	if (o->choices == ch_url_redis)
+		return conf_check_redis_url(v, show, why, cap);
 	if (n == 4 && strncmp(v, "unix", 4) == 0)
 		return 0;
 	snprintf(scheme, sizeof(scheme), "%.*s", (int)(n > 32 ? 32 : n), v);

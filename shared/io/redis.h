@@ -2,9 +2,7 @@
  * redis — a Redis client on the process's event loop (hiredis async API and
  * its libevent adapter), with reconnection and Lua script helpers.
  *
- * URLs: redis://[[user]:password@]host[:port][/db]   (port 6379, db 0 default;
- *       host may be [v6addr]; user and password may be %XX-encoded)
- *       unix:/path/to/socket[?db=N]  (also ?password=... percent-encoded)
+ * URLs: see shared/codec/redis_url.h.
  * After connecting, the client sends AUTH (when a password is given), SELECT db
  * and SCRIPT LOAD of every registered script, and only then reports itself
  * connected. On a connect failure or a lost connection it retries with
@@ -23,38 +21,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "shared/codec/redis_url.h"
+
 struct loop;
 struct redis;
 struct redis_script;
 struct redisReply;
 
-#define REDIS_URL_HOST_MAX 256
-#define REDIS_URL_PATH_MAX 108	/* sizeof(sun_path) */
-#define REDIS_URL_SECRET_MAX 256
-
-/* A parsed Redis URL. Pure data, no allocation. */
-struct redis_url {
-	bool is_unix;
-	char host[REDIS_URL_HOST_MAX];	/* TCP: host without brackets */
-	int port;			/* TCP: 1..65535 */
-	char path[REDIS_URL_PATH_MAX];	/* unix: socket path */
-	char user[REDIS_URL_SECRET_MAX];	/* "" = none (AUTH password only) */
-	char password[REDIS_URL_SECRET_MAX];	/* "" = no AUTH */
-	int db;				/* 0..INT_MAX */
-};
-
-/*
- * Parses url into *out. Pure (no I/O). Returns 0, or -1 when the URL is
- * malformed (unknown scheme, empty host, port out of range, bad db, a field
- * too long, bad %-escape); *out is then unspecified.
- */
-int redis_url_parse(const char *url, struct redis_url *out);
-
-/*
- * Writes the URL without its password into buf (cap bytes, NUL-terminated,
- * truncated if needed): for log lines.
- */
-void redis_url_redacted(const struct redis_url *u, char *buf, size_t cap);
 
 /*
  * Reply callback. reply is owned by hiredis and valid only during the call;

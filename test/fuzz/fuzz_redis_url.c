@@ -1,6 +1,6 @@
 /*
- * Fuzz target for redis_url_parse (shared/io/redis.h; pure, linked with the io
- * library). The input, NUL-terminated, is parsed; an accepted URL must give
+ * Fuzz target for redis_url_parse (shared/codec/redis_url.h; pure). The
+ * input, NUL-terminated, is parsed; an accepted URL must give
  * sane fields, be rebuilt from them (user and password %-encoded) into a URL
  * that parses to the same fields, and its redacted form must not depend on
  * the password (only on whether there is one) and must stay NUL-terminated in
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shared/io/redis.h"
+#include "shared/codec/redis_url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -365,6 +365,23 @@ static void test_urls(void **state)
 	check("group = core\nredis-url = hunter2\n",
 	    "t.conf:2: bad value for 'redis-url': the value is not a URL (scheme://host...)",
 	    NULL);
+	/* What the boxes' parser refuses, the check refuses: a password
+	 * without its colon, a database that is not a plain int, IPv6 without
+	 * brackets, a bad unix: parameter. */
+	static const char *const bad_urls[] = {
+		"redis://hunter2@h:6379/0", "redis://h/+1", "redis://h/99999999999",
+		"redis://::1:6379/0", "unix:/s?foo=1", "unix:/s?db=x",
+		"unix:/s?password=%zz",
+	};
+	for (i = 0; i < sizeof(bad_urls) / sizeof(bad_urls[0]); i++) {
+		snprintf(text, sizeof(text), "group = core\nredis-url = %s\n",
+		    bad_urls[i]);
+		check(text,
+		    "t.conf:2: bad value for 'redis-url': the value is not a Redis URL: "
+		    "redis://[[user]:password@]host[:port][/db] or "
+		    "unix:/path[?db=N&password=P]",
+		    NULL);
+	}
 }
 
 static void test_lists(void **state)

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "shared/io/redis.h"
+#include "shared/codec/redis_url.h"
 
 static void test_tcp_defaults(void **state)
 {
