@@ -503,6 +503,38 @@ on_access(void *cls, struct MHD_Connection *connection, const char *url,
 	return MHD_YES;
 }
 
+/* A host name ("localhost"): its first address. Blocks on DNS, which is
+ * fine here: a server is made at start-up, before the loop runs. */
+static int
+parse_bind_name(const char *address, unsigned port, struct sockaddr_storage *ss,
+		unsigned *flags)
+{
+	struct addrinfo hints, *res = NULL;
+	int rc = -1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if (getaddrinfo(address, NULL, &hints, &res) != 0 || res == NULL)
+		return -1;
+	if (res->ai_addrlen <= sizeof(*ss)) {
+		memcpy(ss, res->ai_addr, res->ai_addrlen);
+		if (res->ai_family == AF_INET6) {
+			((struct sockaddr_in6 *)(void *)ss)->sin6_port =
+				htons((uint16_t)port);
+			*flags |= MHD_USE_IPv6;
+			rc = 0;
+		} else if (res->ai_family == AF_INET) {
+			((struct sockaddr_in *)(void *)ss)->sin_port =
+				htons((uint16_t)port);
+			rc = 0;
+		}
+	}
+	freeaddrinfo(res);
+	return rc;
+}
+
 static int
 parse_bind(const char *address, unsigned port, struct sockaddr_storage *ss,
 	   unsigned *flags)
@@ -530,7 +562,7 @@ parse_bind(const char *address, unsigned port, struct sockaddr_storage *ss,
 		*flags |= MHD_USE_IPv6;
 		return 0;
 	}
-	return -1;
+	return parse_bind_name(address, port, ss, flags);
 }
 
 static struct MHD_Response *

@@ -44,7 +44,7 @@ typedef void httpd_handler_fn(struct httpd_req *req, void *arg);
 typedef void httpd_access_fn(const struct httpd_access *a, void *arg);
 
 struct httpd_config {
-	const char *address;	/* numeric IPv4/IPv6 address; NULL or "" = any */
+	const char *address;	/* IPv4/IPv6 address or host name; NULL or "" = any */
 	unsigned port;		/* 0 = an ephemeral port, see httpd_port() */
 	size_t max_body;	/* larger request bodies get 413; 0 = 64 KiB */
 	unsigned max_connections;	/* 0 = 1024 */

@@ -2,7 +2,7 @@
 # client addresses on /SMSsend, /balance and /cgi-bin/sendsms (and lets its own
 # through); Kannel's 402 for credit and 403 for a sender the account may not
 # use, with nothing charged or queued; no password (user's, Kannel's or in an
-# XML document) ever reaches the access log.
+# XML document) ever reaches the access log; `interface` may be a host name.
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/sb_api_lib.sh"
 
@@ -52,3 +52,14 @@ curl -sS -o /dev/null "$SB_URL/balance?user=here&pass=hpw"
 grep -c 'http ' "$T_DIR/sb1.log" | grep -qv '^0$' || t_fail "no access lines"
 grep -E 'hpw|tpw|ppw' "$T_DIR/sb1.log" && t_fail "a password in the access log"
 t_ok "no password in the access log (query, form, XML, balance)"
+
+# ---- interface may be a host name, as for the SMPP server
+port=$(t_free_port)
+{
+	cat "$T_DIR/base.conf"
+	printf '\ngroup = smsbox\nport = %s\ninterface = localhost\n' "$port"
+} >"$T_DIR/byname.conf"
+t_spawn byname "$SMSBOX" -c "$T_DIR/byname.conf"
+t_wait_port "$port"
+[ "$(curl -sS --max-time 10 "http://127.0.0.1:$port/ping")" = ok ] || t_fail "interface = localhost"
+t_ok "interface = localhost"
