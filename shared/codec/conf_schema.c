@@ -896,6 +896,55 @@ static void conf_check_ref(struct conf *c, const struct conf_option *o)
 	}
 }
 
+/* A prefix ('+' or not) routed twice: the second would never be used. */
+static void conf_check_route_prefix(struct conf *c, const struct conf_group *g,
+    const struct conf_kv *kv, const char *item, size_t len)
+{
+	const struct conf_group *h = NULL;
+	const struct conf_kv *hk;
+	const char *v, *it, *self = item;
+	size_t n;
+
+	if (item[0] == '+')
+		item++, len--;
+	while ((h = conf_group_next(c, h, "route")) != NULL) {
+		if ((hk = conf_group_kv(h, "prefix")) == NULL)
+			continue;
+		v = hk->value;
+		while (conf_list_next(&v, &it, &n)) {
+			if (h == g && it >= self)
+				return;	/* only items before this one */
+			if (it[0] == '+')
+				it++, n--;
+			if (n == len && memcmp(it, item, len) == 0) {
+				conf_error(c, kv->file, kv->line,
+				    "prefix '%.*s' is routed twice (first at %s:%u)",
+				    (int)len, item, hk->file, hk->line);
+				return;
+			}
+		}
+		if (h == g)
+			return;
+	}
+}
+
+static void conf_check_route_prefixes(struct conf *c)
+{
+	const struct conf_group *g = NULL;
+	const struct conf_kv *kv;
+	const char *v, *item;
+	size_t len;
+
+	while ((g = conf_group_next(c, g, "route")) != NULL) {
+		if ((kv = conf_group_kv(g, "prefix")) == NULL)
+			continue;
+		v = kv->value;
+		while (conf_list_next(&v, &item, &len))
+			if (len > 0 && !(len == 1 && item[0] == '+'))
+				conf_check_route_prefix(c, g, kv, item, len);
+	}
+}
+
 static void conf_check_defaults(struct conf *c)
 {
 	const struct conf_group *g = NULL, *first = NULL;
@@ -948,6 +997,7 @@ size_t conf_schema_validate(struct conf *c)
 			conf_check_ref(c, &conf_options[i]);
 	}
 	conf_check_defaults(c);
+	conf_check_route_prefixes(c);
 	return conf_error_count(c);
 }
 

@@ -106,7 +106,8 @@ struct route_table *route_table_new(const struct conf *c)
 	}
 	while ((g = conf_group_next(c, g, "route")) != NULL)
 		add_route(t, g);
-	/* Longest first; a prefix written in two routes goes to the first. */
+	/* Longest first; a prefix written in two routes (refused by the
+	 * configuration check) would go to the first. */
 	qsort(t->entries, t->nentries, sizeof(*t->entries), by_length_desc);
 	return t;
 }

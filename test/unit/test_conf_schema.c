@@ -396,6 +396,15 @@ static void test_lists(void **state)
 	    "t.conf:16: bad value for 'prefix': '4x' is not a number prefix",
 	    "t.conf:20: bad value for 'prefix': '+' is not a number prefix",
 	    "t.conf:21: bad value for 'smsc-id': has 0 items, must have 1 to 32", NULL);
+	/* A prefix routed twice, in one route or two, with or without '+'. */
+	check(CORE "group = smsc\nsmsc-id = a\ntype = modem\nmodembox = mb\n\n"
+	    "group = modembox\nid = mb\n\n"
+	    "group = route\nprefix = 44, 447, +33\nsmsc-id = a\n\n"
+	    "group = route\nprefix = 33, 4478\nsmsc-id = a\n\n"
+	    "group = route\nprefix = 49, +49, +447\nsmsc-id = a\n",
+	    "t.conf:16: prefix '33' is routed twice (first at t.conf:12)",
+	    "t.conf:20: prefix '49' is routed twice (first at t.conf:20)",
+	    "t.conf:20: prefix '447' is routed twice (first at t.conf:12)", NULL);
 }
 
 static void test_ids_and_refs(void **state)

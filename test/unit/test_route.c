@@ -28,7 +28,7 @@ static const char conf_text[] =
 	"\n"
 	"group = route\nprefix = \"+447, 4478\"\nsmsc-id = b, c\n"
 	"\n"
-	"group = route\nprefix = 44\nsmsc-id = c\n"
+	"group = route\nprefix = 45\nsmsc-id = c\n"
 	"\n"
 	"group = route\ndefault = yes\nsmsc-id = c\n";
 
@@ -68,7 +68,7 @@ static void test_longest_prefix(void **state)
 	assert_string_equal(r->links[1], "c");
 	/* The same route through its longer prefix, and with a '+'. */
 	assert_ptr_equal(route_lookup(t, "+447800000000"), r);
-	/* 44 is written twice: the first route that names it wins. */
+	/* 44 is shorter than 447: the route that names it. */
 	r = route_lookup(t, "441234");
 	assert_string_equal(r->links[0], "a");
 	assert_string_equal(r->links[1], "b");
