@@ -2,7 +2,7 @@
  * redis — hiredis async client on the event loop: connect +
  * AUTH/SELECT/SCRIPT LOAD handshake (the URL is parsed by
  * shared/codec/redis_url), reconnection with exponential
- * backoff and rate-limited logging, command wrappers that always call back,
+ * backoff (+-20 % jitter) and rate-limited logging, command wrappers that always call back,
  * and EVALSHA with an EVAL fallback on NOSCRIPT.
  * Layer: shared/io.
  */
@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
@@ -85,17 +87,34 @@ static const char *redis_ac_error(const redisAsyncContext *ac, const char *dflt)
 }
 
 /* An attempt failed or the link dropped: log (rate-limited), schedule retry. */
+/* ms spread over ms +-20 %, so that boxes cut off by one Redis restart do not
+ * all come back in the same millisecond. */
+static unsigned long redis_jitter(unsigned long ms)
+{
+	static unsigned long long x;
+
+	if (x == 0)
+		x = ((unsigned long long)getpid() << 32) ^
+		    (unsigned long long)time(NULL) ^ 0x9e3779b97f4a7c15ULL;
+	x ^= x << 13;	/* xorshift64: spread, not secrecy */
+	x ^= x >> 7;
+	x ^= x << 17;
+	return ms - ms / 5 + (unsigned long)(x % (2 * (ms / 5) + 1));
+}
+
 static void redis_failed(struct redis *r, const char *err)
 {
 	unsigned long long now = loop_now_ms(r->loop);
+	unsigned long delay;
 
 	r->ac = NULL;
 	r->state = REDIS_ST_WAIT;
 	loop_timer_stop(r->timeout);
 	snprintf(r->err, sizeof(r->err), "%s", err);
+	delay = redis_jitter(r->backoff_ms);
 	if (!r->down_reported) {
 		log_warn("redis unreachable url=%s error=\"%s\" retrying in %lums",
-			 r->name, r->err, r->backoff_ms);
+			 r->name, r->err, delay);
 		r->down_reported = true;
 		r->down_since = now;
 		r->last_remind = now;
@@ -104,7 +123,8 @@ static void redis_failed(struct redis *r, const char *err)
 			 r->name, r->err, (now - r->down_since) / 1000);
 		r->last_remind = now;
 	}
-	loop_timer_start(r->retry, r->backoff_ms, false);
+	log_debug("redis retry url=%s in=%lums", r->name, delay);
+	loop_timer_start(r->retry, delay, false);
 	r->backoff_ms *= 2;
 	if (r->backoff_ms > REDIS_BACKOFF_MAX_MS)
 		r->backoff_ms = REDIS_BACKOFF_MAX_MS;

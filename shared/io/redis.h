@@ -6,7 +6,8 @@
  * After connecting, the client sends AUTH (when a password is given), SELECT db
  * and SCRIPT LOAD of every registered script, and only then reports itself
  * connected. On a connect failure or a lost connection it retries with
- * exponential backoff (100 ms doubling to 5 s). Logging: one line when Redis
+ * exponential backoff (100 ms doubling to 5 s, each delay +-20 % at random;
+ * a debug line "redis retry ... in=Nms" each time). Logging: one line when Redis
  * becomes unreachable ("redis unreachable url=... error=... retrying in ..."),
  * a reminder every 30 s while it stays so, one line when it is back. The URL
  * in log lines never contains the password.

@@ -2,7 +2,8 @@
 # shared/io against a real redis-server: the probe connects and INCRs every
 # 100 ms; Redis is killed (the probe logs "unreachable" exactly once, no spam),
 # restarted on the same port (the probe reconnects and goes on), the log file is
-# rotated and SIGHUP reopens it, and SIGTERM stops the probe with status 0.
+# rotated and SIGHUP reopens it, and SIGTERM stops the probe with status 0;
+# against a server that hangs up at once, the retries back off 100 ms doubling.
 . "$top_srcdir/test/integration/lib.sh"
 
 PROBE=$top_builddir/test/integration/io_probe
@@ -61,3 +62,41 @@ grep -q 'probe stopped' "$PLOG" || t_fail "probe did not stop gracefully"
 grep -q 'probe last reply ok=1' "$PLOG" || t_fail "no last reply before the stop"
 grep -qi 'password\|hunter' "$PLOG" "$PLOG.1" && t_fail "credential in log"
 t_ok "SIGTERM: graceful exit 0"
+
+# Backoff: a server that accepts and hangs up at once (the handshake never
+# completes). The attempts must come 100, 200, 400, 800, 1600 ms apart, each
+# +-20 % (plus 60 ms of slack for a loaded machine).
+cat >"$T_DIR/hangup.py" <<'PY'
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+print(s.getsockname()[1], flush=True)
+with open(sys.argv[1], "w") as out:
+    for _ in range(6):
+        c, _ = s.accept()
+        out.write("%.6f\n" % time.monotonic())
+        out.flush()
+        c.close()
+PY
+python3 "$T_DIR/hangup.py" "$T_DIR/accepts" >"$T_DIR/hangup.port" &
+hpid=$!
+T_PIDS="$T_PIDS $hpid"
+for _ in $(seq 1 100); do [ -s "$T_DIR/hangup.port" ] && break; sleep 0.05; done
+hport=$(cat "$T_DIR/hangup.port")
+t_spawn probe2 "$PROBE" "redis://127.0.0.1:$hport/0" "$T_DIR/p2.log" 100 debug
+wait "$hpid" || t_fail "fewer than 6 connection attempts"
+kill -TERM "$T_PID_probe2"
+python3 - "$T_DIR/accepts" <<'PY' || t_fail "attempts not spaced 100, 200, 400, 800, 1600 ms"
+import sys
+t = [float(x) for x in open(sys.argv[1])]
+gaps = [(b - a) * 1000 for a, b in zip(t, t[1:])]
+print("gaps ms:", ["%.0f" % g for g in gaps])
+for i, g in enumerate(gaps):
+    want = 100 * 2 ** i
+    assert want * 0.8 - 5 <= g <= want * 1.2 + 60, (i, g)
+PY
+n=$(grep -cE 'redis retry url=redis://127\.0\.0\.1:[0-9]+/0 in=[0-9]+ms' "$T_DIR/p2.log") || true
+[ "$n" -ge 5 ] || t_fail "$n debug lines for 5 retries"
+t_ok "reconnect backoff doubles from 100 ms, with jitter"
