@@ -5,6 +5,7 @@
 #include "config.h"
 #include "shared/io/box.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,7 +89,7 @@ static void on_stop(struct loop *l, void *arg)
 	struct box *b = arg;
 
 	(void)l;
-	log_info("stopping: SIGTERM received");
+	log_info("stopping: finishing the work in hand");
 	if (b->on_stop != NULL)
 		b->on_stop(b->arg);
 	else
@@ -139,7 +140,8 @@ static int start_logging(struct box *b)
 	if (file != NULL && file[0] == '\0')
 		file = NULL;
 	if (log_init(b->name, level, file) != 0) {
-		fprintf(stderr, "%s: cannot open log file %s\n", b->name, file);
+		fprintf(stderr, "%s: cannot open log file %s: %s\n", b->name,
+			file, strerror(errno));
 		return -1;
 	}
 	return 0;
