@@ -24,6 +24,7 @@
 #include "shared/codec/route.h"
 #include "shared/codec/sms_split.h"
 #include "shared/codec/ucs2.h"
+#include "shared/codec/udh.h"
 #include "shared/io/account.h"
 #include "shared/io/box.h"
 #include "shared/io/log.h"
@@ -670,6 +671,54 @@ static int mt_split_parts(const struct mt_accept_msg *m, const uint8_t *text,
 	}
 }
 
+/*
+ * On a SAR link, the concat IE of the sender's part becomes its SAR values
+ * (the link sends TLVs, or a UDH again over SMPP 3.3); its other IEs stay.
+ */
+static int mt_own_sar(struct sms_part *pt)
+{
+	uint8_t u[SMS_PART_MAX];
+	size_t ud = pt->len - pt->udh_len;
+	int k = udh_strip_concat(pt->data, pt->udh_len, u, sizeof(u));
+
+	if (k < 0)
+		return MT_ACCEPT_E_FORMAT;
+	memmove(pt->data + k, pt->data + pt->udh_len, ud);
+	memcpy(pt->data, u, (size_t)k);
+	pt->udh_len = (size_t)k;
+	pt->len = (size_t)k + ud;
+	return 0;
+}
+
+/*
+ * Text with the sender's UDH: one part of a message the sender concatenated
+ * itself, kept as exactly one part with its UDH (E_TOO_LONG when text and
+ * UDH do not fit one SMS); on a SAR link its concat IE goes in SAR values.
+ */
+static int mt_split_own(const struct mt_accept_msg *m, const uint8_t *text,
+			size_t tlen, const struct sms_split_opts *o,
+			enum mt_method method, struct mt_split *s)
+{
+	struct sms_split_info info;
+	int n;
+
+	s->parts = malloc(sizeof(*s->parts));
+	if (s->parts == NULL)
+		return MT_ACCEPT_E_NOMEM;
+	n = sms_split_text_udh(text, tlen, o, m->udh, m->udh_len, s->parts,
+			       &info, NULL);
+	if (n != 1)
+		return n < 0 ? mt_split_status(n) : MT_ACCEPT_E_ARG;
+	s->coding = mt_coding(info.coding);
+	s->bill = 1;
+	s->n = 1;
+	if (method == MT_SAR && s->parts[0].total > 1) {
+		s->sar = true;
+		return mt_own_sar(&s->parts[0]);
+	}
+	return 0;
+}
+
 /* Encodes and splits the message for one method into *s (s->err set). */
 static int mt_split_make(struct mt_accept *a, const struct mt_accept_msg *m,
 			 const uint8_t *text, size_t tlen, enum mt_method method,
@@ -684,8 +733,10 @@ static int mt_split_make(struct mt_accept *a, const struct mt_accept_msg *m,
 		   SMS_CODING_UCS2;
 	o.method = method == MT_SAR ? SMS_CONCAT_SAR : SMS_CONCAT_UDH8;
 	o.max_parts = SMS_SPLIT_MAX_PARTS;
-	o.ref = a->ref++;
 	s->done = true;
+	if (m->kind != MT_ACCEPT_BINARY && m->udh != NULL)
+		return s->err = mt_split_own(m, text, tlen, &o, method, s);
+	o.ref = a->ref++;
 	n = mt_split_parts(m, text, tlen, &o, s, &info);
 	if (n <= 0)
 		return s->err = n < 0 ? mt_split_status(n) : MT_ACCEPT_E_ARG;
