@@ -472,7 +472,12 @@ static void srv_submit_done(const struct mt_accept_result *res, void *arg)
 	free(rq);
 }
 
-/* Token bucket of the account (per bearerbox). True when n may go now. */
+/*
+ * Token bucket of the account (per bearerbox), throughput tokens deep. True
+ * when n messages may go now: they take n tokens. n over the depth (a
+ * submit_multi to more destinations than the throughput) goes when the
+ * bucket is full and leaves it in debt, so the rate holds over time.
+ */
 static bool srv_take(struct bb_server *s, struct srv_acct *a, unsigned n)
 {
 	unsigned long long now = srv_now_ms(s);
@@ -484,7 +489,7 @@ static bool srv_take(struct bb_server *s, struct srv_acct *a, unsigned n)
 	a->tokens_ms = now;
 	if (a->tokens > tp)
 		a->tokens = tp;
-	if (a->tokens < n)
+	if (a->tokens < (n < tp ? (double)n : tp))
 		return false;
 	a->tokens -= n;
 	return true;
@@ -573,7 +578,9 @@ void srv_on_submit(struct srv_sess *ss, const struct smpp_pdu *p)
 	uint32_t st;
 	int rc;
 
-	if (ss->pending >= SRV_WINDOW || !srv_take(s, ss->acct, 1)) {
+	/* a token per destination: submit_multi is n messages */
+	if (ss->pending >= SRV_WINDOW ||
+	    !srv_take(s, ss->acct, n > 0 ? (unsigned)n : 1)) {
 		s->st.throttled++;
 		srv_send_status(ss, p, SMPP_ESME_RTHROTTLED);
 		return;
