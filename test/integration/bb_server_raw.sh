@@ -37,6 +37,30 @@ print("ok")
 PY
 t_ok "bound: RINVESMCLASS, a short PDU refused, generic_nack, second bind RALYBND"
 
+# The statuses the codec answers for malformed fields (doc/smpp-server.md).
+raw statuses <<PY
+exec(open("$d/smpp.py").read())
+s = conn()
+s.sendall(pdu(9, 1, c('acme') + c('secret') + c('ABCDEFGHIJKLM') + bytes([0x34, 0, 0]) + c('')))
+r = read(s); assert r[:3] == (0x80000009, 0x53, 1), ("system_type", r)
+s = conn()
+assert bind(s)[1] == 0
+multi = (c('') + bytes([5, 0]) + c('Hermod') + bytes([1, 3, 1, 1]) + c('4917000010') +
+         bytes([0, 0, 0]) + c('') + c('') + bytes([0, 0, 0, 0, 2]) + b'hi')
+cases = [
+  (4, c('SIXSIX') + submit()[1:], 0x15, "service_type"),
+  (0x21, multi, 0x40, "dest_flag"),
+  (4, submit() + b'\x02\x0c\x00', 0xC0, "cut TLV"),
+  (4, submit(tlvs=tlv(0x020C, b'\x01')), 0xC2, "TLV length"),
+  (4, submit(tlvs=tlv(0x001E, b'7' * 65)), 0xC4, "C-string TLV without NUL"),
+]
+for i, (cmd, body, want, what) in enumerate(cases):
+    s.sendall(pdu(cmd, 10 + i, body))
+    r = read(s); assert r[:3] == (0x80000000 | cmd, want, 10 + i), (what, r)
+print("ok")
+PY
+t_ok "codec statuses: RINVSYSTYP, RINVSERTYP, RINVDESTFLAG, RINVOPTPARSTREAM, RINVPARLEN, RINVOPTPARAMVAL"
+
 # What the server makes of the submit fields (read back from the queue).
 raw content <<PY
 exec(open("$d/smpp.py").read())
