@@ -113,8 +113,24 @@ expect "SAR part 2 on the sar link" "$(rx hsar 4918000002 'sar two')" " sar=300:
 expect "UDH part on the sar link: SAR TLVs" "$(rx hsar 4918000003 'udh on sar')" " sar=187:2:1"
 expect "SAR part on the udh link: a UDH" "$(rx hudh 4917000004 'sar on udh')" " udh=0500034d0201"
 id1=$(jf cat submit id 1)
-expect "each part billed as one" "$(t_redis hget "$P:msg:$id1" parts)" 1
-t_ok "customer parts (2 UDH, 2 SAR, and each on the other kind of link) reach smscsim as one part each with their concatenation; 154 septets and a UDH: ESME_RINVMSGLEN"
+expect "the UDH parts: one message id" "$(jf cat submit id 2)" "$id1"
+expect "the SAR parts: one message id" "$(jf cat submit id 4)" "$(jf cat submit id 3)"
+[ "$(jf cat submit id 3)" != "$id1" ] && [ "$(jf cat submit id 5)" != "$(jf cat submit id 6)" ] ||
+	t_fail "other messages share an id: $(cat "$d/cat.out")"
+expect "the record of the UDH parts" "$(t_redis hget "$P:msg:$id1" parts)" 2
+expect "P:cat deleted after the last part" "$(t_redis exists "$P:cat:acme:4917000001:170:2")" 0
+expect "P:cat kept for part 1 of 2" "$(t_redis hget "$P:cat:acme:4918000003:187:2" id)" "$(jf cat submit id 5)"
+expect "each part billed as one (10 - 6 x 0.01)" "$(t_redis hget "$P:acct:acme" credit)" 99400
+t_ok "customer parts (2 UDH, 2 SAR, and each on the other kind of link) reach smscsim as one part each with their concatenation, the parts of one message under one message id; 154 septets and a UDH: ESME_RINVMSGLEN"
+
+cust catr mode=trx dlr=1 submit="4917000020:one" udh=050003dd0201 \
+	submit2="4917000020:two" udh2=050003dd0202 wait=1 timeout=20000
+cid=$(jf catr submit id 1)
+expect "2 parts, 1 id" "$(jf catr submit id 2)" "$cid"
+expect "the receipt of the 2 parts" "$(jf catr deliver tlv.receipted_message_id)" "$cid"
+expect "both parts delivered, one final state" \
+	"$(t_redis hmget "$P:msg:$cid" p1 p2 final | tr '\n' ' ')" "DELIVRD DELIVRD DELIVRD "
+t_ok "a customer's 2-part UDH message with registered_delivery: one receipt for id $cid once both parts are delivered"
 
 cust rcpt mode=trx dlr=1 submit="4917000009:receipt please" wait=1 timeout=20000
 id=$(jf rcpt submit id)

@@ -78,6 +78,7 @@ cases = [
   ("ucs2", submit(dcs=8, msg=b'\x04\x1f\x04\x40')),
   ("binudh", submit(dcs=4, esm=0x40, msg=bytes.fromhex('0605040b8423f0') + b'\x01\x02')),
   ("textudh", submit(dcs=0, esm=0x40, msg=bytes.fromhex('050003aa0201') + b'part one')),
+  ("textudh2", submit(dcs=0, esm=0x40, msg=bytes.fromhex('050003aa0201') + b'part one again')),
   ("textudh16", submit(dcs=0, esm=0x40, msg=bytes.fromhex('06080401800302') + b'part two')),
   ("udhfull", submit(dcs=0, esm=0x40, msg=bytes.fromhex('050003ab0201') + b'a' * 153)),
   ("udhlong", submit(dcs=0, esm=0x40, msg=bytes.fromhex('050003ab0201') + b'a' * 154)),
@@ -115,11 +116,15 @@ expect "flash" "$(st flash):$(qf "$(mid flash)" flash):$(qf "$(mid flash)" codin
 expect "ucs2" "$(st ucs2):$(qf "$(mid ucs2)" coding)" 0:8 content
 expect "binary udh" "$(st binudh):$(qf "$(mid binudh)" coding):$(qhex binudh udh)" \
 	0:4:0605040b8423f0 content
-expect "text with concat udh" "$(st textudh):$(qhex textudh udh):$(qf "$(mid textudh)" data):$(qf "$(mid textudh)" parts)" \
-	"0:050003aa0201:part one:1" content
+expect "text with concat udh" "$(st textudh):$(qhex textudh udh):$(qf "$(mid textudh)" data):$(qf "$(mid textudh)" part)/$(qf "$(mid textudh)" parts)" \
+	"0:050003aa0201:part one:1/2" content
+cat_ttl=$(t_redis ttl "$P:cat:acme:4917000010:170:2")
+[ "$cat_ttl" -gt 3500 ] && [ "$cat_ttl" -le 3600 ] || t_fail "P:cat of part 1 of 2: ttl $cat_ttl"
+[ "$(mid textudh2)" != "$(mid textudh)" ] || t_fail "part 1 of 2 sent twice: one id $(mid textudh)"
+expect "P:cat after part 1 of 2 again: the new message" "$(t_redis hget "$P:cat:acme:4917000010:170:2" id)" "$(mid textudh2)" content
 expect "text with 16-bit concat udh" "$(st textudh16):$(qhex textudh16 udh):$(qf "$(mid textudh16)" data)" \
 	"0:06080401800302:part two" content
-expect "153 septets and a concat udh" "$(st udhfull):$(t_redis hget "$P:msg:$(mid udhfull)" parts)" 0:1 content
+expect "153 septets and a concat udh" "$(st udhfull):$(t_redis hget "$P:msg:$(mid udhfull)" parts)" 0:2 content
 expect "154 septets and a concat udh" "$(st udhlong)" 1 content
 expect "67 UCS-2 units and a concat udh" "$(st ucs2udh):$(qf "$(mid ucs2udh)" coding):$(qhex ucs2udh udh)" \
 	0:8:050003ac0202 content
