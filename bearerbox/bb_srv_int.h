@@ -39,6 +39,7 @@ struct route_table;
 #define SRV_OUT_MAX (256 * 1024)	/* unsent output: stop reading */
 #define SRV_SYSTEM_ID "hermod"
 #define SRV_TEXT_MAX 4096		/* octets of one submitted message */
+#define SRV_UDH_MAX 140			/* UDHL + IEs (udh.h UDH_MAX_LEN) */
 
 enum srv_state {
 	SRV_OPEN = 0,	/* connected, not bound */
@@ -137,6 +138,7 @@ struct bb_server {
 	struct smpp_pdu resp;		/* scratch: the PDU being sent */
 	uint8_t buf[SRV_MAX_PDU];	/* scratch for encode */
 	uint8_t text[SRV_TEXT_MAX * 3 + 1];	/* scratch: message as UTF-8 */
+	uint8_t udh[SRV_UDH_MAX];	/* scratch: a UDH made of SAR TLVs */
 };
 
 /* bb_server.c */

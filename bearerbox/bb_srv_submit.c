@@ -260,10 +260,58 @@ static uint32_t srv_octets(const struct smpp_pdu *p, const uint8_t **d,
 }
 
 /*
+ * The SAR TLVs of p (a part the customer concatenated) as a concat IE added
+ * to c's UDH, in the server's scratch: the accept step then handles UDH and
+ * SAR parts alike. A UDH that has a concat IE already wins; a part 1 of 1
+ * needs none. All three TLVs or none (RMISSINGOPTPARAM); seq in 1..total
+ * (RINVOPTPARAMVAL).
+ */
+static uint32_t srv_sar(struct bb_server *s, const struct smpp_pdu *p,
+			struct srv_content *c)
+{
+	const struct smpp_tlvs *t = &p->tlv;
+	struct udh_spec spec = { 0 };
+	struct udh u;
+	int n, k = smpp_tlv_has(t, SMPP_TI_SAR_MSG_REF_NUM) +
+		   smpp_tlv_has(t, SMPP_TI_SAR_TOTAL_SEGMENTS) +
+		   smpp_tlv_has(t, SMPP_TI_SAR_SEGMENT_SEQNUM);
+
+	if (k == 0)
+		return SMPP_ESME_ROK;
+	if (k != 3)
+		return SMPP_ESME_RMISSINGOPTPARAM;
+	if (t->sar_total_segments == 0 || t->sar_segment_seqnum == 0 ||
+	    t->sar_segment_seqnum > t->sar_total_segments)
+		return SMPP_ESME_RINVOPTPARAMVAL;
+	if (c->udh != NULL && udh_decode(c->udh, c->udh_len, &u) > 0 &&
+	    u.has_concat)
+		return SMPP_ESME_ROK;
+	if (t->sar_total_segments == 1)
+		return SMPP_ESME_ROK;
+	spec.concat = true;
+	spec.concat16 = t->sar_msg_ref_num > 0xFF;
+	spec.ref = t->sar_msg_ref_num;
+	spec.total = t->sar_total_segments;
+	spec.seq = t->sar_segment_seqnum;
+	if (c->udh != NULL) {
+		spec.extra = c->udh + 1;
+		spec.extra_len = c->udh_len - 1;
+	}
+	n = udh_encode(&spec, s->udh, sizeof(s->udh));
+	if (n <= 0)
+		return SMPP_ESME_RINVMSGLEN;
+	c->udh = s->udh;
+	c->udh_len = (size_t)n;
+	return SMPP_ESME_ROK;
+}
+
+/*
  * Reads the content into c: text alphabets are turned into UTF-8 in the
  * server's scratch buffer (the accept step chooses the coding again). A UDH
- * on text (customer-made parts) is dropped: each part goes on as a message of
- * its own (doc/smpp-server.md); on binary it is kept.
+ * (esm_class UDHI, or made of SAR TLVs) is kept: on text it makes the
+ * content one part the customer concatenated, queued as one part with its
+ * concatenation (mt_accept.h; doc/smpp-server.md); on binary every part
+ * carries it.
  */
 static uint32_t srv_content(struct bb_server *s, const struct smpp_pdu *p,
 			    struct srv_content *c)
@@ -283,11 +331,15 @@ static uint32_t srv_content(struct bb_server *s, const struct smpp_pdu *p,
 		n = udh_decode(d, len, &u);
 		if (n < 0)
 			return SMPP_ESME_RINVMSGLEN;
-		c->udh = d;
-		c->udh_len = (size_t)n;
+		if (n > 1) {		/* UDHL 0: no header after all */
+			c->udh = d;
+			c->udh_len = (size_t)n;
+		}
 		d += n;
 		len -= (size_t)n;
 	}
+	if ((st = srv_sar(s, p, c)) != SMPP_ESME_ROK)
+		return st;
 	switch (al) {
 	case SRV_BIN:
 		c->kind = MT_ACCEPT_BINARY;
@@ -315,8 +367,6 @@ text:
 		c->len = (size_t)n;
 		break;
 	}
-	c->udh = NULL;
-	c->udh_len = 0;
 	return SMPP_ESME_ROK;
 }
 
@@ -422,7 +472,12 @@ static void srv_submit_done(const struct mt_accept_result *res, void *arg)
 	free(rq);
 }
 
-/* Token bucket of the account (per bearerbox). True when n may go now. */
+/*
+ * Token bucket of the account (per bearerbox), throughput tokens deep. True
+ * when n messages may go now: they take n tokens. n over the depth (a
+ * submit_multi to more destinations than the throughput) goes when the
+ * bucket is full and leaves it in debt, so the rate holds over time.
+ */
 static bool srv_take(struct bb_server *s, struct srv_acct *a, unsigned n)
 {
 	unsigned long long now = srv_now_ms(s);
@@ -434,7 +489,7 @@ static bool srv_take(struct bb_server *s, struct srv_acct *a, unsigned n)
 	a->tokens_ms = now;
 	if (a->tokens > tp)
 		a->tokens = tp;
-	if (a->tokens < n)
+	if (a->tokens < (n < tp ? (double)n : tp))
 		return false;
 	a->tokens -= n;
 	return true;
@@ -523,7 +578,9 @@ void srv_on_submit(struct srv_sess *ss, const struct smpp_pdu *p)
 	uint32_t st;
 	int rc;
 
-	if (ss->pending >= SRV_WINDOW || !srv_take(s, ss->acct, 1)) {
+	/* a token per destination: submit_multi is n messages */
+	if (ss->pending >= SRV_WINDOW ||
+	    !srv_take(s, ss->acct, n > 0 ? (unsigned)n : 1)) {
 		s->st.throttled++;
 		srv_send_status(ss, p, SMPP_ESME_RTHROTTLED);
 		return;

@@ -552,9 +552,33 @@ static void on_submit(struct simsess *ss, const struct smpp_pdu *in)
 		dlr_queue(s, ss, in, id);
 }
 
+/* " udh=HEX" when the submit has a UDH, " sar=REF:TOTAL:SEQ" when it has the
+ * SAR TLVs: what a test needs to see of a part's concatenation. */
+static void log_concat(const struct smpp_pdu *p, char *out, size_t cap)
+{
+	const uint8_t *t = p->short_message;
+	size_t n = p->sm_length, h, o = 0;
+
+	out[0] = '\0';
+	if (n == 0 && smpp_tlv_has(&p->tlv, SMPP_TI_MESSAGE_PAYLOAD)) {
+		t = p->tlv.message_payload.p;
+		n = p->tlv.message_payload.len;
+	}
+	if ((p->esm_class & SMPP_ESM_UDHI) && n > 0 && (h = (size_t)t[0] + 1) <= n) {
+		o = (size_t)snprintf(out, cap, " udh=");
+		for (size_t i = 0; i < h && o + 3 <= cap; i++)
+			o += (size_t)snprintf(out + o, cap - o, "%02x", t[i]);
+	}
+	if (smpp_tlv_has(&p->tlv, SMPP_TI_SAR_TOTAL_SEGMENTS) && o < cap)
+		snprintf(out + o, cap - o, " sar=%u:%u:%u",
+			 (unsigned)p->tlv.sar_msg_ref_num,
+			 (unsigned)p->tlv.sar_total_segments,
+			 (unsigned)p->tlv.sar_segment_seqnum);
+}
+
 static void log_pdu(struct simsess *ss, const struct smpp_pdu *p)
 {
-	char text[48];
+	char text[48], concat[320];
 	const uint8_t *t;
 	size_t n, i;
 
@@ -572,11 +596,13 @@ static void log_pdu(struct simsess *ss, const struct smpp_pdu *p)
 	for (i = 0; i < n && i < sizeof(text) - 1; i++)
 		text[i] = t[i] >= 0x20 && t[i] < 0x7F && t[i] != '"' ? (char)t[i] : '.';
 	text[i] = '\0';
+	log_concat(p, concat, sizeof(concat));
 	sim_log(ss->s, "rx sess=%" PRIu64 " system_id=%s cmd=%s seq=%" PRIu32
-		" src=%s dst=%s esm=0x%02x reg=0x%02x dcs=0x%02x len=%zu text=\"%s\"",
+		" src=%s dst=%s esm=0x%02x reg=0x%02x dcs=0x%02x len=%zu text=\"%s\"%s",
 		ss->id, ss->system_id, smpp_command_name(p->command_id),
 		p->sequence_number, p->source_addr, p->destination_addr,
-		p->esm_class, p->registered_delivery, p->data_coding, n, text);
+		p->esm_class, p->registered_delivery, p->data_coding, n, text,
+		concat);
 }
 
 static void on_pdu(struct simsess *ss, const struct smpp_pdu *in)

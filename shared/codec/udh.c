@@ -148,6 +148,32 @@ int udh_encode(const struct udh_spec *spec, uint8_t *out, size_t cap)
 	return (int)w.len;
 }
 
+int udh_strip_concat(const uint8_t *p, size_t len, uint8_t *out, size_t cap)
+{
+	struct udh u;
+	size_t i, n = 1;
+	int rc;
+
+	if ((rc = udh_decode(p, len, &u)) < 0)
+		return rc;
+	if ((size_t)rc != len)
+		return UDH_E_UDHL;
+	for (i = 1; i < len; i += 2 + (size_t)p[i + 1]) {
+		size_t ie = 2 + (size_t)p[i + 1];
+
+		if (p[i] == UDH_IEI_CONCAT8 || p[i] == UDH_IEI_CONCAT16)
+			continue;
+		if (n + ie > cap)
+			return UDH_E_SPACE;
+		memcpy(out + n, p + i, ie);
+		n += ie;
+	}
+	if (n == 1)
+		return 0;
+	out[0] = (uint8_t)(n - 1);
+	return (int)n;
+}
+
 size_t udh_concat_len(bool concat16)
 {
 	return concat16 ? 7 : 6;

@@ -84,6 +84,16 @@ struct udh_spec {
  */
 int udh_encode(const struct udh_spec *spec, uint8_t *out, size_t cap);
 
+/*
+ * Copies the UDH p[0..len) (UDHL first, exactly one UDH) into out[0..cap)
+ * without its concatenation IEs (IEI 0x00 and 0x08), the other IEs unchanged
+ * and in order: what stays of a part's header when its concatenation goes in
+ * SAR values instead. Returns the octets written, 0 when no IE remains (no
+ * UDH at all), the udh_decode() errors when p does not parse or has octets
+ * after the UDH (UDH_E_UDHL), UDH_E_SPACE when cap is too small.
+ */
+int udh_strip_concat(const uint8_t *p, size_t len, uint8_t *out, size_t cap);
+
 /* Octets a concat IE plus UDHL add on its own: 6 (8-bit ref) or 7 (16-bit). */
 size_t udh_concat_len(bool concat16);
 

@@ -24,6 +24,7 @@
 #include "shared/codec/route.h"
 #include "shared/codec/sms_split.h"
 #include "shared/codec/ucs2.h"
+#include "shared/codec/udh.h"
 #include "shared/io/account.h"
 #include "shared/io/box.h"
 #include "shared/io/log.h"
@@ -40,6 +41,9 @@
  * an hour: it never needs an EXPIRE after its final status. */
 #define MT_RECEIPT_WINDOW_S (72 * 3600)
 #define MT_TTL_MARGIN_S 3600
+/* P:cat:ACCT:TO:REF:TOTAL lives this long after a customer's first part */
+#define MT_CAT_TTL_S "3600"
+
 
 enum mt_method { MT_UDH, MT_SAR, MT_PAYLOAD, MT_METHODS };
 
@@ -120,6 +124,7 @@ struct mt_split {
 	const uint8_t *udh;	/* PAYLOAD binary: the caller's UDH */
 	size_t udh_len;
 	bool sar;		/* SAR: each part's ref, total and seq */
+	bool own;		/* one part the sender concatenated itself */
 	uint8_t *packed;	/* the entries' `m` fields (qentry), back to back */
 	size_t *packed_len;
 };
@@ -147,11 +152,17 @@ struct mt_probe {
  * (shared/codec/msgrec.h): the script never reads it, the final-status
  * event copies it.
  *
+ * A part the sender concatenated itself (cat "REF:TOTAL:SEQ:ACCT") joins the
+ * message of the parts before it: P:cat:ACCT:TO:REF:TOTAL (a hash: id, n
+ * parts seen, sSEQ) gives their id, whose record (parts = TOTAL) the first
+ * part wrote; the last part deletes it; a SEQ seen already starts a new
+ * message (the sender reused the reference).
+ *
  * KEYS: "{prefix}:" (the slot of every key). ARGV: prefix, TTL of P:msg:ID,
  * requests, then per request (mt_send()): account key, the rates version
- * its prices are from, rpt ("" for no report), recipients, splits; per
- * split: entries, parts billed, the entries' m fields; per recipient:
- * number, link, split, price ("" for none), the record's m.
+ * its prices are from, rpt ("" for no report), recipients, splits, cat (""
+ * for none); per split: entries, parts billed, the entries' m fields; per
+ * recipient: number, link, split, price ("" for none), the record's m.
  * Returns per request {'ok', cost, credit left, id per recipient},
  * {'credit', cost, credit}, {'norate', number}, {'noacct'} or {'error', why}.
  */
@@ -178,7 +189,7 @@ static const char mt_script[] =
 	/* where the request at i ends */
 	"local function extent(i)\n"
 	"  local nrec, nsplit = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])\n"
-	"  i = i + 5\n"
+	"  i = i + 6\n"
 	"  for s = 1, nsplit do i = i + 2 + tonumber(ARGV[i]) end\n"
 	"  return i + 5 * nrec\n"
 	"end\n"
@@ -196,7 +207,9 @@ static const char mt_script[] =
 	"  local akey, fresh, rpt = ARGV[i], ARGV[i + 1] == version, ARGV[i + 2]\n"
 	"  local nrec, nsplit = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])\n"
 	"  local sn, sb, sf = {}, {}, {}\n"
-	"  i = i + 5\n"
+	"  local cref, ctot, cseq, cacct = string.match(ARGV[i + 5],\n"
+	"    '^(%d+):(%d+):(%d+):(.+)$')\n"
+	"  i = i + 6\n"
 	"  for s = 1, nsplit do\n"
 	"    sn[s], sb[s], sf[s] = ARGV[i], tonumber(ARGV[i + 1]), i + 2\n"
 	"    i = i + 2 + tonumber(ARGV[i])\n"
@@ -222,14 +235,34 @@ static const char mt_script[] =
 	"  local res = {'ok', fmt(total), fmt(left - total)}\n"
 	"  for j = i, i + 5 * nrec - 1, 5 do\n"
 	"    local to, link, s = ARGV[j], ARGV[j + 1], tonumber(ARGV[j + 2])\n"
-	"    local id = next_id()\n"
-	"    local mk = pfx .. 'msg:' .. id\n"
-	"    if rpt ~= '' then\n"
-	"      redis.call('HSET', mk, 'parts', sn[s], 'rpt', rpt, 'm', ARGV[j + 4])\n"
+	"    local id, parts, rec = nil, sn[s], true\n"
+	"    if cref then\n"
+	"      local ck = pfx .. 'cat:' .. cacct .. ':' .. to .. ':' .. cref ..\n"
+	"        ':' .. ctot\n"
+	"      local h = redis.call('HMGET', ck, 'id', 's' .. cseq, 'n')\n"
+	"      if h[1] and not h[2] then\n"
+	"        id, rec = h[1], false\n"
+	"        local n = (tonumber(h[3]) or 1) + 1\n"
+	"        if n >= tonumber(ctot) then redis.call('DEL', ck)\n"
+	"        else redis.call('HSET', ck, 's' .. cseq, '1', 'n', n) end\n"
+	"      else\n"
+	"        id, parts = next_id(), ctot\n"
+	"        if h[1] then redis.call('DEL', ck) end\n"
+	"        redis.call('HSET', ck, 'id', id, 's' .. cseq, '1', 'n', '1')\n"
+	"        redis.call('EXPIRE', ck, " MT_CAT_TTL_S ")\n"
+	"      end\n"
 	"    else\n"
-	"      redis.call('HSET', mk, 'parts', sn[s], 'm', ARGV[j + 4])\n"
+	"      id = next_id()\n"
 	"    end\n"
-	"    redis.call('EXPIRE', mk, ttl)\n"
+	"    local mk = pfx .. 'msg:' .. id\n"
+	"    if rec then\n"
+	"      if rpt ~= '' then\n"
+	"        redis.call('HSET', mk, 'parts', parts, 'rpt', rpt, 'm', ARGV[j + 4])\n"
+	"      else\n"
+	"        redis.call('HSET', mk, 'parts', parts, 'm', ARGV[j + 4])\n"
+	"      end\n"
+	"      redis.call('EXPIRE', mk, ttl)\n"
+	"    end\n"
 	"    local q = pfx .. 'q:' .. link\n"
 	"    for p = sf[s], sf[s] + tonumber(sn[s]) - 1 do\n"
 	"      redis.call('XADD', q, '*', 'id', id, 'to', to, 'm', ARGV[p])\n"
@@ -670,6 +703,55 @@ static int mt_split_parts(const struct mt_accept_msg *m, const uint8_t *text,
 	}
 }
 
+/*
+ * On a SAR link, the concat IE of the sender's part becomes its SAR values
+ * (the link sends TLVs, or a UDH again over SMPP 3.3); its other IEs stay.
+ */
+static int mt_own_sar(struct sms_part *pt)
+{
+	uint8_t u[SMS_PART_MAX];
+	size_t ud = pt->len - pt->udh_len;
+	int k = udh_strip_concat(pt->data, pt->udh_len, u, sizeof(u));
+
+	if (k < 0)
+		return MT_ACCEPT_E_FORMAT;
+	memmove(pt->data + k, pt->data + pt->udh_len, ud);
+	memcpy(pt->data, u, (size_t)k);
+	pt->udh_len = (size_t)k;
+	pt->len = (size_t)k + ud;
+	return 0;
+}
+
+/*
+ * Text with the sender's UDH: one part of a message the sender concatenated
+ * itself, kept as exactly one part with its UDH (E_TOO_LONG when text and
+ * UDH do not fit one SMS); on a SAR link its concat IE goes in SAR values.
+ */
+static int mt_split_own(const struct mt_accept_msg *m, const uint8_t *text,
+			size_t tlen, const struct sms_split_opts *o,
+			enum mt_method method, struct mt_split *s)
+{
+	struct sms_split_info info;
+	int n;
+
+	s->parts = malloc(sizeof(*s->parts));
+	if (s->parts == NULL)
+		return MT_ACCEPT_E_NOMEM;
+	n = sms_split_text_udh(text, tlen, o, m->udh, m->udh_len, s->parts,
+			       &info, NULL);
+	if (n != 1)
+		return n < 0 ? mt_split_status(n) : MT_ACCEPT_E_ARG;
+	s->coding = mt_coding(info.coding);
+	s->bill = 1;
+	s->n = 1;
+	s->own = true;
+	if (method == MT_SAR && s->parts[0].total > 1) {
+		s->sar = true;
+		return mt_own_sar(&s->parts[0]);
+	}
+	return 0;
+}
+
 /* Encodes and splits the message for one method into *s (s->err set). */
 static int mt_split_make(struct mt_accept *a, const struct mt_accept_msg *m,
 			 const uint8_t *text, size_t tlen, enum mt_method method,
@@ -684,8 +766,10 @@ static int mt_split_make(struct mt_accept *a, const struct mt_accept_msg *m,
 		   SMS_CODING_UCS2;
 	o.method = method == MT_SAR ? SMS_CONCAT_SAR : SMS_CONCAT_UDH8;
 	o.max_parts = SMS_SPLIT_MAX_PARTS;
-	o.ref = a->ref++;
 	s->done = true;
+	if (m->kind != MT_ACCEPT_BINARY && m->udh != NULL)
+		return s->err = mt_split_own(m, text, tlen, &o, method, s);
+	o.ref = a->ref++;
 	n = mt_split_parts(m, text, tlen, &o, s, &info);
 	if (n <= 0)
 		return s->err = n < 0 ? mt_split_status(n) : MT_ACCEPT_E_ARG;
@@ -708,6 +792,10 @@ static void mt_entry(const struct mt_accept_msg *m, const struct mt_split *s,
 	e->coding = s->coding == '8' ? 8 : s->coding == '4' ? 4 : 0;
 	e->part = (unsigned)i + 1;
 	e->parts = (unsigned)s->n;
+	if (s->own && s->parts[0].total > 1) {	/* part SEQ of the sender's TOTAL */
+		e->part = s->parts[0].seq;
+		e->parts = s->parts[0].total;
+	}
 	e->ts = (uint64_t)ts;
 	e->validity = m->validity_s >= 0 ? m->validity_s : -1;
 	e->acct.p = (const uint8_t *)m->acct;
@@ -1166,13 +1254,39 @@ static long mt_record(const struct mt_accept_msg *m, const char *to,
 	return out != NULL ? msgrec_encode(&r, out, cap) : msgrec_size(&r);
 }
 
+/*
+ * The script's cat argument into out[0..cap): "REF:TOTAL:SEQ:ACCT" when the
+ * message is one part of TOTAL the sender concatenated itself, else "".
+ * Returns its length.
+ */
+static size_t mt_cat(const struct mt_accept_msg *m,
+		     const struct mt_split *splits, char *out, size_t cap)
+{
+	int n = 0;
+
+	for (int k = 0; k < MT_METHODS; k++) {
+		const struct sms_part *p = splits[k].parts;
+
+		if (!splits[k].done || !splits[k].own || p[0].total < 2)
+			continue;
+		n = snprintf(out, cap, "%u:%u:%u:%s", (unsigned)p[0].ref,
+			     (unsigned)p[0].total, (unsigned)p[0].seq, m->acct);
+		break;
+	}
+	if (n < 0 || (size_t)n >= cap)
+		n = 0;
+	out[n] = '\0';
+	return (size_t)n;
+}
+
 static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 		   const struct mt_link **lk, struct mt_split *splits,
 		   struct mt_job *job)
 {
 	char kacct[ACCOUNT_KEY_MAX], rpt[ACCOUNT_NAME_MAX + 8];
+	char cat[ACCOUNT_NAME_MAX + 16];
 	int idx[MT_METHODS] = { 0 };
-	size_t cap = 8 + 5 * m->nto, nsplit = 0;	/* 5 first */
+	size_t cap = 9 + 5 * m->nto, nsplit = 0;	/* 6 first */
 	long long ts = mt_now_ms();
 	uint8_t *recs = NULL;
 	size_t rlen = 0;
@@ -1200,6 +1314,7 @@ static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 	mt_arg(&g, rpt, mt_rpt(m, rpt, sizeof(rpt)));
 	mt_arg_num(&g, (long long)m->nto);
 	mt_arg_num(&g, (long long)nsplit);
+	mt_arg(&g, cat, mt_cat(m, splits, cat, sizeof(cat)));
 	for (int k = 0; k < MT_METHODS; k++)
 		if (splits[k].done)
 			mt_args_split(&g, &splits[k]);

@@ -48,7 +48,16 @@ struct mt_accept_msg {
 	enum mt_accept_kind kind;
 	const uint8_t *data;		/* content (see kind) */
 	size_t len;
-	const uint8_t *udh;		/* BINARY only: UDHL + IEs; NULL = none */
+	/* The sender's UDH (UDHL + IEs); NULL = none. BINARY: every part
+	 * carries it. TEXT and UCS2: the content is one part of a message the
+	 * sender concatenated itself, queued as exactly ONE part with this UDH
+	 * (E_TOO_LONG when text and UDH do not fit one SMS); on a link whose
+	 * long-message is SAR its concat IE goes in the part's SAR values.
+	 * With a concat IE of TOTAL > 1 the part joins the message of the
+	 * sender's other parts (same acct, recipient, ref and TOTAL: one id,
+	 * whose record has parts = TOTAL; this entry is part SEQ of TOTAL;
+	 * P:cat:ACCT:TO:REF:TOTAL, doc/redis-keys.md). */
+	const uint8_t *udh;
 	size_t udh_len;
 	bool ucs2;			/* TEXT: always UCS-2 */
 	bool flash;			/* class 0 */

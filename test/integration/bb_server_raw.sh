@@ -37,11 +37,38 @@ print("ok")
 PY
 t_ok "bound: RINVESMCLASS, a short PDU refused, generic_nack, second bind RALYBND"
 
+# The statuses the codec answers for malformed fields (doc/smpp-server.md).
+raw statuses <<PY
+exec(open("$d/smpp.py").read())
+s = conn()
+s.sendall(pdu(9, 1, c('acme') + c('secret') + c('ABCDEFGHIJKLM') + bytes([0x34, 0, 0]) + c('')))
+r = read(s); assert r[:3] == (0x80000009, 0x53, 1), ("system_type", r)
+s = conn()
+assert bind(s)[1] == 0
+multi = (c('') + bytes([5, 0]) + c('Hermod') + bytes([1, 3, 1, 1]) + c('4917000010') +
+         bytes([0, 0, 0]) + c('') + c('') + bytes([0, 0, 0, 0, 2]) + b'hi')
+cases = [
+  (4, c('SIXSIX') + submit()[1:], 0x15, "service_type"),
+  (0x21, multi, 0x40, "dest_flag"),
+  (4, submit() + b'\x02\x0c\x00', 0xC0, "cut TLV"),
+  (4, submit(tlvs=tlv(0x020C, b'\x01')), 0xC2, "TLV length"),
+  (4, submit(tlvs=tlv(0x001E, b'7' * 65)), 0xC4, "C-string TLV without NUL"),
+]
+for i, (cmd, body, want, what) in enumerate(cases):
+    s.sendall(pdu(cmd, 10 + i, body))
+    r = read(s); assert r[:3] == (0x80000000 | cmd, want, 10 + i), (what, r)
+print("ok")
+PY
+t_ok "codec statuses: RINVSYSTYP, RINVSERTYP, RINVDESTFLAG, RINVOPTPARSTREAM, RINVPARLEN, RINVOPTPARAMVAL"
+
 # What the server makes of the submit fields (read back from the queue).
 raw content <<PY
 exec(open("$d/smpp.py").read())
 s = conn()
 assert bind(s)[1] == 0
+def sar(ref, total, seq):
+    return (tlv(0x020C, struct.pack('>H', ref)) + tlv(0x020E, bytes([total])) +
+            tlv(0x020F, bytes([seq])))
 cases = [
   ("vp_rel", submit(vp='000001000000000R')),
   ("vp_bad", submit(vp='99123112000000X+')),
@@ -51,6 +78,18 @@ cases = [
   ("ucs2", submit(dcs=8, msg=b'\x04\x1f\x04\x40')),
   ("binudh", submit(dcs=4, esm=0x40, msg=bytes.fromhex('0605040b8423f0') + b'\x01\x02')),
   ("textudh", submit(dcs=0, esm=0x40, msg=bytes.fromhex('050003aa0201') + b'part one')),
+  ("textudh2", submit(dcs=0, esm=0x40, msg=bytes.fromhex('050003aa0201') + b'part one again')),
+  ("textudh16", submit(dcs=0, esm=0x40, msg=bytes.fromhex('06080401800302') + b'part two')),
+  ("udhfull", submit(dcs=0, esm=0x40, msg=bytes.fromhex('050003ab0201') + b'a' * 153)),
+  ("udhlong", submit(dcs=0, esm=0x40, msg=bytes.fromhex('050003ab0201') + b'a' * 154)),
+  ("ucs2udh", submit(dcs=8, esm=0x40, msg=bytes.fromhex('050003ac0202') + b'\x04\x1f' * 67)),
+  ("ucs2long", submit(dcs=8, esm=0x40, msg=bytes.fromhex('050003ac0202') + b'\x04\x1f' * 68)),
+  ("sar8", submit(msg=b'sar one', tlvs=sar(42, 2, 1))),
+  ("sar16", submit(msg=b'sar two', tlvs=sar(300, 2, 2))),
+  ("sarports", submit(esm=0x40, msg=bytes.fromhex('0404021234') + b'sar p', tlvs=sar(7, 3, 3))),
+  ("sarudh", submit(esm=0x40, msg=bytes.fromhex('050003090201') + b'sar u', tlvs=sar(8, 2, 2))),
+  ("sarbad", submit(msg=b'x', tlvs=sar(1, 2, 3))),
+  ("sarmiss", submit(msg=b'x', tlvs=tlv(0x020C, b'\x00\x01'))),
   ("latin1", submit(dcs=0, msg=b'caf\xe9')),
   ("gsm", submit(dcs=1, msg=b'\x00')),
   ("both", submit(msg=b'x', tlvs=tlv(0x0424, b'y'))),
@@ -77,15 +116,33 @@ expect "flash" "$(st flash):$(qf "$(mid flash)" flash):$(qf "$(mid flash)" codin
 expect "ucs2" "$(st ucs2):$(qf "$(mid ucs2)" coding)" 0:8 content
 expect "binary udh" "$(st binudh):$(qf "$(mid binudh)" coding):$(qhex binudh udh)" \
 	0:4:0605040b8423f0 content
-expect "text with concat udh" "$(st textudh):$(qf "$(mid textudh)" udh):$(qf "$(mid textudh)" data | tr -d '\0')" \
-	"0::part one" content
+expect "text with concat udh" "$(st textudh):$(qhex textudh udh):$(qf "$(mid textudh)" data):$(qf "$(mid textudh)" part)/$(qf "$(mid textudh)" parts)" \
+	"0:050003aa0201:part one:1/2" content
+cat_ttl=$(t_redis ttl "$P:cat:acme:4917000010:170:2")
+[ "$cat_ttl" -gt 3500 ] && [ "$cat_ttl" -le 3600 ] || t_fail "P:cat of part 1 of 2: ttl $cat_ttl"
+[ "$(mid textudh2)" != "$(mid textudh)" ] || t_fail "part 1 of 2 sent twice: one id $(mid textudh)"
+expect "P:cat after part 1 of 2 again: the new message" "$(t_redis hget "$P:cat:acme:4917000010:170:2" id)" "$(mid textudh2)" content
+expect "text with 16-bit concat udh" "$(st textudh16):$(qhex textudh16 udh):$(qf "$(mid textudh16)" data)" \
+	"0:06080401800302:part two" content
+expect "153 septets and a concat udh" "$(st udhfull):$(t_redis hget "$P:msg:$(mid udhfull)" parts)" 0:2 content
+expect "154 septets and a concat udh" "$(st udhlong)" 1 content
+expect "67 UCS-2 units and a concat udh" "$(st ucs2udh):$(qf "$(mid ucs2udh)" coding):$(qhex ucs2udh udh)" \
+	0:8:050003ac0202 content
+expect "68 UCS-2 units and a concat udh" "$(st ucs2long)" 1 content
+expect "SAR TLVs, 8-bit ref" "$(st sar8):$(qhex sar8 udh):$(qf "$(mid sar8)" data)" \
+	"0:0500032a0201:sar one" content
+expect "SAR TLVs, ref 300" "$(st sar16):$(qhex sar16 udh)" 0:060804012c0202 content
+expect "SAR TLVs and a port udh" "$(st sarports):$(qhex sarports udh)" 0:09040212340003070303 content
+expect "SAR TLVs and a concat udh: the udh wins" "$(st sarudh):$(qhex sarudh udh)" 0:050003090201 content
+expect "SAR seq over total" "$(st sarbad)" 196 content
+expect "SAR TLVs missing" "$(st sarmiss)" 195 content
 expect "latin-1 e-acute as GSM" "$(st latin1):$(qf "$(mid latin1)" coding):$(qhex latin1 data)" \
 	0:0:63616605 content
 expect "gsm @" "$(st gsm):$(qhex gsm data)" 0:00 content
 expect "both payload and short_message" "$(st both)" 1 content
 expect "message_payload of 300" "$(st payload):$(t_redis hget "$P:msg:$(mid payload)" parts)" 0:2 content
 expect "submit on a receiver bind" "$(st rx_submit)" 4 content
-t_ok "submit fields: validity, schedule, flash, UCS-2, binary UDH kept, text UDH dropped, Latin-1 and GSM input, message_payload, receiver bind"
+t_ok "submit fields: validity, schedule, flash, UCS-2, binary UDH kept, customer parts (UDH or SAR) kept as one part with their concatenation, Latin-1 and GSM input, message_payload, receiver bind"
 
 for what in len3 len100m garbage; do
 	raw "$what" <<PY

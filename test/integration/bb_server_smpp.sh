@@ -87,6 +87,15 @@ ok=$(jf thr flood ok); th=$(jf thr flood throttled)
 	t_fail "throughput 5/s: $ok accepted, $th throttled of 20"
 t_ok "throughput: $ok of 20 accepted at 5/s, $th ESME_RTHROTTLED"
 
+# submit_multi takes a token per destination: 4 of them at 3/s leave the
+# bucket in debt, the 3 submit_sm right after are throttled.
+ctl account add slow3 --password pw6 --credit 10 --throughput 3
+cust thrm sys=slow3 pw=pw6 multi=4917000011,4917000012,4917000013,4917000014:m flood=3:4917000015
+expect "submit_multi at 3/s" "$(jf thrm multi status)" 0 thrm
+th=$(jf thrm flood throttled)
+[ "$th" = 3 ] || t_fail "after a submit_multi to 4 at 3/s: $th of 3 submit_sm throttled, want 3"
+t_ok "throughput: a submit_multi to 4 destinations at 3/s takes 4 tokens (the 3 submit_sm right after it: ESME_RTHROTTLED)"
+
 # ---- receipts and MO
 now=$(($(date +%s) * 1000))
 t_redis xadd "$P:ev:smpp:acme" '*' id "$sid" acct acme to 4917000001 mess-id '' \

@@ -8,6 +8,9 @@
 //   mode=tx|rx|trx           bind_transmitter / _receiver / _transceiver
 //   ver=0x34|0x33            interface_version
 //   submit=TO:TEXT           a submit_sm (repeat with submit2=, submit3=, ...)
+//   udh=HEX                  the UDH of submit (udh2= of submit2...): put
+//                            before the text, esm_class UDHI
+//   sar=REF:TOTAL:SEQ        the SAR TLVs of submit (sar2= of submit2...)
 //   from=F ton=N             source_addr and its TON (default Hermod, 5)
 //   dlr=1                    registered_delivery 1
 //   dcs=N                    data_coding (default: the package chooses)
@@ -123,6 +126,18 @@ async function steps() {
 		const p = base();
 		p.destination_addr = to;
 		p.short_message = opt.dcs !== undefined ? Buffer.from(t, 'latin1') : t;
+		const n = k.slice(6);
+		if (opt['udh' + n] !== undefined) {
+			p.esm_class = 0x40;
+			p.short_message = Buffer.concat([Buffer.from(opt['udh' + n], 'hex'),
+				Buffer.from(t, 'latin1')]);
+		}
+		if (opt['sar' + n] !== undefined) {
+			const [ref, total, seq] = opt['sar' + n].split(':').map(Number);
+			p.sar_msg_ref_num = ref;
+			p.sar_total_segments = total;
+			p.sar_segment_seqnum = seq;
+		}
 		const r = await call('submit_sm', p);
 		lastId = r.message_id;
 		out({ ev: 'submit', status: r.command_status, id: r.message_id });

@@ -184,6 +184,38 @@ static void test_encode(void **state)
 	assert_memory_equal(out, p8, 5);
 }
 
+static void test_strip_concat(void **state)
+{
+	static const uint8_t c8[] = { 0x05, 0x00, 0x03, 0x2A, 0x02, 0x01 };
+	static const uint8_t c16[] = { 0x06, 0x08, 0x04, 0x01, 0x80, 0x04, 0x02 };
+	static const uint8_t wap[] = { 0x0B, 0x05, 0x04, 0x0B, 0x84, 0x23, 0xF0,
+				       0x00, 0x03, 0x07, 0x03, 0x02 };
+	static const uint8_t ports[] = { 0x06, 0x05, 0x04, 0x0B, 0x84, 0x23, 0xF0 };
+	static const uint8_t bad[] = { 0x05, 0x00, 0x03, 0x2A, 0x02 };
+	static const uint8_t tail[] = { 0x03, 0x01, 0x01, 0x00, 0x41 };
+	uint8_t out[16];
+
+	(void)state;
+	assert_int_equal(udh_strip_concat(c8, sizeof(c8), out, sizeof(out)), 0);
+	assert_int_equal(udh_strip_concat(c16, sizeof(c16), out, sizeof(out)), 0);
+	assert_int_equal(udh_strip_concat(wap, sizeof(wap), out, sizeof(out)), 7);
+	assert_memory_equal(out, ports, sizeof(ports));
+	assert_int_equal(udh_strip_concat(ports, sizeof(ports), out, sizeof(out)),
+			 7);
+	assert_memory_equal(out, ports, sizeof(ports));
+	assert_int_equal(udh_strip_concat(wap, sizeof(wap), out, 6), UDH_E_SPACE);
+	assert_int_equal(udh_strip_concat(bad, sizeof(bad), out, sizeof(out)),
+			 UDH_E_UDHL);
+	assert_int_equal(udh_strip_concat(tail, sizeof(tail), out, sizeof(out)),
+			 UDH_E_UDHL);
+	assert_int_equal(udh_strip_concat(tail, 4, out, sizeof(out)), 4);
+	assert_memory_equal(out, tail, 4);
+	assert_int_equal(udh_strip_concat(ports, 6, out, sizeof(out)),
+			 UDH_E_UDHL);
+	assert_int_equal(udh_strip_concat(wap, 8, out, sizeof(out)), UDH_E_UDHL);
+	assert_int_equal(udh_strip_concat(c16, 3, out, sizeof(out)), UDH_E_UDHL);
+}
+
 static void test_fill_bits(void **state)
 {
 	(void)state;
@@ -208,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_and_invalid_concat),
 		cmocka_unit_test(test_many_ies),
 		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_strip_concat),
 		cmocka_unit_test(test_fill_bits),
 	};
 
