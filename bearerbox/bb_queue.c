@@ -405,6 +405,10 @@ static int q_packed(struct bb_msg *m, const char *v, size_t vl)
 	m->dlr = (e.flags & QENTRY_DLR) != 0;
 	m->ts = (long long)e.ts;
 	m->validity = (long)e.validity;
+	m->ack = (e.flags & QENTRY_ACK) != 0;
+	m->deferred = (long)e.deferred;
+	m->priority = (int)e.priority;
+	m->mclass = (int)e.mclass;
 	return 0;
 }
 
