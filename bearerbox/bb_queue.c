@@ -615,7 +615,8 @@ static void q_finish(struct q_msg *qm)
 	switch (qm->op) {
 	case Q_OP_SUBMITTED:
 		rc = bb_dlr_submitted(q->qs->dlr, q->link, m->entry_id, m->id,
-				      m->part, m->dlr, qm->opid, q_dlr_done, qm);
+				      m->part, m->dlr, m->ack, qm->opid, q_dlr_done,
+				      qm);
 		break;
 	case Q_OP_FAILED:
 		rc = bb_dlr_part_failed(q->qs->dlr, q->link, m->entry_id, m->id,

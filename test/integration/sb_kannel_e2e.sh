@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Kannel's /cgi-bin/sendsms end to end, every box real: deferred, priority and
 # mclass reach the SMSC simulator as schedule_delivery_time, priority_flag and
-# the DCS class bits.
+# the DCS class bits; a dlr-mask of 31 gets a type 8 callback when the SMSC
+# accepts the submit, then type 1 on the receipt; a submit the SMSC refuses
+# gets type 16 (Kannel's "SMSC reject"), not type 2.
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/sb_cb_lib.sh"
 
@@ -89,3 +91,32 @@ line=$(sim_line 4915100005)
 grep -q ' dcs=0x00 pri=0 sched=- ' <<<"$line" || t_fail "no class: $line"
 t_ok "mclass=2: DCS 0x12; mclass=1 UCS-2: 0x19; none: 0x00"
 
+# ---- dlr-mask 31: type 8 on the submit_sm_resp, then type 1 on the receipt
+U="http://127.0.0.1:$SINK_web/dlr?type=%d&id=%I&to=%P"
+enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+send "to=4915100006&text=mask&dlr-mask=31&dlr-url=$(enc "$U")"
+sb_wait_req web 2 "q.get('to') == '4915100006'" 20
+types=$(sb_req web "q.get('to') == '4915100006'" | python3 -c 'import json, sys; print(" ".join(json.loads(l)["query"]["type"] for l in sys.stdin))')
+[ "$types" = "8 1" ] || t_fail "dlr-mask 31: types '$types' (wanted 8 then 1)"
+t_ok "dlr-mask 31: a type 8 callback, then type 1"
+# without 8 in the mask the bearerbox writes no event for the submit
+send "to=4915100007&text=mask&dlr-mask=3&dlr-url=$(enc "$U")"
+sb_wait_req web 1 "q.get('to') == '4915100007'" 20
+sb_wait_idle 5
+types=$(sb_req web "q.get('to') == '4915100007'" | python3 -c 'import json, sys; print(" ".join(json.loads(l)["query"]["type"] for l in sys.stdin))')
+[ "$types" = "1" ] || t_fail "dlr-mask 3: types '$types'"
+t_ok "dlr-mask 3: type 1 only"
+
+# ---- a submit the SMSC refuses: type 16
+send "to=4916100001&text=refused&dlr-mask=31&dlr-url=$(enc "$U")"
+sb_wait_req web 1 "q.get('to') == '4916100001'" 20
+sb_wait_idle 5
+types=$(sb_req web "q.get('to') == '4916100001'" | python3 -c 'import json, sys; print(" ".join(json.loads(l)["query"]["type"] for l in sys.stdin))')
+[ "$types" = "16" ] || t_fail "refused submit: types '$types' (wanted 16)"
+t_ok "submit refused by the SMSC: one type 16 callback"
+# a mask without 16 (Kannel): no callback for it
+send "to=4916100002&text=refused&dlr-mask=3&dlr-url=$(enc "$U")"
+t_wait_log sb 'masked out id=[0-9]+ mask=3'
+sb_wait_idle 5
+[ "$(sb_count web "q.get('to') == '4916100002'")" = 0 ] || t_fail "refused, mask 3: $(sb_req web "q.get('to') == '4916100002'")"
+t_ok "submit refused, dlr-mask 3: no callback"
