@@ -113,7 +113,9 @@ struct bb_dlr_req {
 	char ref[96];			/* msg id:part or opid, for logs */
 	/* a batch record (submit, failed part, receipt, trim) */
 	bool dlr;			/* submit: a receipt is wanted */
+	bool ack;			/* submit: an ACK status event is wanted */
 	bool grouped;			/* flush: already in a group */
+	bool ack_grouped;		/* flush: already in an A group */
 	char id[24];			/* message id (submit, failed part) */
 	char part[8];
 	char idpart[112];		/* "ID:PART[:OPID]" (see lua_batch) */
@@ -155,7 +157,17 @@ struct bb_dlr_call {
  * batch as its submit_sm_resp always finds it (whatever order they were
  * made in), and a receipt in an earlier batch was kept as early for it.
  *
+ * A message whose queue entry asks for it (Kannel dlr-mask 8) gets a status
+ * event "ACK" when the SMSC accepts its first part: an A group before the
+ * link's submits (so that the event precedes a final one in the same batch),
+ * one HSETNX of `ack` in P:msg:ID and one XADD per message, nothing for the
+ * others. A final event whose status comes from a part that no SMSC accepted
+ * (an F record: refused, expired or undeliverable before submission) carries
+ * `nack` = 1 on P:ev:http (Kannel type 16); a failed part of a message of
+ * several parts keeps that in nN until the message is final.
+ *
  * ARGV: P now, then groups:
+ *   A LINK n  n x id                              submits wanting an ack event
  *   S LINK n  n x (opid, "ID:PART[:OPID]")  n x entry
  *                                             submits wanting a receipt
  *   Z LINK n  n x (id, part, opid, entry)         submits without (opN only)
@@ -213,7 +225,7 @@ static const char lua_batch[] =
  * need (the event copies the record's packed m); a message of one part
  * needs no second read. Its record lives from the accept step's TTL: no
  * EXPIRE. */
-"local function apply(mk, id, part, word, e, code, opid)\n"
+"local function apply(mk, id, part, word, e, code, opid, nack)\n"
 "  local pn = 'p' .. part\n"
 "  local h = redis.call('HMGET', mk, 'final', pn, 'parts', 'rpt', 'm')\n"
 "  local o\n"
@@ -228,12 +240,16 @@ static const char lua_batch[] =
  * so that every HSET below has one shape */
 "  local op, ov = 'op' .. part, opid\n"
 "  if not opid then op, ov = pn, word end\n"
+/* xk/xv: nN = 1 for a failed part (nack) of a message of several parts,
+ * else op/ov once more */
+"  local parts, n = tonumber(h[3]) or 1, tonumber(part)\n"
+"  local xk, xv = op, ov\n"
+"  if nack and parts > 1 then xk, xv = 'n' .. part, '1' end\n"
 "  if not FINAL[word] then\n"
 "    redis.call('HSET', mk, pn, word, op, ov)\n"
 "    return 'part'\n"
 "  end\n"
-"  local parts, n = tonumber(h[3]) or 1, tonumber(part)\n"
-"  local fw, fe, fc = 'DELIVRD', '0', '0'\n"
+"  local fw, fe, fc, fi = 'DELIVRD', '0', '0', n\n"
 "  if parts == 1 and n == 1 then\n"
 "    if word ~= 'DELIVRD' then fw, fe, fc = word, e, code end\n"
 "    redis.call('HSET', mk, pn, word, 'final', fw, 'final-err', fe, op, ov)\n"
@@ -250,35 +266,58 @@ static const char lua_batch[] =
 "      if i ~= n then w, x, c = r[j], r[j + 1], r[j + 2]; j = j + 3 end\n"
 "      if not w or not FINAL[w] then\n"
 "        redis.call('HSET', mk, pn, word, 'err' .. part, e, 'c' .. part, code,\n"
-"          op, ov)\n"
+"          op, ov, xk, xv)\n"
 "        return 'part'\n"
 "      end\n"
 "      if fw == 'DELIVRD' and w ~= 'DELIVRD' then\n"
-"        fw, fe, fc = w, x or '0', c or '255'\n"
+"        fw, fe, fc, fi = w, x or '0', c or '255', i\n"
 "      end\n"
 "    end\n"
 "    redis.call('HSET', mk, pn, word, 'err' .. part, e, 'c' .. part, code,\n"
-"      'final', fw, 'final-err', fe, op, ov)\n"
+"      'final', fw, 'final-err', fe, op, ov, xk, xv)\n"
 "  end\n"
 "  if o then return old_event(o, id, fw, fe, fc) end\n"
 "  if not h[4] then return 'final' end\n"
 /* the event carries the record's m: everything a callback or a receipt
  * needs comes with it */
 "  local s = P .. ':ev:' .. h[4]\n"
-"  redis.call('XADD', s, '*', 'id', id, 'm', h[5], 'stat', fw, 'err', fe,\n"
-"    'code', fc, 'ts', now)\n"
+/* nack: the part that decided the status was never accepted by an SMSC
+ * (only on P:ev:http: the SMPP server's events keep their shape) */
+"  local nk = false\n"
+"  if fw ~= 'DELIVRD' and h[4] == 'http' then\n"
+"    if fi == n then nk = nack else nk = redis.call('HGET', mk, 'n' .. fi) == '1' end\n"
+"  end\n"
+"  if nk then\n"
+"    redis.call('XADD', s, '*', 'id', id, 'm', h[5], 'stat', fw, 'err', fe,\n"
+"      'code', fc, 'ts', now, 'nack', '1')\n"
+"  else\n"
+"    redis.call('XADD', s, '*', 'id', id, 'm', h[5], 'stat', fw, 'err', fe,\n"
+"      'code', fc, 'ts', now)\n"
+"  end\n"
 "  evs[s] = true\n"
 "  return 'event'\n"
 "end\n"
 /* apply() of a status for mapping m, "ID:PART" or "ID:PART:OPID" (the
  * operator's spelling of its canonical id opid), as a record's word. */
-"local function apply_to(m, v, opid)\n"
+"local function apply_to(m, v, opid, nack)\n"
 "  local id, part, sp = string.match(m, '^([^:]+):(%d+):?(.*)$')\n"
 "  local w, e, c = wec(v)\n"
 "  if not id or not w then return 'nomsg' end\n"
 "  if sp ~= '' and opid then opid = sp end\n"
-"  local ok, r = pcall(apply, P .. ':msg:' .. id, id, part, w, e, c, opid)\n"
+"  local ok, r = pcall(apply, P .. ':msg:' .. id, id, part, w, e, c, opid, nack)\n"
 "  return ok and r or err(r)\n"
+"end\n"
+/* The ACK status event of message id, once (a message of several parts:
+ * at its first part the SMSC accepts). No result: the submit's own record
+ * answers for it. */
+"local function ack_event(id)\n"
+"  local mk = P .. ':msg:' .. id\n"
+"  local h = redis.call('HMGET', mk, 'rpt', 'm')\n"
+"  if h[1] and h[2] and redis.call('HSETNX', mk, 'ack', '1') == 1 then\n"
+"    local s = P .. ':ev:' .. h[1]\n"
+"    redis.call('XADD', s, '*', 'id', id, 'm', h[2], 'stat', 'ACK', 'ts', now)\n"
+"    evs[s] = true\n"
+"  end\n"
 "end\n"
 /* A queue that is not a stream fails its records before anything is
  * written for them (the acknowledgements come last). */
@@ -366,7 +405,13 @@ static const char lua_batch[] =
 "while i <= #ARGV do\n"
 "  local t, L = ARGV[i], ARGV[i + 1]\n"
 "  local q = P .. ':q:' .. L\n"
-"  if t == 'S' then\n"
+"  if t == 'A' then\n"
+"    local n = tonumber(ARGV[i + 2])\n"
+"    if queue_ok(q) then\n"
+"      for x = i + 3, i + 2 + n do pcall(ack_event, ARGV[x]) end\n"
+"    end\n"
+"    i = i + 3 + n\n"
+"  elseif t == 'S' then\n"
 "    local n = tonumber(ARGV[i + 2])\n"
 "    local p0, base = i + 3, #res\n"
 "    local e0 = p0 + 2 * n\n"
@@ -411,7 +456,7 @@ static const char lua_batch[] =
 "  elseif t == 'F' then\n"
 "    local r = BADQ\n"
 "    if queue_ok(q) then\n"
-"      r = apply_to(ARGV[i + 2] .. ':' .. ARGV[i + 3], ARGV[i + 4])\n"
+"      r = apply_to(ARGV[i + 2] .. ':' .. ARGV[i + 3], ARGV[i + 4], nil, true)\n"
 "      if string.sub(r, 1, 6) ~= 'error:' then ack(q, ARGV[i + 5]) end\n"
 "    end\n"
 "    res[#res + 1] = r\n"
@@ -904,17 +949,41 @@ static void group(struct bb_dlr_build *g, struct bb_dlr_req *from, char t,
 		}
 }
 
-/* Sends the batch as one script call: per link its submits (S, Z) and
- * receipts (R), then the failed parts (F) and trims (T) one by one. */
+/* The A group of link for the records of the batch from `from` on: the
+ * message ids of the submits that want an ACK event. No results. */
+static void group_ack(struct bb_dlr_build *g, struct bb_dlr_req *from,
+		      const char *link)
+{
+	size_t n = 0;
+
+	for (struct bb_dlr_req *q = from; q != NULL; q = q->bnext)
+		n += q->kind == BB_DLR_K_SUBMIT && q->ack && !q->ack_grouped &&
+		     strcmp(q->link, link) == 0;
+	if (n == 0)
+		return;
+	arg(g, "A");
+	arg(g, link);
+	arg_count(g, n);
+	for (struct bb_dlr_req *q = from; q != NULL; q = q->bnext)
+		if (q->kind == BB_DLR_K_SUBMIT && q->ack && !q->ack_grouped &&
+		    strcmp(q->link, link) == 0) {
+			arg(g, q->id);
+			q->ack_grouped = true;
+		}
+}
+
+/* Sends the batch as one script call: per link its ACK events (A), submits
+ * (S, Z) and receipts (R), then the failed parts (F) and trims (T) one by
+ * one. */
 static void batch_flush(struct bb_dlr *d)
 {
 	struct bb_dlr_batch *b = &d->batch;
 	struct bb_dlr_build *g;
 	struct bb_dlr_req *q;
 	char s_now[24];
-	/* at most: the key, P, now, and per record 7 strings (a group of one
-	 * Z record: 3 + 4) */
-	size_t cap = 3 + 7 * b->n;
+	/* at most: the key, P, now, and per record 11 strings (a group of one
+	 * A record, 3 + 1, and a group of one Z record, 3 + 4) */
+	size_t cap = 3 + 11 * b->n;
 	int rc = -1;
 
 	if (b->n == 0)
@@ -931,11 +1000,12 @@ static void batch_flush(struct bb_dlr *d)
 		snprintf(s_now, sizeof(s_now), "%llu", now_ms());
 		arg(g, s_now);
 		for (q = b->head; q != NULL; q = q->bnext)
-			q->grouped = false;
+			q->grouped = q->ack_grouped = false;
 		for (q = b->head; q != NULL; q = q->bnext) {
 			if (q->grouped || (q->kind != BB_DLR_K_SUBMIT &&
 					   q->kind != BB_DLR_K_RECEIPT))
 				continue;
+			group_ack(g, q, q->link);
 			group(g, q, 'S', q->link);
 			group(g, q, 'Z', q->link);
 			group(g, q, 'R', q->link);
@@ -1085,8 +1155,8 @@ static void req_entry(struct bb_dlr_req *q, const char *entry_id)
 }
 
 int bb_dlr_submitted(struct bb_dlr *d, const char *link, const char *entry_id,
-		     const char *msg_id, int part, bool dlr, const char *opid,
-		     bb_dlr_done_fn *done, void *arg)
+		     const char *msg_id, int part, bool dlr, bool ack,
+		     const char *opid, bb_dlr_done_fn *done, void *arg)
 {
 	char canon[DLR_TEXT_ID_MAX + 1];
 	struct bb_dlr_req *q;
@@ -1116,6 +1186,7 @@ int bb_dlr_submitted(struct bb_dlr *d, const char *link, const char *entry_id,
 	snprintf(q->opid, sizeof(q->opid), "%s", dlr ? canon : opid);
 	req_entry(q, entry_id);
 	q->dlr = dlr;
+	q->ack = ack;
 	return batch_add(d, q);
 }
 

@@ -69,20 +69,24 @@ void bb_dlr_free(struct bb_dlr *d);
  * part's queue entry asks for a receipt), sets opN in the message's record,
  * XACKs the entry and deletes it and, when P:early:LINK:CANON holds a receipt
  * that came before this response, applies it (possibly completing the message
- * and appending its final event).
+ * and appending its final event). ack (the entry's QENTRY_ACK, Kannel
+ * dlr-mask 8): the same script appends the message's status event "ACK" to
+ * P:ev:RPT, once per message (at the first part accepted).
  * Returns 0 (done will be called) or -1 (Redis down / bad argument; done is not
  * called, the entry stays pending and is retried).
  */
 int bb_dlr_submitted(struct bb_dlr *d, const char *link, const char *entry_id,
-		     const char *msg_id, int part, bool dlr, const char *opid,
-		     bb_dlr_done_fn *done, void *arg);
+		     const char *msg_id, int part, bool dlr, bool ack,
+		     const char *opid, bb_dlr_done_fn *done, void *arg);
 
 /*
  * A part ended without an operator receipt: permanent submit error, relay
  * timeout (stat_word "EXPIRED"), no route ("UNDELIV"/"REJECTD"). err is the
  * SMPP command_status (or 0). One script sets pN/errN, XACKs + XDELs the entry
  * (entry_id may be NULL or "" for no stream entry), and merges / appends the
- * final event when every part is final. Returns 0 or -1 as bb_dlr_submitted.
+ * final event when every part is final; on P:ev:http that event carries
+ * nack = 1 when its status is that of a part that ended so, never accepted by
+ * an SMSC (Kannel's type 16). Returns 0 or -1 as bb_dlr_submitted.
  */
 int bb_dlr_part_failed(struct bb_dlr *d, const char *link, const char *entry_id,
 		       const char *msg_id, int part, const char *stat_word,

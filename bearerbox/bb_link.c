@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bearerbox/bb_dlr.h"
 #include "bearerbox/bb_queue.h"
@@ -275,7 +276,8 @@ static void l_addr_dst(const struct bb_link *l, const char *to,
 		 to[0] == '+' ? to + 1 : to);
 }
 
-/* Relative validity "YYMMDDhhmmss000R" (SMPP 3.4 §7.1.1). */
+/* A relative time "YYMMDDhhmmss000R" (SMPP 3.4 §7.1.1): validity_period,
+ * schedule_delivery_time. */
 static void l_validity(long secs, char out[17])
 {
 	long d = secs / 86400, h = secs / 3600 % 24, mi = secs / 60 % 60;
@@ -288,6 +290,36 @@ static void l_validity(long secs, char out[17])
 	snprintf(out, 17, "%02u%02u%02u%02u%02u%02u000R", (unsigned)y % 100u,
 		 (unsigned)mo % 100u, (unsigned)d % 100u, (unsigned)h % 100u,
 		 (unsigned)mi % 100u, (unsigned)se % 100u);
+}
+
+/* The message class of m: 0 (flash) to 3, or -1 for none. */
+static int l_class(const struct bb_msg *m)
+{
+	return m->flash ? 0 : m->mclass > 0 && m->mclass <= 3 ? m->mclass : -1;
+}
+
+/* The DCS of alphabet bits a (SMPP_DCS_DEFAULT, _BINARY or _UCS2) with the
+ * message class of m (GSM 03.38 §4: 0x10 | alphabet | class), as Kannel. */
+static uint8_t l_dcs(const struct bb_msg *m, uint8_t a)
+{
+	int c = l_class(m);
+
+	return c < 0 ? a : (uint8_t)(0x10 | a | c);
+}
+
+/* Seconds still to wait before delivery: m->deferred from its accept time,
+ * less the time it spent queued; 0 when none or past. */
+static long l_deferred_left(const struct bb_msg *m)
+{
+	struct timespec ts;
+	long long now, due;
+
+	if (m->deferred <= 0)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	due = m->ts + (long long)m->deferred * 1000;
+	return due > now ? (long)((due - now + 999) / 1000) : 0;
 }
 
 /*
@@ -305,15 +337,17 @@ static int l_text(struct bb_link *l, const struct bb_msg *m, uint8_t *dcs,
 	*txt = m->data;
 	*len = m->data_len;
 	if (m->coding == 8) {
-		*dcs = m->flash ? 0x18 : SMPP_DCS_UCS2;
+		*dcs = l_dcs(m, SMPP_DCS_UCS2);
 		return 0;
 	}
 	if (m->coding != 0) {
-		*dcs = m->flash ? 0x14 : SMPP_DCS_BINARY;
+		*dcs = l_dcs(m, SMPP_DCS_BINARY);
 		return 0;
 	}
-	*dcs = m->flash ? 0x10 : SMPP_DCS_DEFAULT;
-	if (l->dcs_mode == L_DC_GSM7 || (m->flash && l->dcs_mode != L_DC_UCS2))
+	*dcs = l_dcs(m, SMPP_DCS_DEFAULT);
+	/* a class in the DCS means the GSM alphabet or UCS-2 (no latin1) */
+	if (l->dcs_mode == L_DC_GSM7 ||
+	    (l_class(m) >= 0 && l->dcs_mode != L_DC_UCS2))
 		return 0;
 	n = gsm7_to_utf8(m->data, m->data_len, GSM7_SUBSTITUTE, utf8, cap, NULL);
 	if (n < 0)
@@ -337,7 +371,7 @@ static int l_text(struct bb_link *l, const struct bb_msg *m, uint8_t *dcs,
 	k = ucs2_from_utf8(utf8, (size_t)n, o, cap, NULL);
 	if (k < 0)
 		return -1;
-	*dcs = m->flash ? 0x18 : SMPP_DCS_UCS2;
+	*dcs = l_dcs(m, SMPP_DCS_UCS2);
 	*txt = o;
 	*len = (size_t)k;
 	return 0;
@@ -353,6 +387,7 @@ static uint32_t l_fill_submit(struct bb_link *l, const struct bb_msg *m,
 	size_t len, ulen = m->udh_len;
 	uint8_t dcs;
 	bool v33 = (l->flags & SMPP_F_V33) != 0;
+	long left;
 
 	smpp_pdu_init(p, SMPP_SUBMIT_SM, seq);
 	l_addr_src(l, m->from, p);
@@ -363,6 +398,9 @@ static uint32_t l_fill_submit(struct bb_link *l, const struct bb_msg *m,
 	p->registered_delivery = m->dlr ? SMPP_REG_DLR_ALWAYS : 0;
 	if (m->validity >= 0)
 		l_validity(m->validity, p->validity_period);
+	if ((left = l_deferred_left(m)) > 0)
+		l_validity(left, p->schedule_delivery_time);
+	p->priority_flag = (uint8_t)m->priority;
 	memcpy(l->body, m->udh, ulen);
 	if (m->sar_total > 0 && v33) {
 		/* 3.3 has no TLVs: the SAR fields become a UDH. */

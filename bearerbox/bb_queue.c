@@ -405,6 +405,10 @@ static int q_packed(struct bb_msg *m, const char *v, size_t vl)
 	m->dlr = (e.flags & QENTRY_DLR) != 0;
 	m->ts = (long long)e.ts;
 	m->validity = (long)e.validity;
+	m->ack = (e.flags & QENTRY_ACK) != 0;
+	m->deferred = (long)e.deferred;
+	m->priority = (int)e.priority;
+	m->mclass = (int)e.mclass;
 	return 0;
 }
 
@@ -611,7 +615,8 @@ static void q_finish(struct q_msg *qm)
 	switch (qm->op) {
 	case Q_OP_SUBMITTED:
 		rc = bb_dlr_submitted(q->qs->dlr, q->link, m->entry_id, m->id,
-				      m->part, m->dlr, qm->opid, q_dlr_done, qm);
+				      m->part, m->dlr, m->ack, qm->opid, q_dlr_done,
+				      qm);
 		break;
 	case Q_OP_FAILED:
 		rc = bb_dlr_part_failed(q->qs->dlr, q->link, m->entry_id, m->id,

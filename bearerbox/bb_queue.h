@@ -44,9 +44,14 @@ struct bb_msg {
 	uint8_t *data;			/* inline_data or malloc'ed */
 	size_t data_len;
 	bool flash, dlr;
+	bool ack;			/* a status event on the submit_sm_resp OK
+					 * (Kannel dlr-mask 8) */
 	long long ts;			/* accept time, unix ms */
 	int tries;
 	long validity;			/* seconds, -1: none */
+	long deferred;			/* seconds after ts, 0: none */
+	int priority;			/* SMPP priority_flag 0..3 */
+	int mclass;			/* class 1..3, 0: none (flash: class 0) */
 	uint8_t inline_data[BB_MSG_INLINE];
 };
 

@@ -83,6 +83,14 @@ static void ctl_queue_packed(const redisReply *v)
 	       (e.flags & QENTRY_DLR) != 0);
 	if (e.validity >= 0)
 		printf(" validity=%lld", (long long)e.validity);
+	if (e.deferred > 0)
+		printf(" deferred=%lld", (long long)e.deferred);
+	if (e.priority > 0)
+		printf(" priority=%u", e.priority);
+	if (e.mclass > 0)
+		printf(" mclass=%u", e.mclass);
+	if ((e.flags & QENTRY_ACK) != 0)
+		printf(" ack=1");
 	printf(" ts=%llu", (unsigned long long)e.ts);
 	if (e.sar_total > 0)
 		printf(" sar=%u:%u:%u", e.sar_ref, e.sar_total, e.sar_seq);

@@ -350,6 +350,10 @@ static void sb_submit(struct sb_job *j, const struct account *a)
 	m.dlr_url = s->dlr_url != NULL ? s->dlr_url : "";
 	m.dlr_mask = s->dlr_mask;
 	m.validity_s = s->validity_s;
+	m.deferred_s = s->deferred_s;
+	m.priority = s->priority;
+	m.mclass = s->mclass;
+	m.ack = s->ack;
 	m.origin = "http";
 	rc = mt_accept_submit(j->api->acc, &m, sb_accepted, j, &j->parts);
 	if (rc != MT_ACCEPT_OK) {

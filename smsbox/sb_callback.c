@@ -96,6 +96,7 @@ struct sb_cb_event {
 	char from[SB_CB_SMALL], mess_id[SB_CB_SMALL], dlr_mask[SB_CB_SMALL];
 	char stat[SB_CB_SMALL], err[SB_CB_SMALL], code[SB_CB_SMALL];
 	char ts[SB_CB_SMALL], dcs[SB_CB_SMALL];
+	char nack[SB_CB_SMALL];		/* "1": no SMSC accepted it (type 16) */
 	char dlr_url[SB_CB_URL_MAX];
 };
 
@@ -514,6 +515,11 @@ static int event_code(const struct sb_cb_event *ev)
 				    ev->err, DLR_TEXT_ERRKIND_OPAQUE);
 }
 
+static int event_kannel_type(const struct sb_cb_event *ev)
+{
+	return sb_cb_kannel_event_type(ev->stat, strcmp(ev->nack, "1") == 0);
+}
+
 /* Kannel dlr-url of the message: expand it (the sender is known by now). */
 static void job_kannel(struct sb_cb_job *j)
 {
@@ -521,7 +527,7 @@ static void job_kannel(struct sb_cb_job *j)
 	const struct sb_cb_event *ev = &j->ev;
 	unsigned long long ts = strtoull(ev->ts, NULL, 10);
 
-	v.type = sb_cb_kannel_type(ev->stat);
+	v.type = event_kannel_type(ev);
 	v.sender = ev->from;
 	v.receiver = ev->to;
 	v.text = ev->stat;
@@ -736,7 +742,7 @@ static bool event_parse(struct sb_cb_event *ev, const redisReply *f,
 		F("id", id), F("acct", acct), F("to", to), F("from", from),
 		F("mess-id", mess_id), F("dlr-mask", dlr_mask), F("stat", stat),
 		F("err", err), F("code", code), F("ts", ts), F("dcs", dcs),
-		F("dlr-url", dlr_url),
+		F("dlr-url", dlr_url), F("nack", nack),
 #undef F
 	};
 	size_t i, k;
@@ -798,8 +804,14 @@ static void job_from_fields(struct sb_cb_job *j, const redisReply *f)
 		}
 		j->it.body_len = (size_t)n;
 		j->state = J_ACCT;
+	} else if (strcmp(ev->stat, "ACK") == 0 && ev->dlr_url[0] == '\0') {
+		/* not a final status: a Kannel dlr-url gets it, the seed's
+		 * reports never do */
+		log_debug("submit accepted event without dlr-url, dropped id=%s",
+			  ev->id);
+		job_outcome(j, A_DROP);
 	} else if (!sb_cb_kannel_mask_allows(ev->dlr_mask,
-					     sb_cb_kannel_type(ev->stat))) {
+					     event_kannel_type(ev))) {
 		log_debug("delivery report masked out id=%s mask=%s", ev->id,
 			  ev->dlr_mask);
 		job_outcome(j, A_DROP);

@@ -229,11 +229,18 @@ int sb_cb_kannel_type(const char *stat)
 {
 	if (strcmp(stat, "DELIVRD") == 0)
 		return SB_CB_KANNEL_DELIVERED;
-	if (strcmp(stat, "ACCEPTD") == 0)
+	if (strcmp(stat, "ACCEPTD") == 0 || strcmp(stat, "ACK") == 0)
 		return SB_CB_KANNEL_SMSC_ACK;
 	if (strcmp(stat, "ENROUTE") == 0)
 		return SB_CB_KANNEL_BUFFERED;
 	return SB_CB_KANNEL_FAILED;
+}
+
+int sb_cb_kannel_event_type(const char *stat, bool nack)
+{
+	int t = sb_cb_kannel_type(stat);
+
+	return nack && t == SB_CB_KANNEL_FAILED ? SB_CB_KANNEL_SMSC_REJECT : t;
 }
 
 bool sb_cb_kannel_mask_allows(const char *mask, int type)

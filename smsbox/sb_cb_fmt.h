@@ -77,10 +77,15 @@ int sb_cb_member_decode(const uint8_t *p, size_t len, struct sb_cb_item *out);
 int sb_cb_dlr_url(char *dst, size_t cap, const char *base, const char *mess_id,
 		  int code, const char *number);
 
-/* The Kannel DLR type of a final status word: DELIVRD 1, ACCEPTD 8,
- * ENROUTE 4, every other word (UNDELIV, REJECTD, EXPIRED, DELETED, UNKNOWN...)
- * 2. */
+/* The Kannel DLR type of a status word: DELIVRD 1, ACCEPTD and ACK (the
+ * bearerbox's event when the SMSC accepted the submit) 8, ENROUTE 4, every
+ * other word (UNDELIV, REJECTD, EXPIRED, DELETED, UNKNOWN...) 2. */
 int sb_cb_kannel_type(const char *stat);
+
+/* The Kannel DLR type of a status event: 16 (SMSC reject) for a failure the
+ * event marks nack (no SMSC accepted the message), else
+ * sb_cb_kannel_type(stat). */
+int sb_cb_kannel_event_type(const char *stat, bool nack);
 
 /* true when the Kannel dlr-mask text allows type: an empty or "0" mask, or one
  * that is not a number 0..31, allows every type. */

@@ -505,18 +505,22 @@ static const char *kn_fields_check(struct sb_send *s, const struct kn_fields *f)
 		return "Deferred field misformed, rejected";
 	if (kn_int(&f->priority, 0, 3, &prio) != 0)
 		return "Priority field misformed, rejected";
-	if (deferred > 0)
-		return "Deferred delivery not supported, rejected";
 	if (coding < 0)
 		coding = f->udh.len > 0 ? 1 : 0;
 	if (f->udh.len > 1 && coding != 1)
 		return "UDH needs coding=1, rejected";
 	memcpy(s->from, f->from.p, f->from.len);
 	s->flash = mclass == 0;
+	s->mclass = mclass > 0 ? (unsigned)mclass : 0;
+	s->priority = (unsigned)prio;
 	s->validity_s = validity >= 0 ? validity * 60 : -1;
+	s->deferred_s = deferred > 0 ? deferred * 60 : 0;
 	if (f->dlr_mask.set)
 		snprintf(s->dlr_mask, sizeof(s->dlr_mask), "%ld", mask);
 	s->dlr = mask != 0;
+	/* type 8 goes to a dlr-url only (doc/callbacks.md): ask the bearerbox
+	 * for its event only then */
+	s->ack = (mask & 8) != 0 && f->dlr_url.set && f->dlr_url.len > 0;
 	if (f->dlr_url.set && f->dlr_url.len > 0 &&
 	    (s->dlr_url = strndup(f->dlr_url.p, f->dlr_url.len)) == NULL)
 		return "Sending failed.";

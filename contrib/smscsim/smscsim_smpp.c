@@ -598,10 +598,14 @@ static void log_pdu(struct simsess *ss, const struct smpp_pdu *p)
 	text[i] = '\0';
 	log_concat(p, concat, sizeof(concat));
 	sim_log(ss->s, "rx sess=%" PRIu64 " system_id=%s cmd=%s seq=%" PRIu32
-		" src=%s dst=%s esm=0x%02x reg=0x%02x dcs=0x%02x len=%zu text=\"%s\"%s",
+		" src=%s dst=%s esm=0x%02x reg=0x%02x dcs=0x%02x pri=%u sched=%s"
+		" vp=%s len=%zu text=\"%s\"%s",
 		ss->id, ss->system_id, smpp_command_name(p->command_id),
 		p->sequence_number, p->source_addr, p->destination_addr,
-		p->esm_class, p->registered_delivery, p->data_coding, n, text,
+		p->esm_class, p->registered_delivery, p->data_coding,
+		(unsigned)p->priority_flag,
+		p->schedule_delivery_time[0] != '\0' ? p->schedule_delivery_time : "-",
+		p->validity_period[0] != '\0' ? p->validity_period : "-", n, text,
 		concat);
 }
 

@@ -788,7 +788,8 @@ static void mt_entry(const struct mt_accept_msg *m, const struct mt_split *s,
 		     size_t i, long long ts, struct qentry *e)
 {
 	memset(e, 0, sizeof(*e));
-	e->flags = (m->flash ? QENTRY_FLASH : 0) | (m->dlr ? QENTRY_DLR : 0);
+	e->flags = (m->flash ? QENTRY_FLASH : 0) | (m->dlr ? QENTRY_DLR : 0) |
+		   (m->ack ? QENTRY_ACK : 0);
 	e->coding = s->coding == '8' ? 8 : s->coding == '4' ? 4 : 0;
 	e->part = (unsigned)i + 1;
 	e->parts = (unsigned)s->n;
@@ -798,6 +799,9 @@ static void mt_entry(const struct mt_accept_msg *m, const struct mt_split *s,
 	}
 	e->ts = (uint64_t)ts;
 	e->validity = m->validity_s >= 0 ? m->validity_s : -1;
+	e->deferred = m->deferred_s > 0 ? m->deferred_s : 0;
+	e->priority = m->priority;
+	e->mclass = m->flash ? 0 : m->mclass;
 	e->acct.p = (const uint8_t *)m->acct;
 	e->acct.len = strlen(m->acct);
 	e->from.p = (const uint8_t *)m->from;
@@ -1171,7 +1175,9 @@ static bool mt_msg_valid(const struct mt_accept_msg *m)
 {
 	if (m->acct == NULL || m->to == NULL || m->from == NULL ||
 	    m->origin == NULL || m->nto == 0 ||
-	    m->nto > MT_ACCEPT_RECIPIENTS_MAX || (m->data == NULL && m->len > 0))
+	    m->nto > MT_ACCEPT_RECIPIENTS_MAX || (m->data == NULL && m->len > 0) ||
+	    m->priority > 3 || m->mclass > 3 ||
+	    m->deferred_s > QENTRY_VALIDITY_MAX)
 		return false;
 	for (size_t i = 0; i < m->nto; i++)
 		if (m->to[i] == NULL || m->to[i][0] == 0 ||

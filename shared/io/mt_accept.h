@@ -68,6 +68,13 @@ struct mt_accept_msg {
 	const char *dlr_url;		/* per-message URL (Kannel), "" = none */
 	const char *dlr_mask;		/* Kannel dlr-mask as text, "" = none */
 	long validity_s;		/* seconds; < 0 = none */
+	long deferred_s;		/* seconds the SMSC holds it before
+					 * delivery; <= 0 = none */
+	unsigned priority;		/* SMPP priority_flag 0..3 */
+	unsigned mclass;		/* message class 1..3, 0 = none (class
+					 * 0 is flash) */
+	bool ack;			/* an event when the SMSC accepts it
+					 * (Kannel dlr-mask 8) */
 	const char *origin;		/* "http" or "smpp" */
 };
 

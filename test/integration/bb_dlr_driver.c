@@ -6,8 +6,9 @@
  *
  * One command per line, run one after the other (the next starts when the
  * previous one's done callback came); each prints "N CMD status=S" on stdout:
- *   submitted LINK ENTRY ID PART OPID [DLR] (ENTRY "-": no stream entry;
- *                                          DLR 0: no receipt asked for)
+ *   submitted LINK ENTRY ID PART OPID [DLR [ACK]] (ENTRY "-": no stream
+ *                                    entry; DLR 0: no receipt asked for;
+ *                                    ACK 1: an ACK event asked for)
  *   failed LINK ENTRY ID PART WORD ERR
  *   receipt LINK OPID STAT ERR             deliver_sm, esm_class 0x04, text
  *   receipt-tlv LINK OPID STATE            receipted_message_id + message_state
@@ -252,10 +253,11 @@ static int run_line(size_t i)
 		poll_left = 200;
 		return loop_timer_start(poll_timer, 50, false);
 	}
-	if (strcmp(a[0], "submitted") == 0 && (n == 6 || n == 7))
+	if (strcmp(a[0], "submitted") == 0 && n >= 6 && n <= 8)
 		return bb_dlr_submitted(dlr, a[1], strcmp(a[2], "-") ? a[2] : NULL,
 					a[3], atoi(a[4]),
-					n == 6 || strcmp(a[6], "0") != 0, a[5],
+					n == 6 || strcmp(a[6], "0") != 0,
+					n == 8 && strcmp(a[7], "0") != 0, a[5],
 					on_done, arg);
 	if (strcmp(a[0], "failed") == 0 && n == 7)
 		return bb_dlr_part_failed(dlr, a[1], strcmp(a[2], "-") ? a[2] : NULL,

@@ -422,3 +422,39 @@ expect "old http event has no m" "$(t_redis xrevrange "$P:ev:http" + - count 1 |
 expect "old smpp event" "$(ev "$P:ev:smpp:carol" 51 stat) $(ev "$P:ev:smpp:carol" 51 from) $(ev "$P:ev:smpp:carol" 51 sts)" \
 	"DELIVRD Hermod 1700000000000"
 t_ok "records of the older form: receipts applied, events of that form (http: mess-id, dlr-url; smpp: from, sts)"
+
+# --- 14: Kannel's dlr-mask 8 and 16. A submit whose entry asks for it makes
+# one ACK event per message (not per part); a final status that comes from a
+# part no SMSC accepted (failed, not a receipt) carries nack = 1 on P:ev:http,
+# also when another part completes the message; a REJECTD receipt does not.
+msg 60 opdec 1 http 1
+msg 61 opdec 2 http 1
+msg 62 opdec 2 http 1
+msg 63 opdec 1 http 1
+msg 64 opdec 1 http 1
+msg 65 opdec 1 smpp 1 bob
+msg 66 opdec 1 http 1
+drive fourteen <<CMDS
+submitted opdec - 60 1 6001 1 1
+receipt opdec 6001 DELIVRD 000
+submitted opdec - 61 1 6101 1 1
+submitted opdec - 61 2 6102 1 1
+failed opdec - 62 1 REJECTD 11
+submitted opdec - 62 2 6202
+receipt opdec 6202 DELIVRD 000
+submitted opdec - 63 1 6301
+receipt opdec 6301 REJECTD 001
+failed opdec - 64 1 EXPIRED 0
+failed opdec - 65 1 REJECTD 11
+submitted opdec - 66 1 6601 1 0
+receipt opdec 6601 DELIVRD 000
+CMDS
+expect "ACK then the final event" "$(ev "$P:ev:http" 60 stat | tr '\n' ' ')" "ACK DELIVRD "
+expect "no nack on either" "$(ev "$P:ev:http" 60 nack | tr -d "\n")" ""
+expect "one ACK for two parts" "$(ev "$P:ev:http" 61 stat | tr '\n' ' ')" "ACK "
+expect "nack from the failed part" "$(ev "$P:ev:http" 62 stat) $(ev "$P:ev:http" 62 nack)" "REJECTD 1"
+expect "REJECTD receipt: no nack" "$(ev "$P:ev:http" 63 stat) $(ev "$P:ev:http" 63 nack)" "REJECTD "
+expect "expired unsent: nack" "$(ev "$P:ev:http" 64 stat) $(ev "$P:ev:http" 64 nack)" "EXPIRED 1"
+expect "smpp events keep their shape" "$(ev "$P:ev:smpp:bob" 65 stat) $(ev "$P:ev:smpp:bob" 65 nack)" "REJECTD "
+expect "no ACK unless asked" "$(ev "$P:ev:http" 66 stat | tr '\n' ' ')" "DELIVRD "
+t_ok "dlr-mask 8: one ACK event per message when asked; nack = 1 on finals no SMSC accepted (16)"

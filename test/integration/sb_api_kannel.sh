@@ -46,7 +46,7 @@ kexpect 400 "DLR-Mask field misformed, rejected" "$S?$K&from=H&to=4412345&text=x
 kexpect 400 "MClass field misformed, rejected" "$S?$K&from=H&to=4412345&text=x&mclass=4"
 kexpect 400 "Coding field misformed, rejected" "$S?$K&from=H&to=4412345&text=x&coding=3"
 kexpect 400 "Validity field misformed, rejected" "$S?$K&from=H&to=4412345&text=x&validity=-1"
-kexpect 400 "Deferred delivery not supported, rejected" "$S?$K&from=H&to=4412345&text=x&deferred=10"
+kexpect 400 "Deferred field misformed, rejected" "$S?$K&from=H&to=4412345&text=x&deferred=x"
 kexpect 400 "Priority field misformed, rejected" "$S?$K&from=H&to=4412345&text=x&priority=9"
 kexpect 400 "Charset or body misformed, rejected" "$S?$K&from=H&to=4412345&text=x&charset=KOI8-R"
 kexpect 400 "Wrong sendsms args, rejected" "$S?$K&from=H&to=4412345&text=x&to=4412346"
@@ -60,6 +60,8 @@ id=$(qfield "$P:q:sim" $((n0 + 1)) id)
 [ "$(t_msg "$T_DIR/hermod.conf" "$id" dlr)" = 1 ] || t_fail "dlr"
 [ "$(qfield "$P:q:sim" $((n0 + 1)) validity)" = 300 ] || t_fail "validity in seconds"
 [ "$(qfield "$P:q:sim" $((n0 + 1)) flash)" = 1 ] || t_fail "mclass 0 is flash"
+[ -z "$(qfield "$P:q:sim" $((n0 + 1)) mclass)" ] || t_fail "mclass 0 is not a class field"
+[ "$(qfield "$P:q:sim" $((n0 + 1)) ack)" = 1 ] || t_fail "dlr-mask 31 with a dlr-url asks for the ack event"
 kexpect 202 "0: Accepted for delivery" "$S?$K&from=H&to=4412345&text=%04%1F%04%40&coding=2"
 [ "$(qhex "$P:q:sim" $((n0 + 2)) data)" = 041F0440 ] || t_fail "coding=2 UTF-16BE"
 [ "$(qfield "$P:q:sim" $((n0 + 2)) coding)" = 8 ] || t_fail "coding=2 is UCS-2"
@@ -73,6 +75,19 @@ kexpect 202 "0: Accepted for delivery" "$S" -d "$K&from=H&to=4412345&text=form+p
 kexpect 202 "0: Accepted for delivery" "$S?$K&from=H&to=4412345&udh=%06%05%04%0B%84%23%F0&text=%00%01%00&coding=1"
 [ "$(qhex "$P:q:sim" $((n0 + 6)) data)" = 000100 ] || t_fail "binary text with NUL octets"
 
+# deferred (minutes), priority and mclass 1-3 reach the queue entry
+n0=$(qlen sim)
+kexpect 202 "0: Accepted for delivery" "$S?$K&from=H&to=4412345&text=x&deferred=10&priority=2&mclass=3&dlr-mask=8"
+[ "$(qfield "$P:q:sim" $((n0 + 1)) deferred)" = 600 ] || t_fail "deferred in seconds"
+[ "$(qfield "$P:q:sim" $((n0 + 1)) priority)" = 2 ] || t_fail "priority"
+[ "$(qfield "$P:q:sim" $((n0 + 1)) mclass)" = 3 ] || t_fail "mclass 3"
+[ "$(qfield "$P:q:sim" $((n0 + 1)) flash)" = 0 ] || t_fail "mclass 3 is not flash"
+[ -z "$(qfield "$P:q:sim" $((n0 + 1)) ack)" ] || t_fail "dlr-mask 8 without a dlr-url: no ack event"
+kexpect 202 "0: Accepted for delivery" "$S?$K&from=H&to=4412345&text=x"
+[ -z "$(qfield "$P:q:sim" $((n0 + 2)) deferred)$(qfield "$P:q:sim" $((n0 + 2)) priority)$(qfield "$P:q:sim" $((n0 + 2)) mclass)" ] ||
+	t_fail "none of them by default"
+t_ok "deferred, priority, mclass stored in the queue entry"
+
 # XML POST
 xml() {
 	curl -sS --max-time 10 -w '\n%{http_code}' -H 'Content-Type: text/xml' --data-binary "$1" "$SB_URL$S"
@@ -84,6 +99,7 @@ out=$(xml '<?xml version="1.0" encoding="UTF-8"?>
   <oa><number>Hermod</number></oa>
   <ud>caf&#233; &amp; xml</ud>
   <statusrequest><dlr-mask>3</dlr-mask><dlr-url>http://127.0.0.1/x?%d</dlr-url></statusrequest>
+  <timing><delay>2</delay></timing><priority>1</priority>
   <from><username>kan</username><password>kpw</password></from>
 </submit></message>')
 [ "$out" = $'0: Accepted for delivery\n202' ] || t_fail "XML: $out"
@@ -92,7 +108,9 @@ out=$(xml '<?xml version="1.0" encoding="UTF-8"?>
 [ "$(qhex "$P:q:sim" $((n0 + 1)) data)" = 63616605202620786D6C ] || t_fail "XML text $(qhex "$P:q:sim" $((n0 + 1)) data)"
 id=$(qfield "$P:q:sim" $((n0 + 1)) id)
 [ "$(t_msg "$T_DIR/hermod.conf" "$id" dlr-url)" = 'http://127.0.0.1/x?%d' ] || t_fail "XML dlr-url"
-t_ok "XML POST: two receivers, entity text, dlr-url"
+[ "$(qfield "$P:q:sim" $((n0 + 1)) deferred)" = 120 ] || t_fail "XML timing delay"
+[ "$(qfield "$P:q:sim" $((n0 + 1)) priority)" = 1 ] || t_fail "XML priority"
+t_ok "XML POST: two receivers, entity text, dlr-url, deferred, priority"
 out=$(xml '<message><submit><da><number>4412345</number></da><oa><number>H</number></oa><ud>48656C6C6F</ud><from><user>kan</user><pass>bad</pass></from></submit></message>')
 [ "$out" = $'Authorization failed for sendsms\n403' ] || t_fail "XML bad password: $out"
 out=$(xml '<message><submit><da><number>4412345</number></da><oa><number>H</number></oa><ud>48656C6C6F</ud><from><user>kan</user><pass>kpw</pass></from></submit></message>')

@@ -38,6 +38,30 @@ static const uint8_t vec_packed[] = {
 	0x00, 0x04, 0x00, 'H', 0x00, 'i',
 };
 
+/* Version 2: a receipt and an ack event wanted, deferred 10 min, priority
+ * 2, class 2; no SAR. */
+static const struct qentry vec2_e = {
+	.flags = QENTRY_DLR | QENTRY_ACK, .coding = 0, .part = 1, .parts = 1,
+	.ts = UINT64_C(1764806400123), .validity = -1, .deferred = 600,
+	.priority = 2, .mclass = 2,
+	.acct = S("kan"), .from = S("H"), .origin = S("http"),
+	.udh = S(""), .data = S("hi"),
+};
+
+static const uint8_t vec2_packed[] = {
+	0x02, 0x06, 0x00, 0x01, 0x01,			/* version flags coding part parts */
+	0x00, 0x00, 0x00, 0x00,				/* no SAR */
+	0x00, 0x00, 0x01, 0x9A, 0xE6, 0xA8, 0x98, 0x7B,	/* ts 1764806400123 */
+	0x00, 0x00, 0x00, 0x00,				/* no validity */
+	0x00, 0x00, 0x02, 0x58,				/* deferred 600 */
+	0x02, 0x02,					/* priority, class */
+	0x03, 'k', 'a', 'n',
+	0x01, 'H',
+	0x04, 'h', 't', 't', 'p',
+	0x00,
+	0x00, 0x02, 'h', 'i',
+};
+
 static void assert_str_eq(const struct bytes_span *a, const struct bytes_span *b)
 {
 	assert_int_equal(a->len, b->len);
@@ -56,6 +80,9 @@ static void assert_entry_eq(const struct qentry *a, const struct qentry *b)
 	assert_int_equal(a->sar_seq, b->sar_seq);
 	assert_true(a->ts == b->ts);
 	assert_true(a->validity == b->validity);
+	assert_true(a->deferred == b->deferred);
+	assert_int_equal(a->priority, b->priority);
+	assert_int_equal(a->mclass, b->mclass);
 	assert_str_eq(&a->acct, &b->acct);
 	assert_str_eq(&a->from, &b->from);
 	assert_str_eq(&a->origin, &b->origin);
@@ -77,6 +104,82 @@ static void test_vector(void **state)
 	assert_entry_eq(&d, &vec_e);
 	/* the strings point into the input */
 	assert_ptr_equal(d.acct.p, vec_packed + 22);
+}
+
+static void test_vector2(void **state)
+{
+	uint8_t buf[256];
+	struct qentry d, e;
+
+	(void)state;
+	assert_int_equal(qentry_size(&vec2_e), sizeof(vec2_packed));
+	assert_int_equal(qentry_encode(&vec2_e, buf, sizeof(buf)),
+			 sizeof(vec2_packed));
+	assert_memory_equal(buf, vec2_packed, sizeof(vec2_packed));
+	assert_int_equal(qentry_decode(vec2_packed, sizeof(vec2_packed), &d),
+			 sizeof(vec2_packed));
+	assert_entry_eq(&d, &vec2_e);
+	assert_ptr_equal(d.acct.p, vec2_packed + QENTRY_FIXED2 + 1);
+	/* each field of version 2 alone makes a version 2 entry */
+	for (int i = 0; i < 4; i++) {
+		e = vec_e;
+		if (i == 0)
+			e.flags |= QENTRY_ACK;
+		else if (i == 1)
+			e.deferred = 1;
+		else if (i == 2)
+			e.priority = 3;
+		else
+			e.flags &= ~(unsigned)QENTRY_FLASH, e.mclass = 1;
+		assert_int_equal(qentry_encode(&e, buf, sizeof(buf)),
+				 sizeof(vec_packed) + 6);
+		assert_int_equal(buf[0], 2);
+		assert_int_equal(qentry_decode(buf, sizeof(vec_packed) + 6, &d),
+				 sizeof(vec_packed) + 6);
+		assert_entry_eq(&d, &e);
+	}
+	/* a version 1 entry of an older box reads as before: none of them */
+	assert_int_equal(qentry_decode(vec_packed, sizeof(vec_packed), &d),
+			 sizeof(vec_packed));
+	assert_true(d.deferred == 0);
+	assert_int_equal(d.priority, 0);
+	assert_int_equal(d.mclass, 0);
+}
+
+/* Version 2 with a bad octet in its own fields, or with nothing of version 2
+ * (the same entry has one encoding only). */
+static void test_bad_v2(void **state)
+{
+	static const struct bad_v2 { size_t off; uint8_t v; } bad[] = {
+		{ 25, 4 },	/* priority 4 */
+		{ 26, 4 },	/* class 4 */
+		{ 1, 0x07 },	/* a class together with flash (class 0) */
+		{ 1, 0x0a },	/* an unknown flag */
+	};
+	uint8_t buf[sizeof(vec2_packed)];
+	struct qentry d;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memcpy(buf, vec2_packed, sizeof(buf));
+		buf[bad[i].off] = bad[i].v;
+		assert_int_equal(qentry_decode(buf, sizeof(buf), &d), QENTRY_E_FIELD);
+	}
+	memcpy(buf, vec2_packed, sizeof(buf));
+	buf[1] = 0x02;
+	buf[21] = buf[22] = buf[23] = buf[24] = buf[25] = buf[26] = 0;
+	assert_int_equal(qentry_decode(buf, sizeof(buf), &d), QENTRY_E_FIELD);
+	buf[26] = 1;
+	assert_int_equal(qentry_decode(buf, sizeof(buf), &d), sizeof(buf));
+	/* deferred at its limit and one over */
+	buf[21] = buf[22] = buf[23] = 0xff;
+	buf[24] = 0xfe;
+	assert_int_equal(qentry_decode(buf, sizeof(buf), &d), sizeof(buf));
+	assert_true(d.deferred == QENTRY_VALIDITY_MAX);
+	buf[24] = 0xff;
+	assert_int_equal(qentry_decode(buf, sizeof(buf), &d), QENTRY_E_FIELD);
+	for (size_t n = 1; n < sizeof(vec2_packed); n++)
+		assert_int_equal(qentry_decode(vec2_packed, n, &d), QENTRY_E_SHORT);
 }
 
 static void test_minimal(void **state)
@@ -126,7 +229,7 @@ static void test_version(void **state)
 
 	(void)state;
 	memcpy(buf, vec_packed, sizeof(buf));
-	buf[0] = 2;
+	buf[0] = 3;
 	assert_int_equal(qentry_decode(buf, sizeof(buf), &d), QENTRY_E_VERSION);
 	buf[0] = 0;
 	assert_int_equal(qentry_decode(buf, 1, &d), QENTRY_E_VERSION);
@@ -202,7 +305,21 @@ static void test_encode_args(void **state)
 	e.data.p = NULL;
 	assert_int_equal(qentry_size(&e), QENTRY_E_ARG);
 	e = vec_e;
-	e.flags = 4;
+	e.flags = 8;
+	assert_int_equal(qentry_size(&e), QENTRY_E_ARG);
+	e = vec_e;
+	e.priority = 4;
+	assert_int_equal(qentry_size(&e), QENTRY_E_ARG);
+	e = vec_e;
+	e.mclass = 2;		/* vec_e is flash: class 0 */
+	assert_int_equal(qentry_size(&e), QENTRY_E_ARG);
+	e.flags = QENTRY_DLR;
+	e.mclass = 4;
+	assert_int_equal(qentry_size(&e), QENTRY_E_ARG);
+	e = vec_e;
+	e.deferred = -1;
+	assert_int_equal(qentry_size(&e), QENTRY_E_ARG);
+	e.deferred = QENTRY_VALIDITY_MAX + 1;
 	assert_int_equal(qentry_size(&e), QENTRY_E_ARG);
 }
 
@@ -234,6 +351,10 @@ static void test_limits(void **state)
 	e.coding = 4;
 	e.ts = UINT64_MAX;
 	e.validity = QENTRY_VALIDITY_MAX;
+	e.deferred = QENTRY_VALIDITY_MAX;
+	e.priority = 3;
+	e.mclass = 3;
+	e.flags = QENTRY_DLR | QENTRY_ACK;
 	e.acct.p = e.from.p = e.origin.p = e.udh.p = e.data.p = str;
 	e.acct.len = e.from.len = e.origin.len = e.udh.len = QENTRY_STR_MAX;
 	e.data.len = QENTRY_DATA_MAX;
@@ -263,6 +384,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vector),
+		cmocka_unit_test(test_vector2),
+		cmocka_unit_test(test_bad_v2),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_trailing),

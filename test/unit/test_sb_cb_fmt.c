@@ -166,6 +166,14 @@ static void test_kannel(void **state)
 	assert_int_equal(sb_cb_kannel_type("UNKNOWN"), 2);
 	assert_int_equal(sb_cb_kannel_type("ACCEPTD"), 8);
 	assert_int_equal(sb_cb_kannel_type("ENROUTE"), 4);
+	assert_int_equal(sb_cb_kannel_type("ACK"), 8);
+	/* a failure no SMSC accepted is Kannel's SMSC reject */
+	assert_int_equal(sb_cb_kannel_event_type("REJECTD", true), 16);
+	assert_int_equal(sb_cb_kannel_event_type("EXPIRED", true), 16);
+	assert_int_equal(sb_cb_kannel_event_type("REJECTD", false), 2);
+	assert_int_equal(sb_cb_kannel_event_type("DELIVRD", true), 1);
+	assert_int_equal(sb_cb_kannel_event_type("ACK", false), 8);
+	assert_false(sb_cb_kannel_mask_allows("15", 16));
 
 	assert_true(sb_cb_kannel_mask_allows("", 2));
 	assert_true(sb_cb_kannel_mask_allows("0", 16));
