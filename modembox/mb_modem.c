@@ -289,8 +289,12 @@ static void init_result(struct mb_modem *m, bool ok)
 		}
 		break;
 	case S_CPIN_Q:
-		if (ok && m->pin_state == AT_PIN_READY)
+		if (ok && m->pin_state == AT_PIN_READY) {
+			/* the PIN (if sent) was taken: enter it again when the
+			 * SIM locks again (re-plug, power cycle, module reset) */
+			m->pin_sent = false;
 			break;
+		}
 		if (ok && m->pin_state == AT_PIN_SIM_PIN && m->pin[0] != '\0' &&
 		    !m->pin_sent) {
 			push(m, K_INIT, S_CPIN_Q, NULL, -1, true);
@@ -300,7 +304,8 @@ static void init_result(struct mb_modem *m, bool ok)
 		init_failed(m);
 		return;
 	case S_CPIN_SET:
-		/* never twice: a wrong PIN retried locks the SIM */
+		/* never twice before a +CPIN: READY: a wrong PIN retried
+		 * locks the SIM (PUK) */
 		m->pin_sent = true;
 		if (!ok) {
 			init_failed(m);

@@ -106,7 +106,7 @@ struct mb_modem {
 	size_t qlen;
 	bool busy;		/* cur is running */
 	bool prompt_seen;	/* +CMGS: PDU written, waiting for the result */
-	bool pin_sent;
+	bool pin_sent;		/* PIN entered, no +CPIN: READY since */
 	int mr;			/* +CMGS: reference seen */
 	char mem1[4];		/* current +CPMS read/delete storage, "" unknown */
 	char pdu_hex[2 * 200];	/* +CMGS: the PDU to write after the prompt */

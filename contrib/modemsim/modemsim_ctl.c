@@ -88,7 +88,7 @@ static void cmd_sim(struct msim *s, struct evbuffer *out, char *rest)
 	char *what = simlib_word(&rest);
 
 	if (m == NULL || what == NULL) {
-		evbuffer_add_printf(out, "ERR usage: sim <modem> preload|count|clear\n");
+		evbuffer_add_printf(out, "ERR usage: sim <modem> preload|count|clear|lock\n");
 	} else if (strcmp(what, "preload") == 0) {
 		cmd_sms(s, out, rest, true, m);
 	} else if (strcmp(what, "count") == 0) {
@@ -99,8 +99,17 @@ static void cmd_sim(struct msim *s, struct evbuffer *out, char *rest)
 		msim_sms_delete(m, MSIM_MEM_SR, -1, 4);
 		msim_sms_delete(m, MSIM_MEM_SM, -1, 4);
 		evbuffer_add_printf(out, "OK\n");
+	} else if (strcmp(what, "lock") == 0) {
+		/* as after a power cycle: SIM PIN again (no URC) */
+		if (s->o.pin == NULL) {
+			evbuffer_add_printf(out, "ERR no --pin\n");
+			return;
+		}
+		m->sim = MSIM_SIM_PIN;
+		m->pin_tries = 3;
+		evbuffer_add_printf(out, "OK\n");
 	} else {
-		evbuffer_add_printf(out, "ERR usage: sim <modem> preload|count|clear\n");
+		evbuffer_add_printf(out, "ERR usage: sim <modem> preload|count|clear|lock\n");
 	}
 }
 
@@ -317,7 +326,7 @@ static void ctl_command(void *arg, char *line, struct evbuffer *out)
 	} else if (strcmp(cmd, "help") == 0) {
 		evbuffer_add_printf(out, "OK commands: sms [--reverse] [--ucs2] [--udh16] <modem> "
 				    "<from> <text> | sim <modem> preload <from> <text> | "
-				    "sim <modem> count|clear | fail <modem>|* "
+				    "sim <modem> count|clear|lock | fail <modem>|* "
 				    "on|error|silent|off | kill <modem> | set <modem>|* "
 				    "<key> <value> | stats [modem] | sent <modem> | "
 				    "shutdown | quit\n");

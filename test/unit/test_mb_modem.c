@@ -445,6 +445,55 @@ static void test_poll_timeout_reset(void **state)
 	assert_true(mb_modem_can_send(&M));
 }
 
+/* Answers OK to every start-up command until READY. */
+static void startup_ok(void)
+{
+	for (int i = 0; i < 40 && M.state == MB_MODEM_INIT; i++) {
+		R.out_len = 0;
+		R.out[0] = '\0';
+		feed("\r\nOK\r\n");
+	}
+	assert_int_equal(M.state, MB_MODEM_READY);
+	R.out_len = 0;
+	R.out[0] = '\0';
+}
+
+/* The SIM locks again (re-plug, power cycle, module reset): the PIN that was
+ * taken is entered again after the restart. */
+static void test_pin_again(void **state)
+{
+	(void)state;
+	setup_modem("1234");
+	for (int round = 0; round < 3; round++) {
+		mb_modem_start(&M);
+		expect("AT\r");
+		feed("\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n");
+		expect("ATZ\rATE0\rAT+CMEE=1\rAT+CPIN?\r");
+		feed("\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n");
+		expect("AT+CPIN=\"1234\"\r");
+		feed("\r\nOK\r\n");
+		expect("AT+CPIN?\r");
+		feed("\r\n+CPIN: READY\r\n\r\nOK\r\n");
+		startup_ok();
+		mb_modem_stop(&M);
+	}
+	/* the same after a reset on the same line (3 failures in a row) */
+	mb_modem_start(&M);
+	feed("\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n");
+	feed("\r\n+CPIN: READY\r\n\r\nOK\r\n");
+	startup_ok();
+	for (int i = 0; i < MB_MODEM_FAIL_MAX && M.state == MB_MODEM_READY; i++) {
+		mb_modem_poll(&M);
+		mb_modem_timeout(&M);
+	}
+	assert_int_equal(M.state, MB_MODEM_INIT);
+	R.out_len = 0;
+	R.out[0] = '\0';
+	feed("\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n");
+	feed("\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n");
+	assert_non_null(strstr(R.out, "AT+CPIN=\"1234\"\r"));
+}
+
 /* Random modem output (pieces of real answers, URCs, PDUs and garbage), random
  * timeouts, sends and deletes: no crash, no overflow, the state stays valid
  * and every send ends exactly once. */
@@ -526,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_startup),
 		cmocka_unit_test(test_pin),
 		cmocka_unit_test(test_pin_wrong),
+		cmocka_unit_test(test_pin_again),
 		cmocka_unit_test(test_init_timeout),
 		cmocka_unit_test(test_send),
 		cmocka_unit_test(test_send_errors),
