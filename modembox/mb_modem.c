@@ -25,7 +25,8 @@ enum mb_kind {
 
 enum mb_step {
 	S_AT, S_ATZ, S_ATE0, S_CMEE, S_CPIN_Q, S_CPIN_SET, S_CMGF, S_INIT_STR, S_CSCA,
-	S_CPMS, S_CNMI, S_CNMI2, S_CREG, S_CSQ, S_CGSN, S_CIMI, S_CNUM, S_CMGL,
+	S_CPMS, S_CNMI, S_CNMI2, S_CREG_URC, S_CREG, S_CSQ, S_CGSN, S_CIMI, S_CNUM,
+	S_CMGL,
 };
 
 static void kick(struct mb_modem *m);
@@ -117,7 +118,8 @@ static void step_text(const struct mb_modem *m, int step, char *buf, size_t cap)
 		[S_CPIN_Q] = "AT+CPIN?", [S_CMGF] = "AT+CMGF=0",
 		[S_CPMS] = "AT+CPMS=\"SM\",\"SM\",\"SM\"",
 		[S_CNMI] = "AT+CNMI=2,1,0,1,0", [S_CNMI2] = "AT+CNMI=2,1,0,2,0",
-		[S_CREG] = "AT+CREG?", [S_CSQ] = "AT+CSQ", [S_CGSN] = "AT+CGSN",
+		[S_CREG_URC] = "AT+CREG=1", [S_CREG] = "AT+CREG?", [S_CSQ] = "AT+CSQ",
+		[S_CGSN] = "AT+CGSN",
 		[S_CIMI] = "AT+CIMI", [S_CNUM] = "AT+CNUM", [S_CMGL] = "AT+CMGL=4",
 	};
 
@@ -137,7 +139,8 @@ static void step_text(const struct mb_modem *m, int step, char *buf, size_t cap)
 static void restart(struct mb_modem *m)
 {
 	static const int steps[] = { S_AT, S_ATZ, S_ATE0, S_CMEE, S_CPIN_Q, S_CMGF,
-		S_INIT_STR, S_CSCA, S_CPMS, S_CNMI, S_CREG, S_CSQ, S_CGSN, S_CIMI,
+		S_INIT_STR, S_CSCA, S_CPMS, S_CNMI, S_CREG_URC, S_CREG, S_CSQ,
+		S_CGSN, S_CIMI,
 		S_CNUM };
 
 	m->qlen = 0;
@@ -524,10 +527,15 @@ void mb_modem_stop(struct mb_modem *m)
 	}
 }
 
+bool mb_modem_usable(const struct mb_modem *m)
+{
+	return m->state == MB_MODEM_READY &&
+	       (m->creg < 0 || m->creg == 1 || m->creg == 5);
+}
+
 bool mb_modem_can_send(const struct mb_modem *m)
 {
-	return m->state == MB_MODEM_READY && !m->busy && m->qlen == 0 &&
-	       (m->creg < 0 || m->creg == 1 || m->creg == 5);
+	return mb_modem_usable(m) && !m->busy && m->qlen == 0;
 }
 
 int mb_modem_send(struct mb_modem *m, const uint8_t *pdu, size_t len,

@@ -4,7 +4,8 @@
  * the modem's output (mb_modem_input) and timer expiries (mb_modem_timeout);
  * it answers through the callbacks of struct mb_modem_ops (bytes to write, the
  * one timer to arm, state changes, send results, received PDUs). Start-up
- * (AT, ATZ, ATE0, +CMEE, +CPIN, +CMGF=0, init string, +CSCA, +CPMS, +CNMI, +CREG,
+ * (AT, ATZ, ATE0, +CMEE, +CPIN, +CMGF=0, init string, +CSCA, +CPMS, +CNMI,
+ * +CREG=1 (registration changes as URCs), +CREG?,
  * +CSQ, +CGSN, +CIMI, +CNUM), listing stored messages (+CMGL=4), sending (+CMGS with the "> " prompt),
  * reading (+CMTI/+CDSI -> +CMGR, then +CMGD once the caller says the message
  * is safe), direct +CMT/+CDS, polling and reset after repeated failures.
@@ -131,8 +132,12 @@ size_t mb_modem_input(struct mb_modem *m, const uint8_t *p, size_t len);
 /* The timer armed through ops->timer expired. */
 void mb_modem_timeout(struct mb_modem *m);
 
-/* True when a message can be sent now: READY, nothing running or queued, and
- * registered (or registration unknown). */
+/* True when the modem can send at all: READY and registered (+CREG stat 1
+ * home or 5 roaming, or registration unknown). Whether a link is up. */
+bool mb_modem_usable(const struct mb_modem *m);
+
+/* True when a message can be sent now: mb_modem_usable(), and nothing running
+ * or queued. */
 bool mb_modem_can_send(const struct mb_modem *m);
 
 /*

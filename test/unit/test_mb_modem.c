@@ -156,8 +156,10 @@ static void startup(void)
 	feed("\r\n+CMS ERROR: 303\r\n");	/* ds=1 not supported */
 	expect("AT+CNMI=2,1,0,2,0\r");
 	feed("\r\nOK\r\n");
+	expect("AT+CREG=1\r");
+	feed("\r\nOK\r\n");
 	expect("AT+CREG?\r");
-	feed("\r\n+CREG: 0,5\r\n\r\nOK\r\n");
+	feed("\r\n+CREG: 1,5\r\n\r\nOK\r\n");
 	expect("AT+CSQ\r");
 	feed("\r\n+CSQ: 17,99\r\n\r\nOK\r\n");
 	expect("AT+CGSN\r");
@@ -439,10 +441,19 @@ static void test_poll_timeout_reset(void **state)
 	/* not registered: no sending */
 	setup_modem(NULL);
 	startup();
-	feed("\r\n+CREG: 2\r\n");
+	assert_true(mb_modem_usable(&M));
+	feed("\r\n+CREG: 2\r\n");		/* URC: searching */
 	assert_false(mb_modem_can_send(&M));
+	assert_false(mb_modem_usable(&M));
+	feed("\r\n+CREG: 3\r\n");		/* denied */
+	assert_false(mb_modem_usable(&M));
+	feed("\r\n+CREG: 5\r\n");		/* roaming */
+	assert_true(mb_modem_usable(&M));
 	feed("\r\n+CREG: 1\r\n");
 	assert_true(mb_modem_can_send(&M));
+	mb_modem_poll(&M);			/* busy: not free, still usable */
+	assert_false(mb_modem_can_send(&M));
+	assert_true(mb_modem_usable(&M));
 }
 
 /* Answers OK to every start-up command until READY. */
