@@ -26,6 +26,7 @@
 
 #define MB_DEV_BACKOFF_MIN_MS 500
 #define MB_DEV_BACKOFF_MAX_MS 30000
+#define MB_DEV_REOPEN_FAILS 2	/* failed start-ups in a row: the line reopened */
 
 struct mb_dev {
 	struct loop *loop;
@@ -42,6 +43,7 @@ struct mb_dev {
 	struct loop_timer *modem_timer;
 	struct loop_timer *reopen_timer;
 	unsigned long backoff_ms;
+	unsigned failed_starts;	/* FAILED since the last READY or reopen */
 	size_t kept;		/* input bytes left unparsed by the last read */
 };
 
@@ -98,8 +100,12 @@ static void d_state(void *arg, enum mb_modem_state s)
 {
 	struct mb_dev *d = arg;
 
-	if (s == MB_MODEM_READY)
+	if (s == MB_MODEM_READY) {
 		d->backoff_ms = 0;
+		d->failed_starts = 0;
+	} else if (s == MB_MODEM_FAILED) {
+		d->failed_starts++;
+	}
 	d->up->state(d->up_arg, s);
 }
 
@@ -132,11 +138,22 @@ static void d_inbound(void *arg, enum mb_modem_pdu kind, const char *mem,
 	d->up->inbound(d->up_arg, kind, mem, index, pdu, len);
 }
 
+static void d_lost(struct mb_dev *d, const char *why);
+
+/* The retry of a failed start-up: after MB_DEV_REOPEN_FAILS in a row the line
+ * itself is closed and opened again (a hung module whose tty stays open, a
+ * half-open TCP connection to a gateway) instead of AT on the same line. */
 static void d_modem_timer(struct loop_timer *t, void *arg)
 {
 	struct mb_dev *d = arg;
 
 	(void)t;
+	if (d->modem.state == MB_MODEM_FAILED &&
+	    d->failed_starts >= MB_DEV_REOPEN_FAILS) {
+		d->failed_starts = 0;
+		d_lost(d, "no answer, reopened");
+		return;
+	}
 	mb_modem_timeout(&d->modem);
 }
 

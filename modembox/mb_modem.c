@@ -21,6 +21,7 @@ enum mb_kind {
 	K_POLL,		/* +CSQ / +CREG? */
 	K_LIST,		/* +CMGL=4 */
 	K_CMGS,
+	K_SYNC,		/* AT+CSQ after a timeout: its answer ends late ones */
 };
 
 enum mb_step {
@@ -211,6 +212,10 @@ static void kick(struct mb_modem *m)
 		case K_LIST:
 			step_text(m, S_CMGL, m->cur.text, sizeof(m->cur.text));
 			break;
+		case K_SYNC:
+			step_text(m, S_CSQ, m->cur.text, sizeof(m->cur.text));
+			m->sync_seen = false;
+			break;
 		default:
 			continue;
 		}
@@ -237,6 +242,15 @@ static bool count_failure(struct mb_modem *m)
 	m->resets++;
 	restart(m);
 	return true;
+}
+
+/* A command timed out while READY: its answer may still come. AT+CSQ goes
+ * first; every final result before its +CSQ line is that late answer (or the
+ * answer to the ESC that ended a prompt) and is dropped, so no late answer is
+ * taken for the next command's. */
+static void resync(struct mb_modem *m)
+{
+	push(m, K_SYNC, 0, NULL, -1, true);
 }
 
 static void send_done(struct mb_modem *m, bool ok, bool temporary, int code)
@@ -271,12 +285,15 @@ void mb_modem_timeout(struct mb_modem *m)
 	if (m->cur.kind == K_CMGS) {
 		if (!m->prompt_seen)
 			m->ops->write(m->arg, "\x1b", 1);	/* abort the prompt */
+		resync(m);
 		send_done(m, false, true, -1);
 		return;
 	}
 	m->busy = false;
-	if (!count_failure(m))
+	if (!count_failure(m)) {
+		resync(m);
 		kick(m);
+	}
 }
 
 /* ---- results ---- */
@@ -356,6 +373,14 @@ static void final_result(struct mb_modem *m, const struct at_event *ev)
 		/* on failure go on anyway: the read then fails on its own */
 		snprintf(m->mem1, sizeof(m->mem1), "%s", m->cur.mem);
 		break;
+	case K_SYNC:
+		if (!m->sync_seen)
+			return;	/* late: the answer to the command that timed out */
+		/* in step again; the failure count stands (a send that timed
+		 * out is no success) */
+		m->busy = false;
+		kick(m);
+		return;
 	default:
 		break;
 	}
@@ -446,6 +471,8 @@ static void on_event(struct mb_modem *m, const struct at_event *ev)
 		break;
 	case AT_EV_CSQ:
 		m->rssi = ev->rssi;
+		if (m->busy && m->cur.kind == K_SYNC)
+			m->sync_seen = true;
 		break;
 	case AT_EV_CREG:
 		m->creg = ev->stat;

@@ -8,7 +8,9 @@
  * +CREG=1 (registration changes as URCs), +CREG?,
  * +CSQ, +CGSN, +CIMI, +CNUM), listing stored messages (+CMGL=4), sending (+CMGS with the "> " prompt),
  * reading (+CMTI/+CDSI -> +CMGR, then +CMGD once the caller says the message
- * is safe), direct +CMT/+CDS, polling and reset after repeated failures.
+ * is safe), direct +CMT/+CDS, polling and reset after repeated failures;
+ * after a command timed out while READY, AT+CSQ resynchronises the dialogue
+ * (final results before its +CSQ line are late answers and are dropped).
  *
  * Layer: modembox. No I/O, no clock: unit-testable with byte transcripts.
  * Callbacks run from within mb_modem_* calls; they may call mb_modem_send,
@@ -107,6 +109,7 @@ struct mb_modem {
 	size_t qlen;
 	bool busy;		/* cur is running */
 	bool prompt_seen;	/* +CMGS: PDU written, waiting for the result */
+	bool sync_seen;		/* K_SYNC: its +CSQ came, the next final is its */
 	bool pin_sent;		/* PIN entered, no +CPIN: READY since */
 	int mr;			/* +CMGS: reference seen */
 	char mem1[4];		/* current +CPMS read/delete storage, "" unknown */

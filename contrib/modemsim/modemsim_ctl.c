@@ -129,14 +129,28 @@ static unsigned modems_arg(struct msim *s, const char *w, unsigned *first)
 	return 1;
 }
 
+/* hang: the peers attached now (a half-open TCP connection, a hung tty) get
+ * nothing and are ignored; a new connection is served. */
+static void hang(struct msim_modem *m, bool on)
+{
+	if (m->tcp_chan != NULL)
+		m->tcp_chan->hung = on;
+	if (m->pty_chan != NULL)
+		m->pty_chan->hung = on;
+}
+
 static int fail_one(struct msim_modem *m, const char *v)
 {
-	if (strcmp(v, "on") == 0 || strcmp(v, "error") == 0)
+	if (strcmp(v, "hang") == 0)
+		hang(m, true);
+	else if (strcmp(v, "on") == 0 || strcmp(v, "error") == 0)
 		m->fail = MSIM_FAIL_ERROR;
 	else if (strcmp(v, "silent") == 0)
 		m->fail = MSIM_FAIL_SILENT;
-	else if (strcmp(v, "off") == 0)
+	else if (strcmp(v, "off") == 0) {
 		m->fail = MSIM_FAIL_OFF;
+		hang(m, false);
+	}
 	else
 		return -1;
 	return 0;
@@ -148,7 +162,7 @@ static void cmd_fail(struct msim *s, struct evbuffer *out, char *rest)
 	char *v = simlib_word(&rest);
 
 	if (n == 0 || v == NULL || fail_one(&s->modems[first], v) != 0) {
-		evbuffer_add_printf(out, "ERR usage: fail <modem>|* on|error|silent|off\n");
+		evbuffer_add_printf(out, "ERR usage: fail <modem>|* on|error|silent|hang|off\n");
 		return;
 	}
 	for (unsigned i = 1; i < n; i++)
@@ -327,7 +341,7 @@ static void ctl_command(void *arg, char *line, struct evbuffer *out)
 		evbuffer_add_printf(out, "OK commands: sms [--reverse] [--ucs2] [--udh16] <modem> "
 				    "<from> <text> | sim <modem> preload <from> <text> | "
 				    "sim <modem> count|clear|lock | fail <modem>|* "
-				    "on|error|silent|off | kill <modem> | set <modem>|* "
+				    "on|error|silent|hang|off | kill <modem> | set <modem>|* "
 				    "<key> <value> | stats [modem] | sent <modem> | "
 				    "shutdown | quit\n");
 	} else {

@@ -305,17 +305,61 @@ static void test_send_errors(void **state)
 	/* no prompt: timeout aborts with ESC */
 	send_p3();
 	mb_modem_timeout(&M);
-	expect("\x1b");
+	expect("\x1b" "AT+CSQ\r");		/* ESC, then the resync */
 	assert_int_equal(R.failed, 3);
 	assert_true(R.failed_temp);
 	assert_int_equal(R.failed_code, -1);
 	assert_int_equal(M.state, MB_MODEM_READY);
+	feed("\r\nOK\r\n");			/* the ESC's answer: dropped */
+	assert_false(mb_modem_can_send(&M));
+	feed("\r\n+CSQ: 17,99\r\n\r\nOK\r\n");
+	assert_true(mb_modem_can_send(&M));
 	/* the third temporary failure in a row: reset */
 	send_p3();
 	feed("\r\n> ");
 	expect(P3 "\x1a");
 	feed("\r\n+CMS ERROR: 332\r\n");
 	assert_int_equal(R.failed, 4);
+	assert_int_equal(M.state, MB_MODEM_INIT);
+	assert_int_equal(M.resets, 1);
+	expect("AT\r");
+}
+
+/* +CMGS answered after its timeout: the late +CMGS / OK are not taken for
+ * the answer to the next command (AT+CSQ resynchronises first). */
+static void test_send_timeout_resync(void **state)
+{
+	(void)state;
+	setup_modem(NULL);
+	startup();
+	send_p3();
+	feed("\r\n> ");
+	expect(P3 "\x1a");
+	mb_modem_timeout(&M);			/* 60 s without an answer */
+	assert_int_equal(R.failed, 1);
+	assert_true(R.failed_temp);
+	expect("AT+CSQ\r");
+	assert_false(mb_modem_can_send(&M));
+	mb_modem_delete(&M, "SM", 2);		/* waits for the resync */
+	assert_int_equal(R.out_len, 0);
+	feed("\r\n+CMGS: 9\r\n\r\nOK\r\n");	/* late */
+	assert_int_equal(R.sent, 0);
+	assert_int_equal(R.out_len, 0);		/* the delete has not started */
+	feed("\r\n+CSQ: 21,99\r\n\r\nOK\r\n");
+	assert_int_equal(M.rssi, 21);
+	expect("AT+CMGD=2\r");
+	feed("\r\nOK\r\n");
+	assert_true(mb_modem_can_send(&M));
+	assert_int_equal(M.state, MB_MODEM_READY);
+	/* a resync that times out counts as a failure too: a reset at the
+	 * third in a row */
+	send_p3();
+	mb_modem_timeout(&M);			/* no prompt: ESC, resync */
+	expect("\x1b" "AT+CSQ\r");
+	mb_modem_timeout(&M);			/* the resync times out */
+	assert_int_equal(M.state, MB_MODEM_READY);
+	expect("AT+CSQ\r");
+	mb_modem_timeout(&M);
 	assert_int_equal(M.state, MB_MODEM_INIT);
 	assert_int_equal(M.resets, 1);
 	expect("AT\r");
@@ -422,22 +466,17 @@ static void test_poll_timeout_reset(void **state)
 	(void)state;
 	setup_modem(NULL);
 	startup();
-	for (int i = 0; i < MB_MODEM_FAIL_MAX; i++) {
-		mb_modem_poll(&M);
-		assert_true(strncmp(R.out, "AT+CSQ\r", 7) == 0);
-		R.out_len = 0;
-		R.out[0] = '\0';
-		mb_modem_timeout(&M);	/* CSQ */
-		if (M.state != MB_MODEM_READY)
-			break;
-		R.out_len = 0;
-		R.out[0] = '\0';
-		mb_modem_timeout(&M);	/* CREG */
-		if (M.state != MB_MODEM_READY)
-			break;
+	mb_modem_poll(&M);
+	expect("AT+CSQ\r");
+	for (int i = 1; i < MB_MODEM_FAIL_MAX; i++) {
+		mb_modem_timeout(&M);	/* CSQ, then each resync */
+		assert_int_equal(M.state, MB_MODEM_READY);
+		expect("AT+CSQ\r");
 	}
+	mb_modem_timeout(&M);
 	assert_int_equal(M.state, MB_MODEM_INIT);
 	assert_int_equal(M.resets, 1);
+	expect("AT\r");
 	/* not registered: no sending */
 	setup_modem(NULL);
 	startup();
@@ -590,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_init_timeout),
 		cmocka_unit_test(test_send),
 		cmocka_unit_test(test_send_errors),
+		cmocka_unit_test(test_send_timeout_resync),
 		cmocka_unit_test(test_receive_cmti),
 		cmocka_unit_test(test_receive_direct),
 		cmocka_unit_test(test_cmgl_startup),
