@@ -632,6 +632,13 @@ static void inbound_report(struct mb_sim *s, const char *mem, int index,
 		mb_modem_delete(s->m, mem, index);
 		return;
 	}
+	if (s->nlinks == 0) {
+		/* no link's receipt can match it: it would fill the SIM */
+		log_info("status report deleted: modem serves no link modem=%s "
+			 "mr=%u mem=%s index=%d", s->id, t.mr, mem, index);
+		mb_modem_delete(s->m, mem, index);
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	r.fields = DLR_TEXT_HAS_ID | DLR_TEXT_HAS_STAT | DLR_TEXT_HAS_ERR;
 	snprintf(r.id, sizeof(r.id), "%s%03u", sim_key(s, sk, sizeof(sk)), t.mr);
@@ -640,7 +647,7 @@ static void inbound_report(struct mb_sim *s, const char *mem, int index,
 	n = dlr_text_encode(&r, text, sizeof(text));
 	p = calloc(1, sizeof(*p));
 	in = in_new(s, mem, index);
-	if (n < 0 || p == NULL || in == NULL || s->nlinks == 0) {
+	if (n < 0 || p == NULL || in == NULL) {
 		free(p);
 		free(in);
 		return;

@@ -19,7 +19,7 @@ enum mb_kind {
 	K_CMGR,
 	K_CMGD,
 	K_POLL,		/* +CSQ / +CREG? */
-	K_LIST,		/* +CMGL=4 */
+	K_LIST,		/* +CMGL=4 on "SM" */
 	K_CMGS,
 	K_SYNC,		/* AT+CSQ after a timeout: its answer ends late ones */
 };
@@ -179,7 +179,8 @@ static void kick(struct mb_modem *m)
 				m->ops->idle(m->arg);
 			return;
 		}
-		if ((c.kind == K_CMGR || c.kind == K_CMGD) && c.mem[0] != '\0' &&
+		if ((c.kind == K_CMGR || c.kind == K_CMGD || c.kind == K_LIST) &&
+		    c.mem[0] != '\0' &&
 		    strcmp(c.mem, m->mem1) != 0) {
 			push(m, c.kind, c.step, c.mem, c.index, true);
 			memset(&c, 0, sizeof(c));
@@ -530,7 +531,7 @@ void mb_modem_list(struct mb_modem *m)
 {
 	if (m->state != MB_MODEM_READY)
 		return;
-	push(m, K_LIST, 0, NULL, -1, false);
+	push(m, K_LIST, 0, "SM", -1, false);	/* not the "SR" of a report read */
 	kick(m);
 }
 

@@ -155,7 +155,8 @@ int mb_modem_send(struct mb_modem *m, const uint8_t *pdu, size_t len,
 /* Queues AT+CMGD=index on storage mem (switching +CPMS when needed). */
 void mb_modem_delete(struct mb_modem *m, const char *mem, int index);
 
-/* Queues AT+CMGL=4: every stored received message and status report comes
+/* Queues AT+CMGL=4 on storage "SM" (AT+CPMS="SM" first when another one is
+ * selected): every stored received message and status report there comes
  * through ops->inbound (call once READY and the caller can keep them). No-op
  * unless READY. */
 void mb_modem_list(struct mb_modem *m);

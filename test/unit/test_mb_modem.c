@@ -395,7 +395,21 @@ static void test_receive_cmti(void **state)
 	mb_modem_delete(&M, "SR", 1);
 	expect("AT+CMGD=1\r");
 	feed("\r\nOK\r\n");
-	/* back to SM for the next SM read */
+	/* the re-listing (Redis back) lists SM, not the SR selected now */
+	mb_modem_list(&M);
+	expect("AT+CPMS=\"SM\"\r");
+	feed("\r\n+CPMS: 0,30,0,30,0,30\r\n\r\nOK\r\n");
+	expect("AT+CMGL=4\r");
+	feed("\r\n+CMGL: 4,0,,24\r\n" P4 "\r\n\r\nOK\r\n");
+	assert_int_equal(R.inbound, 3);
+	assert_string_equal(R.in_mem, "SM");
+	assert_int_equal(R.in_index, 4);
+	/* SR again, then back to SM for the next SM read */
+	feed("\r\n+CDSI: \"SR\",2\r\n");
+	expect("AT+CPMS=\"SR\"\r");
+	feed("\r\nOK\r\n");
+	expect("AT+CMGR=2\r");
+	feed("\r\nOK\r\n");
 	feed("\r\n+CMTI: \"SM\",4\r\n");
 	expect("AT+CPMS=\"SM\"\r");
 }
