@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
@@ -170,13 +171,23 @@ static void d_schedule_reopen(struct mb_dev *d)
 	loop_timer_start(d->reopen_timer, d->backoff_ms, false);
 }
 
+/* Frees the line; a serial line's exclusive flag is cleared first: a tty
+ * someone else also holds open (a simulator) would keep it, and our next open
+ * would fail without root. */
+static void d_release(struct mb_dev *d)
+{
+	if (d->bev == NULL)
+		return;
+	if (d->device[0] != '\0')
+		ioctl(bufferevent_getfd(d->bev), TIOCNXCL);
+	bufferevent_free(d->bev);
+	d->bev = NULL;
+}
+
 void mb_dev_close(struct mb_dev *d)
 {
 	d->kept = 0;
-	if (d->bev != NULL) {
-		bufferevent_free(d->bev);
-		d->bev = NULL;
-	}
+	d_release(d);
 	if (d->modem.state != MB_MODEM_DOWN)
 		mb_modem_stop(&d->modem);
 }
@@ -256,6 +267,11 @@ static int d_open_serial(struct mb_dev *d)
 
 	if (fd == -1)
 		return -1;
+	/* exclusive: a second opener (ModemManager, another modembox) gets
+	 * EBUSY instead of stealing the modem's answers (root is not kept out) */
+	if (ioctl(fd, TIOCEXCL) == -1)
+		log_warn("modem line not exclusive modem=%s %s error=%s",
+			 d->modem.id, d->where, strerror(errno));
 	if (tcgetattr(fd, &tio) == 0) {
 		cfmakeraw(&tio);
 		tio.c_cflag |= CLOCAL | CREAD;
@@ -391,8 +407,7 @@ void mb_dev_free(struct mb_dev *d)
 {
 	if (d == NULL)
 		return;
-	if (d->bev != NULL)
-		bufferevent_free(d->bev);
+	d_release(d);
 	loop_timer_free(d->modem_timer);
 	loop_timer_free(d->reopen_timer);
 	free(d);

@@ -94,5 +94,17 @@ t_wait_port "$T_REDIS_PORT"
 mb_wait_eq 20 "mo '$MB_P:mo:smpp:bob' 46705555555 text" 'While Redis was down'
 mb_wait_eq 10 "used 1" 0
 t_ok "SMS received while Redis was down kept on the SIM, delivered when it came back"
+# the serial line is held exclusively (TIOCEXCL; root still gets in, so the
+# flag is read with TIOCGEXCL), and released on stop
+excl() {
+	python3 -c 'import array, fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+a = array.array("i", [0])
+fcntl.ioctl(fd, 0x80045440, a)	# TIOCGEXCL
+print(a[0])' "$MB_DEV0"
+}
+[ "$(excl)" = 1 ] || t_fail "the modembox does not hold $MB_DEV0 exclusively"
 mb_stop
 t_ok "stopped cleanly"
+[ "$(excl)" = 0 ] || t_fail "$MB_DEV0 still exclusive after the stop"
+t_ok "serial line opened exclusively (TIOCEXCL), released on stop"
