@@ -168,13 +168,31 @@ static int limit_reply(struct mb_sim *s, const redisReply *r)
 	return (int)r->element[0]->integer;
 }
 
+static bool sim_over_limit(const struct mb_sim *s)
+{
+	return (s->daily > 0 && s->today >= s->daily) ||
+	       (s->total > 0 && s->sent_total >= s->total);
+}
+
+/* A peek (or a give-back) answered: the SIM is limited, or no longer. */
 static void limit_peek_done(struct redis *r, redisReply *reply, void *arg)
 {
 	struct mb_sim *s = arg;
+	bool over;
 
-	if (r == NULL || s->mb->dying)
+	if (r == NULL || s->mb->dying || limit_reply(s, reply) < 0)
 		return;
-	limit_reply(s, reply);
+	over = sim_over_limit(s);
+	if (over == s->limited)
+		return;
+	s->limited = over;
+	if (over)
+		s->limit_check_ms = now_ms(s->mb) + MB_BOX_LIMIT_RECHECK_MS;
+	log_info("modem %s its limits modem=%s today=%lld total=%lld",
+		 over ? "at" : "under", s->id, s->today, s->sent_total);
+	links_update(s->mb, false);
+	if (!over)
+		sim_pump(s);
 }
 
 static const char *sim_number(const struct mb_sim *s);
@@ -359,8 +377,8 @@ static void sim_pump(struct mb_sim *s)
 	    !mb_modem_can_send(s->m))
 		return;
 	now = now_ms(mb);
-	if (s->limited && now < s->limit_check_ms)
-		return;
+	if (s->limited)
+		return;	/* until a re-check (tick) finds it under its limits */
 	if (now < s->next_ms) {
 		if (!loop_timer_pending(s->pace))
 			loop_timer_start(s->pace, (unsigned long)(s->next_ms - now),
@@ -614,6 +632,13 @@ static void inbound_report(struct mb_sim *s, const char *mem, int index,
 		mb_modem_delete(s->m, mem, index);
 		return;
 	}
+	if (s->nlinks == 0) {
+		/* no link's receipt can match it: it would fill the SIM */
+		log_info("status report deleted: modem serves no link modem=%s "
+			 "mr=%u mem=%s index=%d", s->id, t.mr, mem, index);
+		mb_modem_delete(s->m, mem, index);
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	r.fields = DLR_TEXT_HAS_ID | DLR_TEXT_HAS_STAT | DLR_TEXT_HAS_ERR;
 	snprintf(r.id, sizeof(r.id), "%s%03u", sim_key(s, sk, sizeof(sk)), t.mr);
@@ -622,7 +647,7 @@ static void inbound_report(struct mb_sim *s, const char *mem, int index,
 	n = dlr_text_encode(&r, text, sizeof(text));
 	p = calloc(1, sizeof(*p));
 	in = in_new(s, mem, index);
-	if (n < 0 || p == NULL || in == NULL || s->nlinks == 0) {
+	if (n < 0 || p == NULL || in == NULL) {
 		free(p);
 		free(in);
 		return;
@@ -668,10 +693,12 @@ static const struct mb_modem_ops sim_ops = {
 
 /* ---- links, heartbeat ---- */
 
-static bool sim_can_take(const struct mb_sim *s, unsigned long long now)
+/* The link is up while one of its SIMs could take a part: ready, registered
+ * (mb_modem_usable, as mb_modem_can_send minus the busy terms) and not at a
+ * limit (a limited SIM counts again only once a re-check found it under). */
+static bool sim_can_take(const struct mb_sim *s)
 {
-	return s->m->state == MB_MODEM_READY &&
-	       (!s->limited || now >= s->limit_check_ms);
+	return mb_modem_usable(s->m) && !s->limited;
 }
 
 static void link_key_write(struct mb_box *mb, const struct mb_link *l)
@@ -689,8 +716,6 @@ static void link_key_write(struct mb_box *mb, const struct mb_link *l)
 
 static void links_update(struct mb_box *mb, bool write)
 {
-	unsigned long long now = now_ms(mb);
-
 	for (size_t i = 0; i < mb->nlinks; i++) {
 		struct mb_link *l = &mb->links[i];
 		bool up = false;
@@ -698,7 +723,7 @@ static void links_update(struct mb_box *mb, bool write)
 		for (size_t j = 0; j < mb->nsims && !up && !mb->stopping; j++)
 			for (size_t k = 0; k < mb->sims[j].nlinks; k++)
 				if (mb->sims[j].links[k] == i &&
-				    sim_can_take(&mb->sims[j], now))
+				    sim_can_take(&mb->sims[j]))
 					up = true;
 		if (up != l->up) {
 			log_info("link %s smsc=%s", up ? "up" : "down", l->id);
@@ -812,6 +837,10 @@ static void tick(struct loop_timer *t, void *arg)
 
 		if (hb && mb->redis_up && s->m->state == MB_MODEM_READY)
 			number_get(s);
+		if (s->limited && mb->redis_up && now >= s->limit_check_ms) {
+			s->limit_check_ms = now + MB_BOX_LIMIT_RECHECK_MS;
+			limit_call(s, "0", limit_peek_done);
+		}
 		if (s->m->state == MB_MODEM_READY && s->msg == NULL &&
 		    now - s->poll_ms >= MB_BOX_POLL_MS) {
 			s->poll_ms = now;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
@@ -26,6 +27,7 @@
 
 #define MB_DEV_BACKOFF_MIN_MS 500
 #define MB_DEV_BACKOFF_MAX_MS 30000
+#define MB_DEV_REOPEN_FAILS 2	/* failed start-ups in a row: the line reopened */
 
 struct mb_dev {
 	struct loop *loop;
@@ -42,6 +44,7 @@ struct mb_dev {
 	struct loop_timer *modem_timer;
 	struct loop_timer *reopen_timer;
 	unsigned long backoff_ms;
+	unsigned failed_starts;	/* FAILED since the last READY or reopen */
 	size_t kept;		/* input bytes left unparsed by the last read */
 };
 
@@ -98,8 +101,12 @@ static void d_state(void *arg, enum mb_modem_state s)
 {
 	struct mb_dev *d = arg;
 
-	if (s == MB_MODEM_READY)
+	if (s == MB_MODEM_READY) {
 		d->backoff_ms = 0;
+		d->failed_starts = 0;
+	} else if (s == MB_MODEM_FAILED) {
+		d->failed_starts++;
+	}
 	d->up->state(d->up_arg, s);
 }
 
@@ -132,11 +139,22 @@ static void d_inbound(void *arg, enum mb_modem_pdu kind, const char *mem,
 	d->up->inbound(d->up_arg, kind, mem, index, pdu, len);
 }
 
+static void d_lost(struct mb_dev *d, const char *why);
+
+/* The retry of a failed start-up: after MB_DEV_REOPEN_FAILS in a row the line
+ * itself is closed and opened again (a hung module whose tty stays open, a
+ * half-open TCP connection to a gateway) instead of AT on the same line. */
 static void d_modem_timer(struct loop_timer *t, void *arg)
 {
 	struct mb_dev *d = arg;
 
 	(void)t;
+	if (d->modem.state == MB_MODEM_FAILED &&
+	    d->failed_starts >= MB_DEV_REOPEN_FAILS) {
+		d->failed_starts = 0;
+		d_lost(d, "no answer, reopened");
+		return;
+	}
 	mb_modem_timeout(&d->modem);
 }
 
@@ -153,13 +171,23 @@ static void d_schedule_reopen(struct mb_dev *d)
 	loop_timer_start(d->reopen_timer, d->backoff_ms, false);
 }
 
+/* Frees the line; a serial line's exclusive flag is cleared first: a tty
+ * someone else also holds open (a simulator) would keep it, and our next open
+ * would fail without root. */
+static void d_release(struct mb_dev *d)
+{
+	if (d->bev == NULL)
+		return;
+	if (d->device[0] != '\0')
+		ioctl(bufferevent_getfd(d->bev), TIOCNXCL);
+	bufferevent_free(d->bev);
+	d->bev = NULL;
+}
+
 void mb_dev_close(struct mb_dev *d)
 {
 	d->kept = 0;
-	if (d->bev != NULL) {
-		bufferevent_free(d->bev);
-		d->bev = NULL;
-	}
+	d_release(d);
 	if (d->modem.state != MB_MODEM_DOWN)
 		mb_modem_stop(&d->modem);
 }
@@ -239,6 +267,11 @@ static int d_open_serial(struct mb_dev *d)
 
 	if (fd == -1)
 		return -1;
+	/* exclusive: a second opener (ModemManager, another modembox) gets
+	 * EBUSY instead of stealing the modem's answers (root is not kept out) */
+	if (ioctl(fd, TIOCEXCL) == -1)
+		log_warn("modem line not exclusive modem=%s %s error=%s",
+			 d->modem.id, d->where, strerror(errno));
 	if (tcgetattr(fd, &tio) == 0) {
 		cfmakeraw(&tio);
 		tio.c_cflag |= CLOCAL | CREAD;
@@ -374,8 +407,7 @@ void mb_dev_free(struct mb_dev *d)
 {
 	if (d == NULL)
 		return;
-	if (d->bev != NULL)
-		bufferevent_free(d->bev);
+	d_release(d);
 	loop_timer_free(d->modem_timer);
 	loop_timer_free(d->reopen_timer);
 	free(d);

@@ -1,8 +1,9 @@
 /*
  * mb_dev — the connection of one modem (a serial device set up with termios,
  * or AT over TCP to a GSM gateway) on the event loop, feeding mb_modem: it
- * opens the line, reopens it with a growing delay when it fails or closes,
- * and runs the modem's timer.
+ * opens the line, reopens it with a growing delay when it fails or closes or
+ * when the modem failed to start twice in a row (MB_DEV_REOPEN_FAILS: a hung
+ * module or a half-open TCP connection), and runs the modem's timer.
  *
  * Layer: modembox. Runs on the box's event loop only.
  */

@@ -19,13 +19,15 @@ enum mb_kind {
 	K_CMGR,
 	K_CMGD,
 	K_POLL,		/* +CSQ / +CREG? */
-	K_LIST,		/* +CMGL=4 */
+	K_LIST,		/* +CMGL=4 on "SM" */
 	K_CMGS,
+	K_SYNC,		/* AT+CSQ after a timeout: its answer ends late ones */
 };
 
 enum mb_step {
 	S_AT, S_ATZ, S_ATE0, S_CMEE, S_CPIN_Q, S_CPIN_SET, S_CMGF, S_INIT_STR, S_CSCA,
-	S_CPMS, S_CNMI, S_CNMI2, S_CREG, S_CSQ, S_CGSN, S_CIMI, S_CNUM, S_CMGL,
+	S_CPMS, S_CNMI, S_CNMI2, S_CREG_URC, S_CREG, S_CSQ, S_CGSN, S_CIMI, S_CNUM,
+	S_CMGL,
 };
 
 static void kick(struct mb_modem *m);
@@ -117,7 +119,8 @@ static void step_text(const struct mb_modem *m, int step, char *buf, size_t cap)
 		[S_CPIN_Q] = "AT+CPIN?", [S_CMGF] = "AT+CMGF=0",
 		[S_CPMS] = "AT+CPMS=\"SM\",\"SM\",\"SM\"",
 		[S_CNMI] = "AT+CNMI=2,1,0,1,0", [S_CNMI2] = "AT+CNMI=2,1,0,2,0",
-		[S_CREG] = "AT+CREG?", [S_CSQ] = "AT+CSQ", [S_CGSN] = "AT+CGSN",
+		[S_CREG_URC] = "AT+CREG=1", [S_CREG] = "AT+CREG?", [S_CSQ] = "AT+CSQ",
+		[S_CGSN] = "AT+CGSN",
 		[S_CIMI] = "AT+CIMI", [S_CNUM] = "AT+CNUM", [S_CMGL] = "AT+CMGL=4",
 	};
 
@@ -137,7 +140,8 @@ static void step_text(const struct mb_modem *m, int step, char *buf, size_t cap)
 static void restart(struct mb_modem *m)
 {
 	static const int steps[] = { S_AT, S_ATZ, S_ATE0, S_CMEE, S_CPIN_Q, S_CMGF,
-		S_INIT_STR, S_CSCA, S_CPMS, S_CNMI, S_CREG, S_CSQ, S_CGSN, S_CIMI,
+		S_INIT_STR, S_CSCA, S_CPMS, S_CNMI, S_CREG_URC, S_CREG, S_CSQ,
+		S_CGSN, S_CIMI,
 		S_CNUM };
 
 	m->qlen = 0;
@@ -175,7 +179,8 @@ static void kick(struct mb_modem *m)
 				m->ops->idle(m->arg);
 			return;
 		}
-		if ((c.kind == K_CMGR || c.kind == K_CMGD) && c.mem[0] != '\0' &&
+		if ((c.kind == K_CMGR || c.kind == K_CMGD || c.kind == K_LIST) &&
+		    c.mem[0] != '\0' &&
 		    strcmp(c.mem, m->mem1) != 0) {
 			push(m, c.kind, c.step, c.mem, c.index, true);
 			memset(&c, 0, sizeof(c));
@@ -208,6 +213,10 @@ static void kick(struct mb_modem *m)
 		case K_LIST:
 			step_text(m, S_CMGL, m->cur.text, sizeof(m->cur.text));
 			break;
+		case K_SYNC:
+			step_text(m, S_CSQ, m->cur.text, sizeof(m->cur.text));
+			m->sync_seen = false;
+			break;
 		default:
 			continue;
 		}
@@ -234,6 +243,15 @@ static bool count_failure(struct mb_modem *m)
 	m->resets++;
 	restart(m);
 	return true;
+}
+
+/* A command timed out while READY: its answer may still come. AT+CSQ goes
+ * first; every final result before its +CSQ line is that late answer (or the
+ * answer to the ESC that ended a prompt) and is dropped, so no late answer is
+ * taken for the next command's. */
+static void resync(struct mb_modem *m)
+{
+	push(m, K_SYNC, 0, NULL, -1, true);
 }
 
 static void send_done(struct mb_modem *m, bool ok, bool temporary, int code)
@@ -268,12 +286,15 @@ void mb_modem_timeout(struct mb_modem *m)
 	if (m->cur.kind == K_CMGS) {
 		if (!m->prompt_seen)
 			m->ops->write(m->arg, "\x1b", 1);	/* abort the prompt */
+		resync(m);
 		send_done(m, false, true, -1);
 		return;
 	}
 	m->busy = false;
-	if (!count_failure(m))
+	if (!count_failure(m)) {
+		resync(m);
 		kick(m);
+	}
 }
 
 /* ---- results ---- */
@@ -289,8 +310,12 @@ static void init_result(struct mb_modem *m, bool ok)
 		}
 		break;
 	case S_CPIN_Q:
-		if (ok && m->pin_state == AT_PIN_READY)
+		if (ok && m->pin_state == AT_PIN_READY) {
+			/* the PIN (if sent) was taken: enter it again when the
+			 * SIM locks again (re-plug, power cycle, module reset) */
+			m->pin_sent = false;
 			break;
+		}
 		if (ok && m->pin_state == AT_PIN_SIM_PIN && m->pin[0] != '\0' &&
 		    !m->pin_sent) {
 			push(m, K_INIT, S_CPIN_Q, NULL, -1, true);
@@ -300,7 +325,8 @@ static void init_result(struct mb_modem *m, bool ok)
 		init_failed(m);
 		return;
 	case S_CPIN_SET:
-		/* never twice: a wrong PIN retried locks the SIM */
+		/* never twice before a +CPIN: READY: a wrong PIN retried
+		 * locks the SIM (PUK) */
 		m->pin_sent = true;
 		if (!ok) {
 			init_failed(m);
@@ -348,6 +374,14 @@ static void final_result(struct mb_modem *m, const struct at_event *ev)
 		/* on failure go on anyway: the read then fails on its own */
 		snprintf(m->mem1, sizeof(m->mem1), "%s", m->cur.mem);
 		break;
+	case K_SYNC:
+		if (!m->sync_seen)
+			return;	/* late: the answer to the command that timed out */
+		/* in step again; the failure count stands (a send that timed
+		 * out is no success) */
+		m->busy = false;
+		kick(m);
+		return;
 	default:
 		break;
 	}
@@ -438,6 +472,8 @@ static void on_event(struct mb_modem *m, const struct at_event *ev)
 		break;
 	case AT_EV_CSQ:
 		m->rssi = ev->rssi;
+		if (m->busy && m->cur.kind == K_SYNC)
+			m->sync_seen = true;
 		break;
 	case AT_EV_CREG:
 		m->creg = ev->stat;
@@ -495,7 +531,7 @@ void mb_modem_list(struct mb_modem *m)
 {
 	if (m->state != MB_MODEM_READY)
 		return;
-	push(m, K_LIST, 0, NULL, -1, false);
+	push(m, K_LIST, 0, "SM", -1, false);	/* not the "SR" of a report read */
 	kick(m);
 }
 
@@ -519,10 +555,15 @@ void mb_modem_stop(struct mb_modem *m)
 	}
 }
 
+bool mb_modem_usable(const struct mb_modem *m)
+{
+	return m->state == MB_MODEM_READY &&
+	       (m->creg < 0 || m->creg == 1 || m->creg == 5);
+}
+
 bool mb_modem_can_send(const struct mb_modem *m)
 {
-	return m->state == MB_MODEM_READY && !m->busy && m->qlen == 0 &&
-	       (m->creg < 0 || m->creg == 1 || m->creg == 5);
+	return mb_modem_usable(m) && !m->busy && m->qlen == 0;
 }
 
 int mb_modem_send(struct mb_modem *m, const uint8_t *pdu, size_t len,

@@ -4,10 +4,13 @@
  * the modem's output (mb_modem_input) and timer expiries (mb_modem_timeout);
  * it answers through the callbacks of struct mb_modem_ops (bytes to write, the
  * one timer to arm, state changes, send results, received PDUs). Start-up
- * (AT, ATZ, ATE0, +CMEE, +CPIN, +CMGF=0, init string, +CSCA, +CPMS, +CNMI, +CREG,
+ * (AT, ATZ, ATE0, +CMEE, +CPIN, +CMGF=0, init string, +CSCA, +CPMS, +CNMI,
+ * +CREG=1 (registration changes as URCs), +CREG?,
  * +CSQ, +CGSN, +CIMI, +CNUM), listing stored messages (+CMGL=4), sending (+CMGS with the "> " prompt),
  * reading (+CMTI/+CDSI -> +CMGR, then +CMGD once the caller says the message
- * is safe), direct +CMT/+CDS, polling and reset after repeated failures.
+ * is safe), direct +CMT/+CDS, polling and reset after repeated failures;
+ * after a command timed out while READY, AT+CSQ resynchronises the dialogue
+ * (final results before its +CSQ line are late answers and are dropped).
  *
  * Layer: modembox. No I/O, no clock: unit-testable with byte transcripts.
  * Callbacks run from within mb_modem_* calls; they may call mb_modem_send,
@@ -106,7 +109,8 @@ struct mb_modem {
 	size_t qlen;
 	bool busy;		/* cur is running */
 	bool prompt_seen;	/* +CMGS: PDU written, waiting for the result */
-	bool pin_sent;
+	bool sync_seen;		/* K_SYNC: its +CSQ came, the next final is its */
+	bool pin_sent;		/* PIN entered, no +CPIN: READY since */
 	int mr;			/* +CMGS: reference seen */
 	char mem1[4];		/* current +CPMS read/delete storage, "" unknown */
 	char pdu_hex[2 * 200];	/* +CMGS: the PDU to write after the prompt */
@@ -131,8 +135,12 @@ size_t mb_modem_input(struct mb_modem *m, const uint8_t *p, size_t len);
 /* The timer armed through ops->timer expired. */
 void mb_modem_timeout(struct mb_modem *m);
 
-/* True when a message can be sent now: READY, nothing running or queued, and
- * registered (or registration unknown). */
+/* True when the modem can send at all: READY and registered (+CREG stat 1
+ * home or 5 roaming, or registration unknown). Whether a link is up. */
+bool mb_modem_usable(const struct mb_modem *m);
+
+/* True when a message can be sent now: mb_modem_usable(), and nothing running
+ * or queued. */
 bool mb_modem_can_send(const struct mb_modem *m);
 
 /*
@@ -147,7 +155,8 @@ int mb_modem_send(struct mb_modem *m, const uint8_t *pdu, size_t len,
 /* Queues AT+CMGD=index on storage mem (switching +CPMS when needed). */
 void mb_modem_delete(struct mb_modem *m, const char *mem, int index);
 
-/* Queues AT+CMGL=4: every stored received message and status report comes
+/* Queues AT+CMGL=4 on storage "SM" (AT+CPMS="SM" first when another one is
+ * selected): every stored received message and status report there comes
  * through ops->inbound (call once READY and the caller can keep them). No-op
  * unless READY. */
 void mb_modem_list(struct mb_modem *m);

@@ -95,6 +95,8 @@ void msim_chan_write(struct msim_chan *c, const void *p, size_t len)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 
+	if (c->hung)
+		return;
 	/* Nobody reads a pty the modembox has closed: drop old output, as a
 	 * serial line would, instead of growing without bound. */
 	if (evbuffer_get_length(out) + len > MSIM_OUTBUF_MAX)

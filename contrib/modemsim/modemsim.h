@@ -140,6 +140,7 @@ struct msim_chan {
 	bool is_pty;
 	enum msim_chan_state state;
 	bool in_cmd;		/* running a command line: URCs wait for its result */
+	bool hung;		/* `fail hang`: this peer is ignored, nothing is sent */
 	char line[MSIM_LINE_MAX];
 	size_t line_len;
 	bool line_long;

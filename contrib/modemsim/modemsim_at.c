@@ -791,7 +791,7 @@ size_t msim_at_input(struct msim_chan *c, const uint8_t *p, size_t len)
 	for (i = 0; i < len && c->state != MSIM_CH_BUSY; i++) {
 		uint8_t b = p[i];
 
-		if (c->m->fail == MSIM_FAIL_SILENT)
+		if (c->m->fail == MSIM_FAIL_SILENT || c->hung)
 			continue;
 		/* Echo goes straight out (--verbose traced the input already). */
 		if (c->m->echo && b != 0x1A && b != 0x1B)

@@ -88,7 +88,7 @@ static void cmd_sim(struct msim *s, struct evbuffer *out, char *rest)
 	char *what = simlib_word(&rest);
 
 	if (m == NULL || what == NULL) {
-		evbuffer_add_printf(out, "ERR usage: sim <modem> preload|count|clear\n");
+		evbuffer_add_printf(out, "ERR usage: sim <modem> preload|count|clear|lock\n");
 	} else if (strcmp(what, "preload") == 0) {
 		cmd_sms(s, out, rest, true, m);
 	} else if (strcmp(what, "count") == 0) {
@@ -99,8 +99,17 @@ static void cmd_sim(struct msim *s, struct evbuffer *out, char *rest)
 		msim_sms_delete(m, MSIM_MEM_SR, -1, 4);
 		msim_sms_delete(m, MSIM_MEM_SM, -1, 4);
 		evbuffer_add_printf(out, "OK\n");
+	} else if (strcmp(what, "lock") == 0) {
+		/* as after a power cycle: SIM PIN again (no URC) */
+		if (s->o.pin == NULL) {
+			evbuffer_add_printf(out, "ERR no --pin\n");
+			return;
+		}
+		m->sim = MSIM_SIM_PIN;
+		m->pin_tries = 3;
+		evbuffer_add_printf(out, "OK\n");
 	} else {
-		evbuffer_add_printf(out, "ERR usage: sim <modem> preload|count|clear\n");
+		evbuffer_add_printf(out, "ERR usage: sim <modem> preload|count|clear|lock\n");
 	}
 }
 
@@ -120,14 +129,28 @@ static unsigned modems_arg(struct msim *s, const char *w, unsigned *first)
 	return 1;
 }
 
+/* hang: the peers attached now (a half-open TCP connection, a hung tty) get
+ * nothing and are ignored; a new connection is served. */
+static void hang(struct msim_modem *m, bool on)
+{
+	if (m->tcp_chan != NULL)
+		m->tcp_chan->hung = on;
+	if (m->pty_chan != NULL)
+		m->pty_chan->hung = on;
+}
+
 static int fail_one(struct msim_modem *m, const char *v)
 {
-	if (strcmp(v, "on") == 0 || strcmp(v, "error") == 0)
+	if (strcmp(v, "hang") == 0)
+		hang(m, true);
+	else if (strcmp(v, "on") == 0 || strcmp(v, "error") == 0)
 		m->fail = MSIM_FAIL_ERROR;
 	else if (strcmp(v, "silent") == 0)
 		m->fail = MSIM_FAIL_SILENT;
-	else if (strcmp(v, "off") == 0)
+	else if (strcmp(v, "off") == 0) {
 		m->fail = MSIM_FAIL_OFF;
+		hang(m, false);
+	}
 	else
 		return -1;
 	return 0;
@@ -139,7 +162,7 @@ static void cmd_fail(struct msim *s, struct evbuffer *out, char *rest)
 	char *v = simlib_word(&rest);
 
 	if (n == 0 || v == NULL || fail_one(&s->modems[first], v) != 0) {
-		evbuffer_add_printf(out, "ERR usage: fail <modem>|* on|error|silent|off\n");
+		evbuffer_add_printf(out, "ERR usage: fail <modem>|* on|error|silent|hang|off\n");
 		return;
 	}
 	for (unsigned i = 1; i < n; i++)
@@ -317,8 +340,8 @@ static void ctl_command(void *arg, char *line, struct evbuffer *out)
 	} else if (strcmp(cmd, "help") == 0) {
 		evbuffer_add_printf(out, "OK commands: sms [--reverse] [--ucs2] [--udh16] <modem> "
 				    "<from> <text> | sim <modem> preload <from> <text> | "
-				    "sim <modem> count|clear | fail <modem>|* "
-				    "on|error|silent|off | kill <modem> | set <modem>|* "
+				    "sim <modem> count|clear|lock | fail <modem>|* "
+				    "on|error|silent|hang|off | kill <modem> | set <modem>|* "
 				    "<key> <value> | stats [modem] | sent <modem> | "
 				    "shutdown | quit\n");
 	} else {

@@ -3,7 +3,9 @@
 # failed and intermediate status reports (TP-ST) merged into the final event,
 # a permanent +CMS ERROR (final UNDELIV with its code), and a temporary one
 # (the part is retried, the modems are reset after three failures in a row,
-# and the part is still queued when the modembox stops).
+# and the part is still queued when the modembox stops), and a hung line
+# (the TCP connection stays open, nothing answers on it) reopened; a status
+# report on the SIM of a modem that serves no link is deleted.
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/mb_lib.sh"
 
@@ -76,3 +78,57 @@ mb_stop
 [ $(($(t_redis xlen "$MB_P:q:gsm") + $(t_redis zcard "$MB_P:retry"))) = 1 ] ||
 	t_fail "the part is neither queued nor waiting for a retry"
 t_ok "the part survives the stop (queued for a retry)"
+mb_sim_stop
+t_redis flushall >/dev/null
+t_redis hset "$MB_P:acct:alice" enabled 1 >/dev/null
+
+# --- a hung line: the gateway keeps the TCP connection of gsm1 open but never
+# answers on it again (a new connection is served). A +CMGS times out, the
+# resyncs time out (reset), two start-ups fail: the modembox reopens the line
+# and gsm1 is back (the part sent into the hang went down with the link: no
+# other link on its route)
+mb_sim_start
+mb_conf "$T_DIR/h.conf" "send-rate = 600" "send-rate = 600"
+echo "modems = gsm1" >>"$T_DIR/h.conf"	# the smsc group is the last one
+# gsm0 serves no link: a status report stored on its SIM (AT+CMGW, stat 0
+# received unread) is read at start-up and deleted, not left to fill the SIM
+TCP0=$(sed -n 's/^modemsim: modem 0 .*tcp=\([0-9]*\).*/\1/p' "$T_DIR/msim$MB_SIMRUN.log")
+python3 - "$TCP0" <<'PY' || t_fail "AT+CMGW of a status report"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+def until(want):
+    buf = b""
+    while want not in buf:
+        d = s.recv(4096)
+        if not d:
+            sys.exit(1)
+        buf += d
+    return buf
+s.sendall(b"AT+CMGW=25,0\r")
+until(b"> ")
+s.sendall(b"0006D60B911326880736F4111011719551401110117195714000\x1a")
+sys.exit(0 if b"+CMGW:" in until(b"OK\r\n") else 1)
+PY
+[ "$(mb_ctl sim 0 count | sed -n 's/^OK used=\([0-9]*\).*/\1/p')" = 1 ] || t_fail "report not stored"
+t_redis set "$MB_P:sim:240010000000100:number" 4930100 >/dev/null
+mb_start "$T_DIR/h.conf"
+mb_wait_eq 10 "mb_ctl sim 0 count | sed -n 's/^OK used=\([0-9]*\).*/\1/p'" 0
+grep -q 'status report deleted: modem serves no link modem=gsm0' "$T_DIR/mb$MB_RUN.log" ||
+	t_fail "no deletion logged"
+t_ok "status report on the SIM of a modem that serves no link: deleted"
+conns() { mb_ctl stats 1 | sed -n 's/.* connections=\([0-9]*\).*/\1/p'; }
+ready1() { grep -c 'modem ready modem=gsm1' "$T_DIR/mb$MB_RUN.log"; }
+C0=$(conns)
+mb_ctl fail 1 hang | grep -q '^OK' || t_fail "fail hang"
+mb_msg 5 1 46701110005 0
+mb_queue 5 1 1 46701110005 0 "" "Into the hang" 0
+t_wait_log "mb$MB_RUN" 'modem line lost modem=gsm1 .*reason=no answer, reopened' 90
+mb_wait_eq 10 ready1 2
+[ "$(conns)" -gt "$C0" ] || t_fail "the line was not reopened: connections $C0 -> $(conns)"
+mb_msg 6 1 46701110006 0
+mb_queue 6 1 1 46701110006 0 "" "After the hang" 0
+mb_wait_eq 10 "mb_sent 1" 1
+mb_ctl sent 1 | grep -q 'to=+46701110006 .*text=After the hang$' || t_fail "sent: $(mb_ctl sent 1)"
+t_ok "hung TCP line: reopened after two failed start-ups, gsm1 ready again and sending"
+mb_stop
+mb_sim_stop

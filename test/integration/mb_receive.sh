@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # modembox receiving (modembox/, doc/modembox.md) from two simulated modems
 # whose SIMs ask for a PIN:
+# the PIN entered again after the SIM re-locks and the line comes back,
 # a message stored on the SIM before start-up (+CMGL=4), a single SMS
 # (+CMTI -> +CMGR -> +CMGD), concatenated GSM 7-bit and UCS-2 messages whose
 # parts arrive in reverse order (reassembled in Redis -> one P:mo:http entry),
@@ -37,6 +38,16 @@ mb_start "$T_DIR/r.conf"
 grep -q 'AT+CPIN=\*\*\*\*\*\*' "$T_DIR/mb$MB_RUN.log" || t_fail "the PIN was not entered"
 ! grep -q 4321 "$T_DIR/mb$MB_RUN.log" || t_fail "the PIN is in the log"
 t_ok "SIM PIN entered at start-up (masked in the AT trace)"
+
+# the SIM locks again (a power cycle, a re-plug): entered again on reconnection
+simstate() { mb_ctl stats "$1" | sed -n 's/.* sim=\([a-z]*\).*/\1/p'; }
+ready1() { grep -c 'modem ready modem=gsm1' "$T_DIR/mb$MB_RUN.log"; }
+[ "$(ready1)" = 1 ] || t_fail "gsm1 ready $(ready1) times"
+mb_ctl sim 1 lock | grep -q '^OK' || t_fail "sim lock"
+mb_ctl kill 1 | grep -q '^OK' || t_fail "kill 1"
+mb_wait_eq 20 ready1 2
+[ "$(simstate 1)" = ready ] || t_fail "SIM of modem 1: $(simstate 1)"
+t_ok "SIM locked again and the line re-plugged: the PIN entered again, gsm1 ready"
 mb_wait_eq 10 "mo '$MB_P:mo:http' 46705550000 text" "Stored before start"
 mb_wait_eq 10 "used 0" 0
 t_ok "message stored on the SIM read at start-up, then deleted"
@@ -83,5 +94,17 @@ t_wait_port "$T_REDIS_PORT"
 mb_wait_eq 20 "mo '$MB_P:mo:smpp:bob' 46705555555 text" 'While Redis was down'
 mb_wait_eq 10 "used 1" 0
 t_ok "SMS received while Redis was down kept on the SIM, delivered when it came back"
+# the serial line is held exclusively (TIOCEXCL; root still gets in, so the
+# flag is read with TIOCGEXCL), and released on stop
+excl() {
+	python3 -c 'import array, fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+a = array.array("i", [0])
+fcntl.ioctl(fd, 0x80045440, a)	# TIOCGEXCL
+print(a[0])' "$MB_DEV0"
+}
+[ "$(excl)" = 1 ] || t_fail "the modembox does not hold $MB_DEV0 exclusively"
 mb_stop
 t_ok "stopped cleanly"
+[ "$(excl)" = 0 ] || t_fail "$MB_DEV0 still exclusive after the stop"
+t_ok "serial line opened exclusively (TIOCEXCL), released on stop"

@@ -3,8 +3,9 @@
 # (contrib/modemsim: modem 0 on a pty, modem 1 over TCP): short, long (UDH)
 # and UCS-2 parts taken from P:q:LINK, status reports merged into one final
 # event on P:ev:http, status in P:modembox:ID, send-rate pacing, a daily limit
-# sending the rest over the other modem, and a modem that dies mid-send: its
-# part goes out on the other one, nothing is lost.
+# sending the rest over the other modem (and re-checked without traffic), and
+# a modem that dies mid-send: its part goes out on the other one, nothing is
+# lost.
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/mb_lib.sh"
 
@@ -92,6 +93,13 @@ grep 'part sending modem=gsm1' "$T_DIR/mb$MB_RUN.log" | cut -c12-23 |
 	awk -F: '{ t = $1 * 3600 + $2 * 60 + $3; if (NR > 1 && t - p < 0.95) bad = 1; p = t }
 		END { exit bad }' || t_fail "gsm1 sent faster than 60/min"
 t_ok "send-rate held (one part a second per modem)"
+# no traffic tries gsm0 again: the minutely re-check finds it under its limit
+# once its day counter is gone (a new UTC day, a reset) and it counts again
+t_redis del "$MB_P:sim:240010000000100:day:$(date -u +%Y%m%d)" >/dev/null
+mb_wait_eq 75 "t_redis hget '$MB_P:modembox:mb1' gsm0.state" ready
+grep -q 'modem under its limits modem=gsm0 today=0' "$T_DIR/mb$MB_RUN.log" ||
+	t_fail "the re-check was not logged"
+t_ok "limited SIM re-checked without traffic: under its limit again, ready"
 mb_stop
 
 # --- C: modem 0 dies in the middle of a send

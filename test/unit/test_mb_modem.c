@@ -156,8 +156,10 @@ static void startup(void)
 	feed("\r\n+CMS ERROR: 303\r\n");	/* ds=1 not supported */
 	expect("AT+CNMI=2,1,0,2,0\r");
 	feed("\r\nOK\r\n");
+	expect("AT+CREG=1\r");
+	feed("\r\nOK\r\n");
 	expect("AT+CREG?\r");
-	feed("\r\n+CREG: 0,5\r\n\r\nOK\r\n");
+	feed("\r\n+CREG: 1,5\r\n\r\nOK\r\n");
 	expect("AT+CSQ\r");
 	feed("\r\n+CSQ: 17,99\r\n\r\nOK\r\n");
 	expect("AT+CGSN\r");
@@ -303,17 +305,61 @@ static void test_send_errors(void **state)
 	/* no prompt: timeout aborts with ESC */
 	send_p3();
 	mb_modem_timeout(&M);
-	expect("\x1b");
+	expect("\x1b" "AT+CSQ\r");		/* ESC, then the resync */
 	assert_int_equal(R.failed, 3);
 	assert_true(R.failed_temp);
 	assert_int_equal(R.failed_code, -1);
 	assert_int_equal(M.state, MB_MODEM_READY);
+	feed("\r\nOK\r\n");			/* the ESC's answer: dropped */
+	assert_false(mb_modem_can_send(&M));
+	feed("\r\n+CSQ: 17,99\r\n\r\nOK\r\n");
+	assert_true(mb_modem_can_send(&M));
 	/* the third temporary failure in a row: reset */
 	send_p3();
 	feed("\r\n> ");
 	expect(P3 "\x1a");
 	feed("\r\n+CMS ERROR: 332\r\n");
 	assert_int_equal(R.failed, 4);
+	assert_int_equal(M.state, MB_MODEM_INIT);
+	assert_int_equal(M.resets, 1);
+	expect("AT\r");
+}
+
+/* +CMGS answered after its timeout: the late +CMGS / OK are not taken for
+ * the answer to the next command (AT+CSQ resynchronises first). */
+static void test_send_timeout_resync(void **state)
+{
+	(void)state;
+	setup_modem(NULL);
+	startup();
+	send_p3();
+	feed("\r\n> ");
+	expect(P3 "\x1a");
+	mb_modem_timeout(&M);			/* 60 s without an answer */
+	assert_int_equal(R.failed, 1);
+	assert_true(R.failed_temp);
+	expect("AT+CSQ\r");
+	assert_false(mb_modem_can_send(&M));
+	mb_modem_delete(&M, "SM", 2);		/* waits for the resync */
+	assert_int_equal(R.out_len, 0);
+	feed("\r\n+CMGS: 9\r\n\r\nOK\r\n");	/* late */
+	assert_int_equal(R.sent, 0);
+	assert_int_equal(R.out_len, 0);		/* the delete has not started */
+	feed("\r\n+CSQ: 21,99\r\n\r\nOK\r\n");
+	assert_int_equal(M.rssi, 21);
+	expect("AT+CMGD=2\r");
+	feed("\r\nOK\r\n");
+	assert_true(mb_modem_can_send(&M));
+	assert_int_equal(M.state, MB_MODEM_READY);
+	/* a resync that times out counts as a failure too: a reset at the
+	 * third in a row */
+	send_p3();
+	mb_modem_timeout(&M);			/* no prompt: ESC, resync */
+	expect("\x1b" "AT+CSQ\r");
+	mb_modem_timeout(&M);			/* the resync times out */
+	assert_int_equal(M.state, MB_MODEM_READY);
+	expect("AT+CSQ\r");
+	mb_modem_timeout(&M);
 	assert_int_equal(M.state, MB_MODEM_INIT);
 	assert_int_equal(M.resets, 1);
 	expect("AT\r");
@@ -349,7 +395,21 @@ static void test_receive_cmti(void **state)
 	mb_modem_delete(&M, "SR", 1);
 	expect("AT+CMGD=1\r");
 	feed("\r\nOK\r\n");
-	/* back to SM for the next SM read */
+	/* the re-listing (Redis back) lists SM, not the SR selected now */
+	mb_modem_list(&M);
+	expect("AT+CPMS=\"SM\"\r");
+	feed("\r\n+CPMS: 0,30,0,30,0,30\r\n\r\nOK\r\n");
+	expect("AT+CMGL=4\r");
+	feed("\r\n+CMGL: 4,0,,24\r\n" P4 "\r\n\r\nOK\r\n");
+	assert_int_equal(R.inbound, 3);
+	assert_string_equal(R.in_mem, "SM");
+	assert_int_equal(R.in_index, 4);
+	/* SR again, then back to SM for the next SM read */
+	feed("\r\n+CDSI: \"SR\",2\r\n");
+	expect("AT+CPMS=\"SR\"\r");
+	feed("\r\nOK\r\n");
+	expect("AT+CMGR=2\r");
+	feed("\r\nOK\r\n");
 	feed("\r\n+CMTI: \"SM\",4\r\n");
 	expect("AT+CPMS=\"SM\"\r");
 }
@@ -420,29 +480,82 @@ static void test_poll_timeout_reset(void **state)
 	(void)state;
 	setup_modem(NULL);
 	startup();
-	for (int i = 0; i < MB_MODEM_FAIL_MAX; i++) {
-		mb_modem_poll(&M);
-		assert_true(strncmp(R.out, "AT+CSQ\r", 7) == 0);
-		R.out_len = 0;
-		R.out[0] = '\0';
-		mb_modem_timeout(&M);	/* CSQ */
-		if (M.state != MB_MODEM_READY)
-			break;
-		R.out_len = 0;
-		R.out[0] = '\0';
-		mb_modem_timeout(&M);	/* CREG */
-		if (M.state != MB_MODEM_READY)
-			break;
+	mb_modem_poll(&M);
+	expect("AT+CSQ\r");
+	for (int i = 1; i < MB_MODEM_FAIL_MAX; i++) {
+		mb_modem_timeout(&M);	/* CSQ, then each resync */
+		assert_int_equal(M.state, MB_MODEM_READY);
+		expect("AT+CSQ\r");
 	}
+	mb_modem_timeout(&M);
 	assert_int_equal(M.state, MB_MODEM_INIT);
 	assert_int_equal(M.resets, 1);
+	expect("AT\r");
 	/* not registered: no sending */
 	setup_modem(NULL);
 	startup();
-	feed("\r\n+CREG: 2\r\n");
+	assert_true(mb_modem_usable(&M));
+	feed("\r\n+CREG: 2\r\n");		/* URC: searching */
 	assert_false(mb_modem_can_send(&M));
+	assert_false(mb_modem_usable(&M));
+	feed("\r\n+CREG: 3\r\n");		/* denied */
+	assert_false(mb_modem_usable(&M));
+	feed("\r\n+CREG: 5\r\n");		/* roaming */
+	assert_true(mb_modem_usable(&M));
 	feed("\r\n+CREG: 1\r\n");
 	assert_true(mb_modem_can_send(&M));
+	mb_modem_poll(&M);			/* busy: not free, still usable */
+	assert_false(mb_modem_can_send(&M));
+	assert_true(mb_modem_usable(&M));
+}
+
+/* Answers OK to every start-up command until READY. */
+static void startup_ok(void)
+{
+	for (int i = 0; i < 40 && M.state == MB_MODEM_INIT; i++) {
+		R.out_len = 0;
+		R.out[0] = '\0';
+		feed("\r\nOK\r\n");
+	}
+	assert_int_equal(M.state, MB_MODEM_READY);
+	R.out_len = 0;
+	R.out[0] = '\0';
+}
+
+/* The SIM locks again (re-plug, power cycle, module reset): the PIN that was
+ * taken is entered again after the restart. */
+static void test_pin_again(void **state)
+{
+	(void)state;
+	setup_modem("1234");
+	for (int round = 0; round < 3; round++) {
+		mb_modem_start(&M);
+		expect("AT\r");
+		feed("\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n");
+		expect("ATZ\rATE0\rAT+CMEE=1\rAT+CPIN?\r");
+		feed("\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n");
+		expect("AT+CPIN=\"1234\"\r");
+		feed("\r\nOK\r\n");
+		expect("AT+CPIN?\r");
+		feed("\r\n+CPIN: READY\r\n\r\nOK\r\n");
+		startup_ok();
+		mb_modem_stop(&M);
+	}
+	/* the same after a reset on the same line (3 failures in a row) */
+	mb_modem_start(&M);
+	feed("\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n");
+	feed("\r\n+CPIN: READY\r\n\r\nOK\r\n");
+	startup_ok();
+	for (int i = 0; i < MB_MODEM_FAIL_MAX && M.state == MB_MODEM_READY; i++) {
+		mb_modem_poll(&M);
+		mb_modem_timeout(&M);
+	}
+	assert_int_equal(M.state, MB_MODEM_INIT);
+	R.out_len = 0;
+	R.out[0] = '\0';
+	feed("\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n\r\nOK\r\n");
+	feed("\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n");
+	assert_non_null(strstr(R.out, "AT+CPIN=\"1234\"\r"));
 }
 
 /* Random modem output (pieces of real answers, URCs, PDUs and garbage), random
@@ -526,9 +639,11 @@ int main(void)
 		cmocka_unit_test(test_startup),
 		cmocka_unit_test(test_pin),
 		cmocka_unit_test(test_pin_wrong),
+		cmocka_unit_test(test_pin_again),
 		cmocka_unit_test(test_init_timeout),
 		cmocka_unit_test(test_send),
 		cmocka_unit_test(test_send_errors),
+		cmocka_unit_test(test_send_timeout_resync),
 		cmocka_unit_test(test_receive_cmti),
 		cmocka_unit_test(test_receive_direct),
 		cmocka_unit_test(test_cmgl_startup),
