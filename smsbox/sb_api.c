@@ -22,6 +22,7 @@
 #include "shared/codec/money.h"
 #include "shared/codec/ucs2.h"
 #include "shared/codec/udh.h"
+#include "shared/io/acct_rate.h"
 #include "shared/io/box.h"
 #include "shared/io/httpd.h"
 #include "shared/io/log.h"
@@ -48,6 +49,7 @@ struct sb_api {
 	struct mt_accept *acc;
 	struct httpd *httpd;
 	struct account_pwcache *pwcache;
+	struct acct_rate *rate;		/* accounts' throughput */
 	struct sb_acache *acache;	/* NULL: account-cache = 0 */
 	uint64_t acache_ms;
 	struct sb_job *jobs;		/* waiting for Redis */
@@ -307,33 +309,19 @@ static void sb_accepted(const struct mt_accept_result *res, void *arg)
 	sb_job_end(j, w, why);
 }
 
-static void sb_submit(struct sb_job *j, const struct account *a)
+/* The accept step for a job whose account passed every check (m.acct is the
+ * name it authenticated with). */
+static void sb_accept(struct sb_job *j)
 {
 	struct sb_send *s = j->s;
 	struct mt_accept_msg m;
 	enum sb_reason why = SB_R_NONE;
 	int rc;
 
-	if (s->reject != NULL) {
-		if (j->req != NULL)
-			httpd_answer(j->req, s->reject_status, "text/html",
-				     s->reject, strlen(s->reject));
-		j->req = NULL;
-		sb_job_end(j, SB_ERROR, SB_R_NONE);
-		return;
-	}
-	if (s->nto > a->max_recipients) {
-		sb_job_end(j, SB_TOO_MANY_NUMBERS, SB_R_NONE);
-		return;
-	}
-	if (!account_sender_allowed(a, s->from)) {
-		sb_job_end(j, SB_NOT_ALLOWED, SB_R_SENDER);
-		return;
-	}
 	memset(&m, 0, sizeof(m));
 	for (size_t i = 0; i < s->nto; i++)
 		s->to_ptr[i] = s->to[i];
-	m.acct = a->name;
+	m.acct = s->user;
 	m.to = s->to_ptr;
 	m.nto = s->nto;
 	m.from = s->from;
@@ -360,6 +348,57 @@ static void sb_submit(struct sb_job *j, const struct account *a)
 		sb_refused(j, rc);
 		sb_job_end(j, sb_word_of(rc, &why), why);
 	}
+}
+
+/* The account's throughput said: accept, or refuse as a system that is busy
+ * now (seed 004's sys_error, Kannel's 503): the customer tries again later. */
+static void sb_rate_done(enum acct_rate_verdict v, void *arg)
+{
+	struct sb_job *j = arg;
+
+	if (j->api == NULL) {		/* orphaned by sb_api_free() */
+		sb_job_end(j, SB_SYS_ERROR, SB_R_NONE);
+		return;
+	}
+	if (v == ACCT_RATE_OK) {
+		sb_accept(j);
+		return;
+	}
+	if (j->req != NULL)
+		httpd_req_note(j->req, "refused acct=%s recipients=%zu "
+			       "reason=\"%s\"", j->s->user, j->s->nto,
+			       v == ACCT_RATE_OVER ? "throughput" :
+			       "redis unavailable");
+	sb_job_end(j, SB_SYS_ERROR, SB_R_NONE);
+}
+
+static void sb_submit(struct sb_job *j, const struct account *a)
+{
+	struct sb_send *s = j->s;
+
+	if (s->reject != NULL) {
+		if (j->req != NULL)
+			httpd_answer(j->req, s->reject_status, "text/html",
+				     s->reject, strlen(s->reject));
+		j->req = NULL;
+		sb_job_end(j, SB_ERROR, SB_R_NONE);
+		return;
+	}
+	if (s->nto > a->max_recipients) {
+		sb_job_end(j, SB_TOO_MANY_NUMBERS, SB_R_NONE);
+		return;
+	}
+	if (!account_sender_allowed(a, s->from)) {
+		sb_job_end(j, SB_NOT_ALLOWED, SB_R_SENDER);
+		return;
+	}
+	if (a->throughput > 0) {
+		if (acct_rate_take(j->api->rate, a->name, (unsigned)s->nto,
+				   a->throughput, sb_rate_done, j) != 0)
+			sb_job_end(j, SB_SYS_ERROR, SB_R_NONE);
+		return;
+	}
+	sb_accept(j);
 }
 
 static void sb_balance_answer(struct sb_job *j, const struct account *a)
@@ -847,7 +886,8 @@ struct sb_api *sb_api_new(struct box *b, struct mt_accept *acc,
 	api->acc = acc;
 	api->pwcache = account_pwcache_new(SB_PWCACHE_SLOTS, SB_PWCACHE_TTL_MS);
 	api->stop_timer = loop_timer_new(b->loop, sb_stop_fire, api);
-	if (api->pwcache == NULL || api->stop_timer == NULL)
+	api->rate = acct_rate_new(b);
+	if (api->pwcache == NULL || api->stop_timer == NULL || api->rate == NULL)
 		goto fail;
 	api->acache_ms = (uint64_t)conf_schema_get_duration_ms(g, "account-cache");
 	if (api->acache_ms > 0 &&
@@ -900,6 +940,7 @@ void sb_api_free(struct sb_api *api)
 	httpd_free(api->httpd);
 	loop_timer_free(api->stop_timer);
 	account_pwcache_free(api->pwcache);
+	acct_rate_free(api->rate);
 	if (api->acache != NULL)
 		explicit_bzero(api->acache, SB_ACACHE_SLOTS * sizeof(*api->acache));
 	free(api->acache);

@@ -2,7 +2,8 @@
 # client addresses on /SMSsend, /balance and /cgi-bin/sendsms (and lets its own
 # through); Kannel's 402 for credit and 403 for a sender the account may not
 # use, with nothing charged or queued; no password (user's, Kannel's or in an
-# XML document) ever reaches the access log; `interface` may be a host name.
+# XML document) ever reaches the access log; an account's throughput refuses
+# with sys_error once its second is full; `interface` may be a host name.
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/sb_api_lib.sh"
 
@@ -52,6 +53,25 @@ curl -sS -o /dev/null "$SB_URL/balance?user=here&pass=hpw"
 grep -c 'http ' "$T_DIR/sb1.log" | grep -qv '^0$' || t_fail "no access lines"
 grep -E 'hpw|tpw|ppw' "$T_DIR/sb1.log" && t_fail "a password in the access log"
 t_ok "no password in the access log (query, form, XML, balance)"
+
+# ---- an account's throughput, counted in Redis for every smsbox: a second
+# already at the limit refuses with sys_error (Kannel: 503), nothing charged or
+# queued; a send under it is counted in the second's key
+ctl account add paced --password qpw --credit 10 --throughput 3
+now=$(t_redis TIME | head -1)
+for s in 0 1 2 3 4; do t_redis SET "$P:tp:paced:$((now + s))" 3 EX 10 >/dev/null; done
+sb_expect sys_error "/SMSsend?user=paced&pass=qpw&ownnum=Hermod&number=4412345&message=x" "throughput: the second is full"
+kexpect 503 "Sending failed." "/cgi-bin/sendsms?username=paced&password=qpw&from=H&to=4412345&text=x"
+[ "$(credit paced)" = 100000 ] || t_fail "a throttled send was charged: $(credit paced)"
+[ "$(qlen sim)" = 4 ] || t_fail "a throttled send was queued: $(qlen sim)"
+grep -q 'refused acct=paced recipients=1 reason="throughput"' "$T_DIR/sb1.log" ||
+	t_fail "no access line with reason throughput"
+for s in 0 1 2 3 4; do t_redis DEL "$P:tp:paced:$((now + s))" >/dev/null; done
+sb_expect success "/SMSsend?user=paced&pass=qpw&ownnum=Hermod&number=4412345,4412346&message=x" "throughput: room in the second"
+n=0
+for k in $(t_redis --scan --pattern "$P:tp:paced:*"); do n=$((n + $(t_redis GET "$k"))); done
+[ "$n" = 2 ] || t_fail "2 messages counted as $n"
+t_ok "throughput: sys_error / 503 over it, counted per second in Redis"
 
 # ---- interface may be a host name, as for the SMPP server
 port=$(t_free_port)
