@@ -14,18 +14,6 @@ ctl account add poor --password ppw --credit 0.04 --senders Shop
 ctl rate set default 0.05
 sb_start sb1
 
-# kexpect STATUS LINE PATH [curl args...]: a Kannel answer line and its status
-kexpect() {
-	local want_code=$1 want=$2 path=$3 got code
-	shift 3
-	got=$(curl -sS --max-time 10 -w '\n%{http_code}' "$@" "$SB_URL$path") || t_fail "curl $path"
-	code=${got##*$'\n'}
-	got=${got%$'\n'*}
-	[ "$got" = "$want" ] && [ "$code" = "$want_code" ] ||
-		t_fail "$path: wanted $want_code '$want', got $code '$got'"
-	t_ok "$want_code $want"
-}
-
 # ---- ips: 127.0.0.1 is in 127.0.0.0/8, not in 192.0.2.0/24 nor 2001:db8::1
 sb_expect success "/SMSsend?user=here&pass=hpw&ownnum=Hermod&number=4412345&message=x" "ips: the client's range"
 sb_expect auth_failed "/SMSsend?user=there&pass=tpw&ownnum=Hermod&number=4412345&message=x" "ips: another range"

@@ -13,18 +13,6 @@ ctl account add kan --password kpw --credit 100
 ctl rate set default 0.05
 sb_start sb1
 
-# kexpect STATUS LINE PATH [curl args...]
-kexpect() {
-	local want_code=$1 want=$2 path=$3 got code
-	shift 3
-	got=$(curl -sS --max-time 10 -w '\n%{http_code}' "$@" "$SB_URL$path") || t_fail "curl $path"
-	code=${got##*$'\n'}
-	got=${got%$'\n'*}
-	[ "$got" = "$want" ] && [ "$code" = "$want_code" ] ||
-		t_fail "$path: wanted $want_code '$want', got $code '$got'"
-	t_ok "$want_code $want"
-}
-
 K='username=kan&password=kpw'
 S=/cgi-bin/sendsms
 kexpect 202 "0: Accepted for delivery" "$S?$K&from=Hermod&to=447700900123&text=Kannel+style"

@@ -6,6 +6,8 @@
 #                          $T_DIR/base.conf); sets SB_URL (and SB_URL_NAME)
 #   sb_get PATH         -> the answer body of GET $SB_URL$PATH
 #   sb_expect WORD PATH -> fails unless the body is WORD (HTTP 200)
+#   kexpect STATUS LINE PATH [curl args...] -> fails unless the answer is the
+#                          Kannel line LINE with HTTP status STATUS
 #   qfield KEY N FIELD  -> field FIELD of the Nth entry of stream KEY
 #   qhex KEY N FIELD    -> the same in upper-case hex
 P='{hermod}'
@@ -88,6 +90,17 @@ sb_expect() {
 	[ "$got" = "$want" ] || t_fail "GET $path: wanted '$want', got '$got'"
 	[ "$code" = 200 ] || t_fail "GET $path: HTTP $code"
 	t_ok "$want: ${3:-$path}"
+}
+
+kexpect() {
+	local want_code=$1 want=$2 path=$3 got code
+	shift 3
+	got=$(curl -sS --max-time 10 -w '\n%{http_code}' "$@" "$SB_URL$path") || t_fail "curl $path"
+	code=${got##*$'\n'}
+	got=${got%$'\n'*}
+	[ "$got" = "$want" ] && [ "$code" = "$want_code" ] ||
+		t_fail "$path: wanted $want_code '$want', got $code '$got'"
+	t_ok "$want_code $want"
 }
 
 credit() { t_redis HGET "$P:acct:$1" credit; }
