@@ -26,6 +26,7 @@
 #include "shared/io/log.h"
 #include "shared/io/loop.h"
 #include "shared/io/mt_accept.h"
+#include "shared/io/pwhash_pool.h"
 #include "shared/io/redis.h"
 
 /*
@@ -53,6 +54,7 @@ static const char lua_refresh[] =
 
 static void srv_process(struct srv_sess *ss);
 static void srv_sess_close(struct srv_sess *ss, const char *why);
+static void srv_bind_drop(struct srv_sess *ss);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -255,6 +257,7 @@ static void srv_sess_close(struct srv_sess *ss, const char *why)
 		 ss->id, ss->c ? conn_peer(ss->c) : "-",
 		 ss->acct ? ss->acct->name : "-", why);
 	srv_unbound(ss);
+	srv_bind_drop(ss);
 	ss->state = SRV_CLOSED;
 	if (ss->c != NULL) {
 		conn_close(ss->c);
@@ -292,7 +295,7 @@ static void srv_on_drained(struct conn *c, void *arg)
 {
 	struct srv_sess *ss = arg;
 
-	if (!ss->out_paused || ss->state == SRV_BINDING)
+	if (!ss->out_paused)
 		return;
 	ss->out_paused = false;
 	conn_read_enable(c, true);
@@ -333,19 +336,57 @@ static void srv_on_accept(struct conn_listener *ls, struct conn *c, void *arg)
 
 /* ------------------------------------------------------------ bind */
 
+/*
+ * A bind being checked: HGETALL of the account, its state and client
+ * address, the password (a cache miss on the pwhash threads: verify is set
+ * meanwhile), then the count of binds (a script). The session stays
+ * SRV_BINDING, reading on: what it sends before the bind_resp is answered as
+ * on an unbound connection. Closed during the password check, the check is
+ * cancelled (srv_bind_drop()); closed during a Redis call, that call's
+ * callback finds the session SRV_CLOSED.
+ */
 struct srv_bind {
 	struct srv_sess *ss;
 	uint32_t command_id, seq;
 	uint8_t version;
 	char name[ACCOUNT_NAME_MAX];
 	char pw[9];
+	unsigned max_binds;
+	const char *why;		/* a refusal's reason, for the log */
+	struct account_verify *verify;
 	struct account acct;
 };
+
+static void srv_bind_free(struct srv_bind *bd)
+{
+	struct srv_sess *ss = bd->ss;
+
+	if (ss->bind == bd)
+		ss->bind = NULL;
+	explicit_bzero(bd->pw, sizeof(bd->pw));
+	explicit_bzero(bd->acct.pwhash, sizeof(bd->acct.pwhash));
+	free(bd);
+	srv_sess_unref(ss);
+}
+
+/* The session closes while its password is being checked: no answer. */
+static void srv_bind_drop(struct srv_sess *ss)
+{
+	struct srv_bind *bd = ss->bind;
+
+	if (bd == NULL || bd->verify == NULL)
+		return;	/* none, or a Redis callback will find SRV_CLOSED */
+	account_verify_cancel(bd->verify);
+	bd->verify = NULL;
+	srv_bind_free(bd);
+}
 
 static void srv_bind_answer(struct srv_bind *bd, uint32_t status)
 {
 	struct srv_sess *ss = bd->ss;
 
+	if (ss->bind == bd)
+		ss->bind = NULL;
 	if (ss->state != SRV_CLOSED) {
 		struct bb_server *s = ss->srv;
 		struct smpp_pdu *r = &s->resp;
@@ -368,19 +409,15 @@ static void srv_bind_answer(struct srv_bind *bd, uint32_t status)
 		} else {
 			s->st.bind_fail++;
 			log_info("smpp-server bind refused session=%llu acct=%s "
-				 "status=%s", ss->id, bd->name,
-				 smpp_status_name(status));
+				 "status=%s%s%s", ss->id, bd->name,
+				 smpp_status_name(status),
+				 bd->why != NULL ? " why=" : "",
+				 bd->why != NULL ? bd->why : "");
 			if (ss->state == SRV_BINDING)
 				ss->state = SRV_OPEN;
 		}
-		if (ss->state != SRV_CLOSED && ss->c != NULL) {
-			conn_read_enable(ss->c, true);
-			srv_process(ss);
-		}
 	}
-	explicit_bzero(bd->pw, sizeof(bd->pw));
-	srv_sess_unref(ss);
-	free(bd);
+	srv_bind_free(bd);
 }
 
 static void srv_bind_counted(struct redis *r, struct redisReply *rep, void *arg)
@@ -451,14 +488,69 @@ static bool srv_has_field(const struct redisReply *rep, const char *f)
 	return false;
 }
 
+/* The password is right: count the bind against the account's limit. */
+static void srv_bind_count(struct srv_bind *bd)
+{
+	struct srv_sess *ss = bd->ss;
+	struct bb_server *s = ss->srv;
+	char key[ACCOUNT_KEY_MAX], mem[BOX_ID_MAX + 24], max[16], ttl[16];
+	const char *argv[4];
+
+	if (srv_key(s, key, sizeof(key), "binds:", bd->name) < 0) {
+		srv_bind_answer(bd, SMPP_ESME_RSYSERR);
+		return;
+	}
+	srv_member(ss, mem, sizeof(mem));
+	snprintf(max, sizeof(max), "%u", bd->max_binds);
+	snprintf(ttl, sizeof(ttl), "%d", SRV_BIND_TTL_MS);
+	argv[0] = key;
+	argv[1] = max;
+	argv[2] = mem;
+	argv[3] = ttl;
+	if (redis_script_call(s->b->redis, s->s_bind, srv_bind_counted, bd, 1, 4,
+			      argv, NULL) != 0)
+		srv_bind_answer(bd, SMPP_ESME_RSYSERR);
+}
+
+/* The password check's result, on the loop (never for a closed session:
+ * srv_bind_drop() cancels it). */
+static void srv_bind_verified(int rc, void *arg)
+{
+	struct srv_bind *bd = arg;
+
+	bd->verify = NULL;
+	if (rc != 1) {
+		srv_bind_answer(bd, SMPP_ESME_RINVPASWD);
+		return;
+	}
+	srv_bind_count(bd);
+}
+
+/* The account's state and the client's address: checked before any hash. */
+static bool srv_bind_allowed(struct srv_bind *bd)
+{
+	struct srv_sess *ss = bd->ss;
+	char ip[64];
+
+	if (!bd->acct.enabled) {
+		bd->why = "disabled";
+		return false;
+	}
+	if (ss->c == NULL ||
+	    !account_ip_allowed(&bd->acct, srv_peer_ip(conn_peer(ss->c), ip,
+							sizeof(ip)))) {
+		bd->why = "address";
+		return false;
+	}
+	return true;
+}
+
 static void srv_bind_loaded(struct redis *r, struct redisReply *rep, void *arg)
 {
 	struct srv_bind *bd = arg;
 	struct srv_sess *ss = bd->ss;
 	struct bb_server *s = ss->srv;
-	char err[64], key[ACCOUNT_KEY_MAX], mem[BOX_ID_MAX + 24], max[16];
-	char ip[64], ttl[16];
-	const char *argv[4];
+	char err[64];
 	int rc;
 
 	(void)r;
@@ -478,35 +570,28 @@ static void srv_bind_loaded(struct redis *r, struct redisReply *rep, void *arg)
 		srv_bind_answer(bd, SMPP_ESME_RBINDFAIL);
 		return;
 	}
-	/* A cache miss is one PBKDF2 (~38 ms) on the loop: accepted, see doc. */
-	rc = account_verify(s->pwc, bd->name, bd->acct.pwhash, bd->pw,
-			    strlen(bd->pw), srv_now_ms(s));
+	if (!srv_bind_allowed(bd)) {
+		srv_bind_answer(bd, SMPP_ESME_RBINDFAIL);
+		return;
+	}
+	bd->max_binds = srv_has_field(rep, ACCOUNT_F_MAX_BINDS) ?
+			bd->acct.max_binds : s->max_binds;
+	rc = account_verify_start(s->pwc, s->pwpool, bd->name, bd->acct.pwhash,
+				  bd->pw, strlen(bd->pw), srv_now_ms(s),
+				  srv_bind_verified, bd, &bd->verify);
 	explicit_bzero(bd->pw, sizeof(bd->pw));
+	if (rc == ACCOUNT_VERIFY_PENDING)
+		return;
+	if (rc == ACCOUNT_VERIFY_BUSY) {
+		bd->why = "password checks busy";
+		srv_bind_answer(bd, SMPP_ESME_RBINDFAIL);
+		return;
+	}
 	if (rc != 1) {
 		srv_bind_answer(bd, SMPP_ESME_RINVPASWD);
 		return;
 	}
-	if (!bd->acct.enabled || ss->c == NULL ||
-	    !account_ip_allowed(&bd->acct, srv_peer_ip(conn_peer(ss->c), ip,
-							sizeof(ip)))) {
-		srv_bind_answer(bd, SMPP_ESME_RBINDFAIL);
-		return;
-	}
-	if (srv_key(s, key, sizeof(key), "binds:", bd->name) < 0) {
-		srv_bind_answer(bd, SMPP_ESME_RSYSERR);
-		return;
-	}
-	srv_member(ss, mem, sizeof(mem));
-	snprintf(max, sizeof(max), "%u", srv_has_field(rep, ACCOUNT_F_MAX_BINDS) ?
-		 bd->acct.max_binds : s->max_binds);
-	snprintf(ttl, sizeof(ttl), "%d", SRV_BIND_TTL_MS);
-	argv[0] = key;
-	argv[1] = max;
-	argv[2] = mem;
-	argv[3] = ttl;
-	if (redis_script_call(s->b->redis, s->s_bind, srv_bind_counted, bd, 1, 4,
-			      argv, NULL) != 0)
-		srv_bind_answer(bd, SMPP_ESME_RSYSERR);
+	srv_bind_count(bd);
 }
 
 static void srv_on_bind(struct srv_sess *ss, const struct smpp_pdu *p)
@@ -548,7 +633,7 @@ static void srv_on_bind(struct srv_sess *ss, const struct smpp_pdu *p)
 	}
 	ss->refs++;
 	ss->state = SRV_BINDING;
-	conn_read_enable(ss->c, false);
+	ss->bind = bd;
 }
 
 /* ------------------------------------------------------------ PDUs */
@@ -680,8 +765,7 @@ static void srv_process(struct srv_sess *ss)
 	long n, d;
 
 	ss->refs++;
-	while (ss->c != NULL && ss->state != SRV_CLOSED &&
-	       ss->state != SRV_BINDING) {
+	while (ss->c != NULL && ss->state != SRV_CLOSED) {
 		if (conn_output_len(ss->c) > SRV_OUT_MAX) {
 			/* The customer does not read its answers: stop reading
 			 * its requests until our output drains. */
@@ -834,11 +918,15 @@ static int srv_setup(struct bb_server *s, const struct conf_group *g)
 	long long port = conf_schema_get_int(g, "port");
 
 	s->pwc = account_pwcache_new(0, 0);
+	s->pwpool = pwhash_pool_new(loop_base(s->b->loop),
+		(unsigned)conf_schema_get_int(s->b->core, "pwhash-threads"),
+		(unsigned)conf_schema_get_int(s->b->core, "pwhash-queue"));
 	s->rt = route_table_new(s->conf);
 	s->s_bind = redis_script_new(s->b->redis, lua_bind);
 	s->s_refresh = redis_script_new(s->b->redis, lua_refresh);
 	s->tick = loop_timer_new(s->b->loop, srv_on_tick, s);
-	if (s->pwc == NULL || s->rt == NULL || s->s_bind == NULL ||
+	if (s->pwc == NULL || s->pwpool == NULL || s->rt == NULL ||
+	    s->s_bind == NULL ||
 	    s->s_refresh == NULL || s->tick == NULL)
 		return -1;
 	s->acc = mt_accept_new(s->b, s->rt, s->conf);
@@ -985,6 +1073,7 @@ void bb_server_free(struct bb_server *s)
 	mt_accept_free(s->acc);
 	route_table_free(s->rt);
 	account_pwcache_free(s->pwc);
+	pwhash_pool_free(s->pwpool);
 	while (s->accts != NULL) {
 		struct srv_acct *a = s->accts;
 

@@ -19,6 +19,8 @@
 
 struct conn;
 struct conn_listener;
+struct pwhash_pool;
+struct srv_bind;
 struct conn_tls;
 struct loop_timer;
 struct mt_accept;
@@ -43,7 +45,8 @@ struct route_table;
 
 enum srv_state {
 	SRV_OPEN = 0,	/* connected, not bound */
-	SRV_BINDING,	/* bind sent to Redis; reading paused */
+	SRV_BINDING,	/* bind being checked (Redis, password); PDUs are
+			 * answered as on an unbound connection */
 	SRV_BOUND,
 	SRV_UNBINDING,	/* we sent unbind (stopping) */
 	SRV_CLOSED,	/* connection gone; freed when refs reach 0 */
@@ -102,6 +105,7 @@ struct srv_sess {
 	bool out_paused;		/* reading stopped: output too big */
 	unsigned refs;			/* Redis replies that point here */
 	unsigned pending;		/* submits awaiting Redis */
+	struct srv_bind *bind;		/* while SRV_BINDING */
 	uint32_t next_seq;
 	uint32_t unbind_seq;
 	struct srv_item *out;		/* deliver_sm awaiting resp */
@@ -114,6 +118,7 @@ struct bb_server {
 	struct conn_listener *ls, *tls_ls;
 	struct conn_tls *tls;
 	struct account_pwcache *pwc;
+	struct pwhash_pool *pwpool;	/* password checks off the loop */
 	struct route_table *rt;
 	struct mt_accept *acc;
 	struct redis_script *s_bind, *s_refresh, *s_ack, *s_cancel;

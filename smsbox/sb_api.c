@@ -1,7 +1,8 @@
 /*
  * sb_api — seed 004's HTTP API (/SMSsend, /balance.php) and the machinery
  * every send request shares: parameters, authentication through the
- * password cache, the account's limits, the accept step and the answer.
+ * password cache (misses checked on the pwhash threads while the request
+ * waits), the account's limits, the accept step and the answer.
  * Kannel's /cgi-bin/sendsms is in sb_kannel.c. doc/http-api.md is the
  * customer's view of this file.
  */
@@ -27,6 +28,7 @@
 #include "shared/io/httpd.h"
 #include "shared/io/log.h"
 #include "shared/io/loop.h"
+#include "shared/io/pwhash_pool.h"
 #include "shared/io/redis.h"
 #include "smsbox/sb_kannel.h"
 
@@ -50,6 +52,7 @@ struct sb_api {
 	struct httpd *httpd;
 	struct account_pwcache *pwcache;
 	struct acct_rate *rate;		/* accounts' throughput */
+	struct pwhash_pool *pwpool;	/* password checks off the loop */
 	struct sb_acache *acache;	/* NULL: account-cache = 0 */
 	uint64_t acache_ms;
 	struct sb_job *jobs;		/* waiting for Redis */
@@ -60,8 +63,9 @@ struct sb_api {
 	struct loop_timer *stop_timer;
 };
 
-/* One request waiting for Redis. api and req are NULL once orphaned by
- * sb_api_free(); the pending Redis callback then just frees the job. */
+/* One request waiting for Redis or for its password check. api and req are
+ * NULL once orphaned by sb_api_free(); the pending Redis callback then just
+ * frees the job (a password check is cancelled and the job freed there). */
 struct sb_job {
 	struct sb_api *api;
 	struct httpd_req *req;
@@ -70,6 +74,8 @@ struct sb_job {
 	bool balance;
 	struct sb_send *s;
 	unsigned parts;
+	struct account_verify *verify;	/* the password being checked */
+	struct account *acct;		/* its record meanwhile */
 };
 
 static const char *const sb_words[] = {
@@ -233,6 +239,7 @@ static void sb_job_end(struct sb_job *j, enum sb_word w, enum sb_reason why)
 		api->njobs--;
 	}
 	sb_send_free(j->s);
+	free(j->acct);
 	free(j);
 	if (api != NULL)
 		sb_stop_check(api);
@@ -486,27 +493,75 @@ done:
 	free(a);
 }
 
-/* The password and the account's state, then the send or the balance. */
-static void sb_check_account(struct sb_job *j, const struct account *a)
+/* Authenticated: the send or the balance. */
+static void sb_authorized(struct sb_job *j, const struct account *a)
 {
-	int ok;
-
-	ok = account_verify(j->api->pwcache, a->name, a->pwhash, j->s->pass,
-			    j->s->pass_len, loop_now_ms(j->api->box->loop));
-	explicit_bzero(j->s->pass, sizeof(j->s->pass));
-	if (ok != 1 || !a->enabled ||
-	    !account_ip_allowed(a, httpd_req_client_ip(j->req))) {
-		if (ok < 0)
-			log_error("account has a malformed pwhash acct=%s", a->name);
-		log_info("authentication failed acct=%s ip=%s", a->name,
-			 httpd_req_client_ip(j->req));
-		sb_job_end(j, ok < 0 ? SB_FAILED : SB_AUTH_FAILED, SB_R_NONE);
-		return;
-	}
 	if (j->balance)
 		sb_balance_answer(j, a);
 	else
 		sb_submit(j, a);
+}
+
+static void sb_auth_refused(struct sb_job *j, const char *name, int ok)
+{
+	if (ok < 0)
+		log_error("account has a malformed pwhash acct=%s", name);
+	log_info("authentication failed acct=%s ip=%s", name,
+		 httpd_req_client_ip(j->req));
+	sb_job_end(j, ok < 0 ? SB_FAILED : SB_AUTH_FAILED, SB_R_NONE);
+}
+
+/* The password check is done (on the loop). */
+static void sb_verified(int ok, void *arg)
+{
+	struct sb_job *j = arg;
+
+	j->verify = NULL;
+	if (ok != 1)
+		sb_auth_refused(j, j->acct->name, ok);
+	else
+		sb_authorized(j, j->acct);
+}
+
+/*
+ * The account's state, then its password: a disabled account or an address
+ * it does not allow is refused before any hash (as an unknown account is:
+ * the same auth_failed). A password the cache does not know is checked on
+ * the pwhash threads; the request waits with a copy of the record.
+ */
+static void sb_check_account(struct sb_job *j, const struct account *a)
+{
+	int ok;
+
+	if (!a->enabled || !account_ip_allowed(a, httpd_req_client_ip(j->req))) {
+		sb_auth_refused(j, a->name, 0);
+		return;
+	}
+	ok = account_verify_start(j->api->pwcache, j->api->pwpool, a->name,
+				  a->pwhash, j->s->pass, j->s->pass_len,
+				  loop_now_ms(j->api->box->loop), sb_verified, j,
+				  &j->verify);
+	explicit_bzero(j->s->pass, sizeof(j->s->pass));
+	if (ok == ACCOUNT_VERIFY_PENDING) {
+		j->acct = malloc(sizeof(*j->acct));
+		if (j->acct == NULL) {
+			account_verify_cancel(j->verify);
+			j->verify = NULL;
+			sb_job_end(j, SB_FAILED, SB_R_NONE);
+			return;
+		}
+		*j->acct = *a;
+		return;
+	}
+	if (ok == ACCOUNT_VERIFY_BUSY) {
+		httpd_req_note(j->req, "refused acct=%s reason=\"password checks "
+			       "busy\"", a->name);
+		sb_job_end(j, SB_SYS_ERROR, SB_R_NONE);
+	} else if (ok != 1) {
+		sb_auth_refused(j, a->name, ok);
+	} else {
+		sb_authorized(j, a);
+	}
 }
 
 static void sb_start(struct sb_api *api, struct httpd_req *req,
@@ -885,9 +940,13 @@ struct sb_api *sb_api_new(struct box *b, struct mt_accept *acc,
 	api->box = b;
 	api->acc = acc;
 	api->pwcache = account_pwcache_new(SB_PWCACHE_SLOTS, SB_PWCACHE_TTL_MS);
+	api->pwpool = pwhash_pool_new(loop_base(b->loop),
+		(unsigned)conf_schema_get_int(b->core, "pwhash-threads"),
+		(unsigned)conf_schema_get_int(b->core, "pwhash-queue"));
 	api->stop_timer = loop_timer_new(b->loop, sb_stop_fire, api);
 	api->rate = acct_rate_new(b);
-	if (api->pwcache == NULL || api->stop_timer == NULL || api->rate == NULL)
+	if (api->pwcache == NULL || api->pwpool == NULL ||
+	    api->stop_timer == NULL || api->rate == NULL)
 		goto fail;
 	api->acache_ms = (uint64_t)conf_schema_get_duration_ms(g, "account-cache");
 	if (api->acache_ms > 0 &&
@@ -932,6 +991,13 @@ void sb_api_free(struct sb_api *api)
 		return;
 	for (j = api->jobs; j != NULL; j = next) {
 		next = j->next;
+		if (j->verify != NULL) {	/* no Redis callback will come */
+			account_verify_cancel(j->verify);
+			sb_send_free(j->s);
+			free(j->acct);
+			free(j);
+			continue;
+		}
 		j->api = NULL;	/* its Redis callback frees it */
 		j->req = NULL;
 		j->prev = j->next = NULL;
@@ -941,6 +1007,7 @@ void sb_api_free(struct sb_api *api)
 	loop_timer_free(api->stop_timer);
 	account_pwcache_free(api->pwcache);
 	acct_rate_free(api->rate);
+	pwhash_pool_free(api->pwpool);
 	if (api->acache != NULL)
 		explicit_bzero(api->acache, SB_ACACHE_SLOTS * sizeof(*api->acache));
 	free(api->acache);

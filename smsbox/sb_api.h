@@ -2,7 +2,8 @@
  * sb_api — the smsbox's customer HTTP API (doc/http-api.md): seed 004's
  * `/SMSsend` and `/balance.php` (`/balance`), and Kannel's `/cgi-bin/sendsms`
  * (sb_kannel.c). Each request is authenticated against P:acct:NAME (password
- * through the account_verify() cache), then handed to the accept step
+ * through the account_verify_start() cache; a miss waits for the pwhash
+ * threads, off the loop), then handed to the accept step
  * (shared/io/mt_accept.h), and answered from the Redis reply. Stateless: no
  * state outside Redis but the password cache.
  *
@@ -40,13 +41,14 @@ unsigned sb_api_port(const struct sb_api *api);
 /*
  * Graceful stop: new requests are answered 503 at once; done(arg) is called
  * from the loop (never inside this call) once every request waiting for
- * Redis has been answered. Call at most once.
+ * Redis or its password check has been answered. Call at most once.
  */
 void sb_api_stop(struct sb_api *api, sb_api_done_fn *done, void *arg);
 
 /*
- * Closes the server and frees. Requests still waiting for Redis are dropped
- * (their connections get 503); their Redis replies are then ignored.
+ * Closes the server and frees. Requests still waiting for Redis or for their
+ * password check are dropped (their connections get 503); their Redis replies
+ * are then ignored, their checks cancelled.
  * Must not be called from a request callback. sb_api_free(NULL) is a no-op.
  */
 void sb_api_free(struct sb_api *api);
@@ -66,7 +68,7 @@ enum sb_word {
 	SB_WRONG_TYPE,
 	SB_WRONG_FORMAT,	/* bad hex, UCS-2 or UDH */
 	SB_FAILED,		/* internal error */
-	SB_SYS_ERROR,		/* Redis unavailable */
+	SB_SYS_ERROR,		/* Redis unavailable; password checks busy */
 };
 
 /* Why SB_NOT_ALLOWED / SB_AUTH_FAILED, for answers that say more. */

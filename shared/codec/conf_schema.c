@@ -67,6 +67,12 @@ static const struct conf_option conf_options[] = {
 	  "script call, at most" },
 	{ "core", "redis-batch-delay", CONF_DURATION, 0, 0, 1 * SEC, "1ms", NULL, NULL,
 	  "longest wait of a message, receipt or submit result for its batch to fill" },
+	{ "core", "pwhash-threads", CONF_INT, 0, 1, 64, "2", NULL, NULL,
+	  "threads that check passwords (PBKDF2) for the smsbox and the SMPP "
+	  "server, off the event loop" },
+	{ "core", "pwhash-queue", CONF_INT, 0, 1, 100000, "256", NULL, NULL,
+	  "password checks waiting for a pwhash thread, at most; more are "
+	  "answered sys_error / 503 / ESME_RBINDFAIL (try again later)" },
 
 	/* smsc */
 	{ "smsc", "smsc-id", CONF_STRING, REQ | UNIQ, 1, CONF_ITEM_MAX - 1, NULL,

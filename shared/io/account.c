@@ -11,6 +11,7 @@
 #include "shared/io/account.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "shared/codec/money.h"
+#include "shared/io/pwhash_pool.h"
 
 static bool account_isdigit(char c)
 {
@@ -380,6 +382,23 @@ bool account_ip_allowed(const struct account *a, const char *ip)
 
 #define ACCOUNT_PWC_WAYS 4
 
+/* One hash on the pool, and the verifications waiting for it. */
+struct account_pwc_flight {
+	struct account_pwcache *c;
+	struct account_pwc_flight *next, *prev;	/* c->flights */
+	uint8_t key[32];
+	uint64_t now_ms;
+	struct pwhash_pool_job *job;	/* NULL once delivered */
+	struct account_verify *waiters;
+};
+
+struct account_verify {
+	struct account_pwc_flight *f;
+	struct account_verify *next, *prev;	/* f->waiters */
+	account_verify_fn *fn;
+	void *arg;
+};
+
 struct account_pwc_entry {
 	uint8_t key[32];
 	uint64_t expires_ms;	/* 0: empty */
@@ -391,10 +410,13 @@ struct account_pwcache {
 	size_t nsets;
 	unsigned ttl_ms;
 	uint64_t hits, misses;
+	struct account_pwc_flight *flights;	/* hashes on the pool */
 	/* fetched once: an implicit fetch per digest costs more than the hash */
 	EVP_MD *sha256;
 	EVP_MD_CTX *md;
 };
+
+static void account_flight_unlink(struct account_pwc_flight *f);
 
 struct account_pwcache *account_pwcache_new(size_t slots, unsigned ttl_ms)
 {
@@ -423,6 +445,18 @@ void account_pwcache_free(struct account_pwcache *c)
 {
 	if (c == NULL)
 		return;
+	while (c->flights != NULL) {
+		struct account_pwc_flight *f = c->flights;
+		struct account_verify *v, *next;
+
+		for (v = f->waiters; v != NULL; v = next) {
+			next = v->next;
+			free(v);
+		}
+		pwhash_pool_cancel(f->job);
+		account_flight_unlink(f);
+		free(f);
+	}
 	if (c->e != NULL)
 		OPENSSL_cleanse(c->e, c->nsets * ACCOUNT_PWC_WAYS * sizeof(*c->e));
 	free(c->e);
@@ -467,37 +501,201 @@ static int account_pwc_key(struct account_pwcache *c, const char *name,
 	return 0;
 }
 
+/* The cache entry of key, or NULL; *victim: the entry to replace. */
+static struct account_pwc_entry *account_pwc_find(struct account_pwcache *c,
+    const uint8_t key[32], uint64_t now_ms, struct account_pwc_entry **victim)
+{
+	struct account_pwc_entry *set;
+	size_t idx;
+	int i;
+
+	idx = ((size_t)key[0] << 24 | (size_t)key[1] << 16 | (size_t)key[2] << 8 |
+	    key[3]) % c->nsets;
+	set = &c->e[idx * ACCOUNT_PWC_WAYS];
+	*victim = &set[0];
+	for (i = 0; i < ACCOUNT_PWC_WAYS; i++) {
+		if (set[i].expires_ms > now_ms &&
+		    memcmp(set[i].key, key, 32) == 0)
+			return &set[i];
+		if (set[i].expires_ms < (*victim)->expires_ms)
+			*victim = &set[i];
+	}
+	return NULL;
+}
+
+static void account_pwc_put(struct account_pwcache *c, const uint8_t key[32],
+    int result, uint64_t now_ms)
+{
+	struct account_pwc_entry *victim;
+
+	if (result < 0 || account_pwc_find(c, key, now_ms, &victim) != NULL)
+		return;
+	memcpy(victim->key, key, 32);
+	victim->expires_ms = now_ms + c->ttl_ms;
+	victim->result = result;
+}
+
 int account_verify(struct account_pwcache *c, const char *name,
     const char *pwhash, const char *pw, size_t pwlen, uint64_t now_ms)
 {
-	struct account_pwc_entry *set, *victim;
+	struct account_pwc_entry *hit, *victim;
 	uint8_t key[32];
-	size_t idx;
-	int i, rc;
+	int rc;
 
 	if (pwhash == NULL || pwhash[0] == '\0')
 		return 0;
 	if (c == NULL || account_pwc_key(c, name, pwhash, pw, pwlen, key) < 0)
 		return pwhash_verify(pwhash, pw, pwlen);
-	idx = ((size_t)key[0] << 24 | (size_t)key[1] << 16 | (size_t)key[2] << 8 |
-	    key[3]) % c->nsets;
-	set = &c->e[idx * ACCOUNT_PWC_WAYS];
-	victim = &set[0];
-	for (i = 0; i < ACCOUNT_PWC_WAYS; i++) {
-		if (set[i].expires_ms > now_ms &&
-		    memcmp(set[i].key, key, sizeof(key)) == 0) {
-			c->hits++;
-			return set[i].result;
-		}
-		if (set[i].expires_ms < victim->expires_ms)
-			victim = &set[i];
+	if ((hit = account_pwc_find(c, key, now_ms, &victim)) != NULL) {
+		c->hits++;
+		return hit->result;
 	}
 	c->misses++;
 	rc = pwhash_verify(pwhash, pw, pwlen);
-	if (rc >= 0) {
-		memcpy(victim->key, key, sizeof(key));
-		victim->expires_ms = now_ms + c->ttl_ms;
-		victim->result = rc;
-	}
+	account_pwc_put(c, key, rc, now_ms);
 	return rc;
+}
+
+/* ---- verification off the loop ---- */
+
+static struct account_pwc_flight *account_flight_find(struct account_pwcache *c,
+    const uint8_t key[32])
+{
+	struct account_pwc_flight *f;
+
+	for (f = c->flights; f != NULL; f = f->next)
+		if (memcmp(f->key, key, 32) == 0)
+			return f;
+	return NULL;
+}
+
+static void account_flight_unlink(struct account_pwc_flight *f)
+{
+	struct account_pwcache *c = f->c;
+
+	if (f->prev != NULL)
+		f->prev->next = f->next;
+	else
+		c->flights = f->next;
+	if (f->next != NULL)
+		f->next->prev = f->prev;
+	f->next = f->prev = NULL;
+}
+
+/* The hash is done (on the loop): cache it, then tell every waiter. */
+static void account_flight_done(int result, void *arg)
+{
+	struct account_pwc_flight *f = arg;
+	struct account_verify *v;
+
+	f->job = NULL;
+	account_pwc_put(f->c, f->key, result, f->now_ms);
+	account_flight_unlink(f);
+	/* A waiter's fn may cancel another waiter: pop each before its call. */
+	while ((v = f->waiters) != NULL) {
+		account_verify_fn *fn = v->fn;
+		void *varg = v->arg;
+
+		f->waiters = v->next;
+		if (f->waiters != NULL)
+			f->waiters->prev = NULL;
+		free(v);
+		fn(result, varg);
+	}
+	free(f);
+}
+
+static struct account_pwc_flight *account_flight_new(struct account_pwcache *c,
+    struct pwhash_pool *pool, const uint8_t key[32], const char *pwhash,
+    const char *pw, size_t pwlen, uint64_t now_ms, int *rc)
+{
+	struct account_pwc_flight *f = calloc(1, sizeof(*f));
+
+	*rc = -1;
+	if (f == NULL)
+		return NULL;
+	f->job = pwhash_pool_verify(pool, pwhash, pw, pwlen, account_flight_done, f);
+	if (f->job == NULL) {
+		if (errno == EAGAIN)
+			*rc = ACCOUNT_VERIFY_BUSY;
+		free(f);
+		return NULL;
+	}
+	f->c = c;
+	memcpy(f->key, key, 32);
+	f->now_ms = now_ms;
+	f->next = c->flights;
+	if (c->flights != NULL)
+		c->flights->prev = f;
+	c->flights = f;
+	return f;
+}
+
+int account_verify_start(struct account_pwcache *c, struct pwhash_pool *pool,
+    const char *name, const char *pwhash, const char *pw, size_t pwlen,
+    uint64_t now_ms, account_verify_fn *fn, void *arg,
+    struct account_verify **out)
+{
+	struct account_pwc_entry *hit, *victim;
+	struct account_pwc_flight *f;
+	struct account_verify *v;
+	uint8_t key[32];
+	int rc;
+
+	*out = NULL;
+	if (pwhash == NULL || pwhash[0] == '\0')
+		return 0;
+	if (pwhash_check_format(pwhash) < 0)
+		return -1;
+	if (pwlen > PWHASH_PASSWORD_MAX)
+		return 0;
+	if (account_pwc_key(c, name, pwhash, pw, pwlen, key) < 0)
+		return -1;
+	if ((hit = account_pwc_find(c, key, now_ms, &victim)) != NULL) {
+		c->hits++;
+		return hit->result;
+	}
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return -1;
+	f = account_flight_find(c, key);
+	if (f == NULL) {
+		f = account_flight_new(c, pool, key, pwhash, pw, pwlen, now_ms, &rc);
+		if (f == NULL) {
+			free(v);
+			return rc;
+		}
+		c->misses++;
+	} else {
+		c->hits++;	/* answered by a hash already running */
+	}
+	v->f = f;
+	v->fn = fn;
+	v->arg = arg;
+	v->next = f->waiters;
+	if (f->waiters != NULL)
+		f->waiters->prev = v;
+	f->waiters = v;
+	*out = v;
+	return ACCOUNT_VERIFY_PENDING;
+}
+
+void account_verify_cancel(struct account_verify *v)
+{
+	struct account_pwc_flight *f;
+
+	if (v == NULL)
+		return;
+	f = v->f;
+	if (v->prev != NULL)
+		v->prev->next = v->next;
+	else
+		f->waiters = v->next;
+	if (v->next != NULL)
+		v->next->prev = v->prev;
+	free(v);
+	if (f->waiters != NULL || f->job == NULL)
+		return;	/* others wait, or the flight is being delivered */
+	pwhash_pool_cancel(f->job);
+	account_flight_unlink(f);
+	free(f);
 }

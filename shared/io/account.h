@@ -6,8 +6,9 @@
  * small in-process cache. The data model is doc/redis-keys.md; amounts are
  * integer units of 1/10000 (shared/codec/money.h).
  *
- * Layer: shared/io (OpenSSL for hashing; reads hiredis reply structs but
- * never talks to Redis). Not thread-safe: one cache per event loop. No logging.
+ * Layer: shared/io (OpenSSL for hashing, pwhash_pool for hashing off the
+ * loop; reads hiredis reply structs but never talks to Redis). Not
+ * thread-safe: one cache per event loop, used on that loop. No logging.
  */
 #ifndef HERMOD_ACCOUNT_H
 #define HERMOD_ACCOUNT_H
@@ -138,7 +139,9 @@ struct account_pwcache;
 /* Returns a new cache (slots 0 means 1024, ttl_ms 0 means 60000), or NULL
  * when memory runs out. */
 struct account_pwcache *account_pwcache_new(size_t slots, unsigned ttl_ms);
-/* account_pwcache_free(NULL) is a no-op. */
+/* Cancels the verifications still pending on c (account_verify_start():
+ * their fn is never called; their pool must still exist), then frees.
+ * account_pwcache_free(NULL) is a no-op. */
 void account_pwcache_free(struct account_pwcache *c);
 /* Counts of lookups answered from the cache and computed. */
 void account_pwcache_stats(const struct account_pwcache *c, uint64_t *hits,
@@ -149,9 +152,45 @@ void account_pwcache_stats(const struct account_pwcache *c, uint64_t *hits,
  * `pwhash`, through the cache c (NULL: no cache). now_ms is the caller's
  * monotonic clock in milliseconds. Returns 1 match, 0 mismatch (also for an
  * empty pwhash: the account cannot log in), -1 malformed pwhash (not cached).
- * A miss costs one PBKDF2 (tens of ms), which blocks the caller.
+ * A miss costs one PBKDF2 (tens of ms), which blocks the caller: for tools
+ * and tests. A box's event loop uses account_verify_start().
  */
 int account_verify(struct account_pwcache *c, const char *name,
     const char *pwhash, const char *pw, size_t pwlen, uint64_t now_ms);
+
+/* account_verify_start() results besides 1, 0 and -1. */
+#define ACCOUNT_VERIFY_PENDING 2	/* fn will be called on the loop */
+#define ACCOUNT_VERIFY_BUSY (-2)	/* the pool's queue is full: retry later */
+
+/* A verification in progress, for account_verify_cancel(). */
+struct account_verify;
+struct pwhash_pool;
+/* Called on the loop with 1 match, 0 mismatch or -1 malformed pwhash. */
+typedef void account_verify_fn(int result, void *arg);
+
+/*
+ * account_verify() without blocking: a cache hit (and an empty or malformed
+ * pwhash) answers at once, 1, 0 or -1 as account_verify(), and *out is NULL.
+ * A miss is hashed on pool's worker threads (shared/io/pwhash_pool.h) and
+ * returns ACCOUNT_VERIFY_PENDING with *out set: fn(result, arg) is called
+ * later on the loop, never inside this call, after the result was cached
+ * (for ttl_ms from now_ms). Several misses of the same (name, password,
+ * pwhash) share one hash: the later ones wait for the first's result.
+ * Returns ACCOUNT_VERIFY_BUSY when pool's queue is full (*out NULL; nothing
+ * cached), -1 as well when memory runs out. pw is copied: the caller may
+ * wipe it at once. c and pool must outlive every pending verification.
+ */
+int account_verify_start(struct account_pwcache *c, struct pwhash_pool *pool,
+    const char *name, const char *pwhash, const char *pw, size_t pwlen,
+    uint64_t now_ms, account_verify_fn *fn, void *arg,
+    struct account_verify **out);
+
+/*
+ * Cancels a pending verification: fn is never called for it. v is invalid
+ * from the moment its fn starts; cancel only before. When it was the last
+ * one waiting for its hash, the hash is cancelled too (a queued hash frees
+ * its place at once). NULL is a no-op.
+ */
+void account_verify_cancel(struct account_verify *v);
 
 #endif

@@ -12,8 +12,9 @@
  * 1..PWHASH_ITER_MAX iterations. Comparison is constant-time (CRYPTO_memcmp).
  *
  * One verification costs PWHASH_ITERATIONS HMACs (tens of milliseconds): a
- * box calls it through account_verify() (shared/io/account.h), which caches
- * results. Layer: shared/io (OpenSSL). Thread-safe; no logging.
+ * box calls it through account_verify_start() (shared/io/account.h), which
+ * caches results and runs misses on shared/io/pwhash_pool's threads, off
+ * the event loop. Layer: shared/io (OpenSSL). Thread-safe; no logging.
  */
 #ifndef HERMOD_PWHASH_H
 #define HERMOD_PWHASH_H

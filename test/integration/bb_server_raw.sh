@@ -210,3 +210,89 @@ PY
 grep -q "ok" "$d/backpressure.out" || t_fail "backpressure"
 t_ok "40,000 enquire_link written before any answer is read: all answered in order"
 
+
+# While a bind is being checked (Redis, then the password on the pwhash
+# threads) the connection is read on, as an unbound one: a submit_sm sent
+# with the bind, before its bind_resp, is refused; enquire_link is answered.
+raw pipelined <<PY
+exec(open("$d/smpp.py").read())
+s = conn()
+s.sendall(pdu(9, 1, c('slow') + c('pw2') + c('') + bytes([0x34, 0, 0]) + c('')) +
+          pdu(4, 2, submit()) + pdu(0x15, 3))
+got = {}
+for _ in range(3):
+    r = read(s); got[r[2]] = r[:2]
+assert got == {1: (0x80000009, 0), 2: (0x80000004, 4), 3: (0x80000015, 0)}, got
+s.sendall(pdu(4, 4, submit())); r = read(s); assert r[:3] == (0x80000004, 0, 4), r
+print("ok")
+PY
+t_ok "bind, submit_sm and enquire_link in one write: submit RINVBNDSTS, enquire_link answered, then bound"
+
+# A connection that unbinds or closes while its password is checked: the
+# check is cancelled, nothing is answered on it, the server goes on.
+raw gone <<PY
+exec(open("$d/smpp.py").read())
+s = conn()
+s.sendall(pdu(9, 1, c('acme') + c('gone1') + c('') + bytes([0x34, 0, 0]) + c('')) +
+          pdu(6, 2))
+r = read(s); assert r[:3] == (0x80000006, 0, 2), r
+assert closed(s), "not closed after unbind"
+for i in range(20):
+    s = conn()
+    s.sendall(pdu(9, 1, c('acme') + c('gone-%d' % i) + c('') + bytes([0x34, 0, 0]) + c('')))
+    s.close()
+s = conn()
+assert bind(s, 'poor', 'pw3')[1] == 0, "server unusable"
+print("ok")
+PY
+t_ok "unbind or close while the password is checked: no bind_resp, the server goes on"
+
+# 100 binds with distinct wrong passwords at once (each a PBKDF2 of ~38 ms,
+# ~3.8 s one after the other): a bound session's enquire_link is answered
+# meanwhile, long before they are.
+raw pwflood <<PY
+exec(open("$d/smpp.py").read())
+import statistics, time
+b = conn()
+assert bind(b, 'poor', 'pw3')[1] == 0
+N = 100
+cs = []
+for i in range(N):
+    s = conn(); s.settimeout(60)
+    s.sendall(pdu(9, 1, c('acme') + c('w%d' % i) + c('') + bytes([0x34, 0, 0]) + c('')))
+    cs.append(s)
+import select
+answered = set()
+def poll(t):
+    for s in select.select([s for s in cs if s not in answered], [], [], t)[0]:
+        r = read(s); assert r[:2] == (0x80000009, 14), r
+        answered.add(s)
+deadline = time.monotonic() + 30
+while len(answered) < 3 and time.monotonic() < deadline:
+    poll(0.05)
+def enquire(seq):
+    b.sendall(pdu(0x15, seq))
+    while True:
+        r = read(b)
+        if r[0] != 0x15:
+            return r
+        b.sendall(pdu(0x80000015, r[2]))   # the server's own, when idle
+lat = []
+for i in range(7):
+    t = time.monotonic()
+    r = enquire(10 + i)
+    lat.append(time.monotonic() - t)
+    assert r[:3] == (0x80000015, 0, 10 + i), r
+poll(0)
+left = N - len(answered)
+while len(answered) < N and time.monotonic() < deadline + 60:
+    poll(1)
+lat.sort()
+print("enquire_link ms: median %.1f max %.1f; %d binds unanswered after them" %
+      (lat[3] * 1e3, lat[-1] * 1e3, left))
+assert len(answered) == N, "binds unanswered"
+assert lat[3] < 0.2 and lat[-1] < 1.0, lat
+assert left >= 20, "the binds were answered before the measurement"
+PY
+cat "$d/pwflood.out"
+t_ok "100 wrong bind passwords at once: enquire_link on a bound session answered meanwhile"
