@@ -862,6 +862,11 @@ static size_t q_take_entries(struct bb_queue *q, const redisReply *entries,
 		n++;
 		if (q_expired(q, &qm->m, now))
 			bb_queue_failed(q, &qm->m, "EXPIRED", 0);
+		else if (q->stopping)
+			/* A read or claim answered after SIGTERM: nothing will
+			 * take the part, so it goes back as bb_queue_stop sends
+			 * the ready ones (else the box waits for ever). */
+			q_retry_at(qm, now, false);
 		else if (down_mode && !q->up)
 			q_dispose_down(q, qm);
 		else
