@@ -723,6 +723,20 @@ static void conf_rules_smsc_modem(struct conf *c, const struct conf_group *g)
 	}
 }
 
+/* SMPP 3.3 has no TLVs: no message_payload to carry a long message in. */
+static void conf_rules_smsc_v33(struct conf *c, const struct conf_group *g)
+{
+	const struct conf_kv *kv = conf_group_kv(g, "long-message");
+
+	if (kv != NULL && conf_schema_get_enum(g, "long-message") == 2 &&
+	    conf_has(g, "interface-version") &&
+	    conf_schema_get_enum(g, "interface-version") == 0)
+		conf_error(c, kv->file, kv->line,
+		    "long-message = payload is not possible with "
+		    "interface-version = 33 (message_payload is an SMPP 3.4 "
+		    "TLV): use udh or sar");
+}
+
 static void conf_rules_smsc(struct conf *c, const struct conf_group *g)
 {
 	int type = conf_schema_get_enum(g, "type");
@@ -731,6 +745,7 @@ static void conf_rules_smsc(struct conf *c, const struct conf_group *g)
 		conf_need(c, g, "host", "for type = smpp");
 		conf_need(c, g, "port", "for type = smpp");
 		conf_need(c, g, "system-id", "for type = smpp");
+		conf_rules_smsc_v33(c, g);
 	} else if (type == 1) {
 		conf_rules_smsc_modem(c, g);
 	}
