@@ -1065,7 +1065,8 @@ struct bb_link *bb_link_new(struct box *b, struct bb_dlr *dlr,
 	l->dlr = dlr;
 	l_read_conf(l, g);
 	if (conf_schema_get_bool(g, "tls")) {
-		l->tls = conn_tls_client_new(NULL, conf_schema_get_bool(g, "tls-verify"));
+		l->tls = conn_tls_client_new(conf_schema_get_str(g, "tls-ca-file"),
+					     conf_schema_get_bool(g, "tls-verify"));
 		if (l->tls == NULL)
 			goto fail;
 	}

@@ -80,6 +80,9 @@ static const struct conf_option conf_options[] = {
 	  "connect with TLS" },
 	{ "smsc", "tls-verify", CONF_BOOL, 0, 0, 0, "yes", NULL, NULL,
 	  "verify the SMSC's certificate and host name" },
+	{ "smsc", "tls-ca-file", CONF_STRING, 0, 1, 0, NULL, NULL, NULL,
+	  "PEM file of the CAs the SMSC's certificate is verified against "
+	  "(unset: the system's)" },
 	{ "smsc", "system-id", CONF_STRING, 0, 1, 15, NULL, NULL, NULL,
 	  "SMPP system_id to bind with (required for smpp)" },
 	{ "smsc", "password", CONF_STRING, SECRET, 0, 8, NULL, NULL, NULL,
