@@ -28,7 +28,7 @@
 #define BB_DLR_WINDOW_S "259200"	/* P:opid:LINK:DAY kept 72 h past its day */
 #define BB_DLR_EARLY_SLOT_S "600"	/* P:early:LINK:SLOT: 10 min slots */
 #define BB_DLR_LAZY_MS "10000"		/* acked entries left to the next trim */
-#define BB_DLR_CONCAT_S 600		/* concat timeout: 10 min */
+#define BB_DLR_CONCAT_S 600		/* concat-timeout without a core group */
 #define BB_DLR_CONCAT_GRACE_S 120	/* the hash outlives it for the sweep */
 #define BB_DLR_SWEEP_MS 10000		/* incomplete-MO sweep interval */
 #define BB_DLR_KEY_MAX 512
@@ -1614,7 +1614,8 @@ struct bb_dlr *bb_dlr_new(struct box *b, const struct conf *c)
 	if (d->s_batch == NULL ||
 	    d->s_concat == NULL || d->s_mo == NULL || d->s_sweep == NULL)
 		goto fail;
-	d->concat_s = BB_DLR_CONCAT_S;
+	d->concat_s = core != NULL ? (unsigned)(conf_schema_get_duration_ms(
+			core, "concat-timeout") / 1000) : BB_DLR_CONCAT_S;
 	if (box_key(b, d->due_key, sizeof(d->due_key), "concat:due") < 0)
 		goto fail;
 	d->sweep_ms = BB_DLR_SWEEP_MS;

@@ -66,6 +66,9 @@ static const struct conf_option conf_options[] = {
 	  "script call, at most" },
 	{ "core", "redis-batch-delay", CONF_DURATION, 0, 0, 1 * SEC, "1ms", NULL, NULL,
 	  "longest wait of a message, receipt or submit result for its batch to fill" },
+	{ "core", "concat-timeout", CONF_DURATION, 0, 10 * SEC, 1 * DAY, "10m",
+	  NULL, NULL,
+	  "how long the parts of a long MO wait in Redis for the rest" },
 
 	/* smsc */
 	{ "smsc", "smsc-id", CONF_STRING, REQ | UNIQ, 1, CONF_ITEM_MAX - 1, NULL,
