@@ -4,7 +4,8 @@
 # (DELIVRD / UNDELIV through bb_dlr); an MO is answered; a dropped connection
 # is rebound and the remaining parts are sent; an SMPP 3.3 tx+rx link with hex
 # ids in submit_sm_resp and decimal ones in receipts; SMPP 3.4 transmitter,
-# receiver and tx+rx links.
+# receiver and tx+rx links (one with host = localhost, looked up without
+# blocking; a name that does not resolve ends only that link's session).
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/bb_link_lib.sh"
 sim="$top_builddir/contrib/smscsim/smscsim"
@@ -130,10 +131,12 @@ ctl=$(sed -n 's/.*control_port=\([0-9]*\).*/\1/p' "$T_DIR/simb.log" | head -1)
 {
 	bbl_core
 	for l in tx:transmitter rx:receiver txrx:tx+rx; do
+		host=127.0.0.1
+		[ "$l" = tx:transmitter ] && host=localhost	# looked up (evdns)
 		cat <<CONF
 group = smsc
 smsc-id = m${l%%:*}
-host = 127.0.0.1
+host = $host
 port = $portb
 system-id = sys${l%%:*}
 bind-mode = ${l#*:}
@@ -142,6 +145,15 @@ reconnect-delay = 1s
 
 CONF
 	done
+	cat <<CONF
+group = smsc
+smsc-id = mbad
+host = no-such-host.invalid
+port = $portb
+system-id = sysbad
+response-timeout = 3s
+reconnect-delay = 1s
+CONF
 } >"$T_DIR/sb.conf"
 t_spawn bbb "$top_builddir/bearerbox/bearerbox" -c "$T_DIR/sb.conf"
 t_wait_log bbb 'link up smsc=mtx' 10
@@ -174,4 +186,10 @@ simctl mo@sysrx 447700900001 447700900002 to the receiver
 bbl_wait 10 grep -q 'system_id=sysrx cmd=deliver_sm_resp .*status=0x00000000' "$T_DIR/simb.log" ||
 	t_fail "modes: MO on the receiver bind not answered"
 t_ok "3.4 transmitter: $n parts sent; receiver: MO answered; tx+rx: $n parts sent, receipts matched"
+grep -q 'conn resolve failed peer=no-such-host.invalid\|conn resolve timeout peer=no-such-host.invalid' "$T_DIR/bbb.log" ||
+	t_wait_log bbb 'conn resolve (failed|timeout) peer=no-such-host.invalid' 10
+t_wait_log bbb 'session down smsc=mbad session=1 reason=(cannot resolve host|resolve timeout)' 10
+grep -q 'bound smsc=mtx .*peer=127.0.0.1:' "$T_DIR/bbb.log" || t_fail "host = localhost: not bound to 127.0.0.1"
+t_ok "host = localhost looked up and bound; a name that does not resolve ends the session and is retried"
+
 kill -TERM "$T_PID_bbb"; wait "$T_PID_bbb" || t_fail "modes: exit status"
