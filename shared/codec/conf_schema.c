@@ -112,6 +112,9 @@ static const struct conf_option conf_options[] = {
 	  NULL, "a message queued longer than this for the link expires" },
 	{ "smsc", "msg-id-type", CONF_ENUM, 0, 0, 0, "string", ch_msg_id, NULL,
 	  "how submit_sm_resp and receipt message ids compare" },
+	{ "smsc", "msg-id-ttl", CONF_DURATION, 0, 1 * HOUR, 30 * DAY, "72h", NULL,
+	  NULL, "how long after its day an operator message id still matches "
+	  "its receipts" },
 	{ "smsc", "source-ton", CONF_INT, 0, 0, 6, NULL, NULL, NULL,
 	  "force this source_addr_ton instead of guessing from the address" },
 	{ "smsc", "source-npi", CONF_INT, 0, 0, 18, NULL, NULL, NULL,
