@@ -25,10 +25,11 @@
 #include "shared/io/loop.h"
 #include "shared/io/redis.h"
 
-#define BB_DLR_WINDOW_S "259200"	/* P:opid:LINK:DAY kept 72 h past its day */
+#define BB_DLR_TTL_S "259200"	/* msg-id-ttl without a smsc group: 72 h */
+#define BB_DLR_TTL_DAYS "3"	/* ... and the days back a receipt looks at */
 #define BB_DLR_EARLY_SLOT_S "600"	/* P:early:LINK:SLOT: 10 min slots */
 #define BB_DLR_LAZY_MS "10000"		/* acked entries left to the next trim */
-#define BB_DLR_CONCAT_S 600		/* concat timeout: 10 min */
+#define BB_DLR_CONCAT_S 600		/* concat-timeout without a core group */
 #define BB_DLR_CONCAT_GRACE_S 120	/* the hash outlives it for the sweep */
 #define BB_DLR_SWEEP_MS 10000		/* incomplete-MO sweep interval */
 #define BB_DLR_KEY_MAX 512
@@ -52,6 +53,8 @@ struct bb_dlr_link {
 	char id[BB_DLR_LINK_MAX];
 	enum bb_dlr_idtype idtype;
 	enum bb_mo_dcs0 dcs0;
+	char ttl_s[24];		/* msg-id-ttl in seconds, as text */
+	char ttl_days[24];	/* the whole days it spans (rounded up) */
 };
 
 /*
@@ -147,9 +150,10 @@ struct bb_dlr_call {
  * command itself, and every argument more: the records come grouped by link
  * and kind so that a whole group is one call where the data model allows.
  * The operator ids of a link are fields of one hash per day,
- * P:opid:LINK:DAY (DAY = unix days of Redis's clock, kept until three days
+ * P:opid:LINK:DAY (DAY = unix days of Redis's clock, kept msg-id-ttl
  * after the day): a group of submits is one HSET, a group of receipts one
- * HMGET per day looked at (today first, then up to three days back). A
+ * HMGET per day looked at (today first, then back as many days as
+ * msg-id-ttl spans, rounded up). A
  * receipt whose id is not there yet waits in P:early:LINK:SLOT (SLOT = ten
  * minutes; the submit looks at this slot and the one before) for it.
  *
@@ -168,10 +172,10 @@ struct bb_dlr_call {
  *
  * ARGV: P now, then groups:
  *   A LINK n  n x id                              submits wanting an ack event
- *   S LINK n  n x (opid, "ID:PART[:OPID]")  n x entry
- *                                             submits wanting a receipt
+ *   S LINK TTL n  n x (opid, "ID:PART[:OPID]")  n x entry
+ *                                     submits wanting a receipt (TTL: s)
  *   Z LINK n  n x (id, part, opid, entry)         submits without (opN only)
- *   R LINK n  n x opid  n x "WORD\tERR\tCODE"     receipts
+ *   R LINK DAYS n  n x opid  n x "WORD\tERR\tCODE"  receipts (DAYS back)
  *   F LINK id part "WORD\tERR\tCODE" entry        a part failed
  *   T LINK                                        trim the link's queue
  * KEYS: one key of the prefix's slot (the keys are built in the script; all
@@ -375,13 +379,13 @@ static const char lua_batch[] =
 "  if prev and FINAL[wec(prev)] and not FINAL[wec(v)] then return end\n"
 "  t[opid] = v\n"
 "end\n"
-"local function receipts(L, o0, w0, n)\n"
+"local function receipts(L, o0, w0, n, back)\n"
 "  local base, found, miss = #res, {}, {}\n"
 "  local v = redis.call('HMGET', opk(L, day), unpack(ARGV, o0, o0 + n - 1))\n"
 "  for r = 1, n do\n"
 "    if v[r] then found[r] = v[r] else miss[#miss + 1] = r end\n"
 "  end\n"
-"  for d = day - 1, day - 3, -1 do\n"
+"  for d = day - 1, day - back, -1 do\n"
 "    if #miss == 0 then break end\n"
 "    local ops, still = {}, {}\n"
 "    for x, r in ipairs(miss) do ops[x] = ARGV[o0 + r - 1] end\n"
@@ -412,15 +416,15 @@ static const char lua_batch[] =
 "    end\n"
 "    i = i + 3 + n\n"
 "  elseif t == 'S' then\n"
-"    local n = tonumber(ARGV[i + 2])\n"
-"    local p0, base = i + 3, #res\n"
+"    local ttl, n = tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])\n"
+"    local p0, base = i + 4, #res\n"
 "    local e0 = p0 + 2 * n\n"
 "    local b = opk(L, day)\n"
 "    local ok, r = queue_ok(q), BADQ\n"
 "    if ok then ok, r = pcall(redis.call, 'HSET', b, unpack(ARGV, p0, e0 - 1)) end\n"
 "    if ok then\n"
 "      for x = 1, n do res[base + x] = 'ok' end\n"
-"      exp[b] = (day + 1) * 86400 + " BB_DLR_WINDOW_S "\n"
+"      exp[b] = (day + 1) * 86400 + ttl\n"
 "      early_for(L, p0, n, base)\n"
 "      local l = ackl(q)\n"
 "      for x = e0, e0 + n - 1 do\n"
@@ -446,13 +450,13 @@ static const char lua_batch[] =
 "    end\n"
 "    i = j\n"
 "  elseif t == 'R' then\n"
-"    local n = tonumber(ARGV[i + 2])\n"
-"    local ok, r = pcall(receipts, L, i + 3, i + 3 + n, n)\n"
+"    local back, n = tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])\n"
+"    local ok, r = pcall(receipts, L, i + 4, i + 4 + n, n, back)\n"
 "    if not ok then\n"
 "      r = err(r)\n"
 "      for x = #res + 1, #res + n do res[x] = r end\n"
 "    end\n"
-"    i = i + 3 + 2 * n\n"
+"    i = i + 4 + 2 * n\n"
 "  elseif t == 'F' then\n"
 "    local r = BADQ\n"
 "    if queue_ok(q) then\n"
@@ -624,6 +628,7 @@ static int load_links(struct bb_dlr *d, const struct conf *c)
 		const char *id = conf_schema_get_str(g, "smsc-id");
 		int t = conf_schema_get_enum(g, "msg-id-type");
 		const char *dc = conf_schema_get_str(g, "data-coding");
+		long long ttl;
 
 		if (id == NULL || strlen(id) >= sizeof(l->id))
 			continue;
@@ -635,6 +640,10 @@ static int load_links(struct bb_dlr *d, const struct conf *c)
 			l->dcs0 = BB_MO_DCS0_LATIN1;
 		else if (dc != NULL && strcmp(dc, "ascii") == 0)
 			l->dcs0 = BB_MO_DCS0_ASCII;
+		ttl = conf_schema_get_duration_ms(g, "msg-id-ttl") / 1000;
+		snprintf(l->ttl_s, sizeof(l->ttl_s), "%lld", ttl);
+		snprintf(l->ttl_days, sizeof(l->ttl_days), "%lld",
+			 (ttl + 86399) / 86400);
 		d->n_links++;
 	}
 	return 0;
@@ -644,7 +653,8 @@ static const struct bb_dlr_link *find_link(const struct bb_dlr *d,
 					   const char *link)
 {
 	static const struct bb_dlr_link dflt = { "", BB_DLR_ID_STRING,
-						 BB_MO_DCS0_GSM7 };
+						 BB_MO_DCS0_GSM7, BB_DLR_TTL_S,
+						 BB_DLR_TTL_DAYS };
 
 	for (size_t i = 0; i < d->n_links; i++)
 		if (strcmp(d->links[i].id, link) == 0)
@@ -906,7 +916,7 @@ static bool in_group(const struct bb_dlr_req *q, const char *link,
  * join the reply order.
  */
 static void group(struct bb_dlr_build *g, struct bb_dlr_req *from, char t,
-		  const char *link)
+		  const struct bb_dlr_link *dl, const char *link)
 {
 	enum bb_dlr_kind kind = t == 'R' ? BB_DLR_K_RECEIPT : BB_DLR_K_SUBMIT;
 	bool dlr = t == 'S';
@@ -918,6 +928,10 @@ static void group(struct bb_dlr_build *g, struct bb_dlr_req *from, char t,
 		return;
 	arg(g, t == 'S' ? "S" : t == 'Z' ? "Z" : "R");
 	arg(g, link);
+	if (t == 'S')
+		arg(g, dl->ttl_s);
+	else if (t == 'R')
+		arg(g, dl->ttl_days);
 	arg_count(g, n);
 	for (struct bb_dlr_req *q = from; q != NULL; q = q->bnext) {
 		if (!in_group(q, link, kind, dlr))
@@ -980,9 +994,11 @@ static void batch_flush(struct bb_dlr *d)
 	struct bb_dlr_batch *b = &d->batch;
 	struct bb_dlr_build *g;
 	struct bb_dlr_req *q;
+	const struct bb_dlr_link *dl;
 	char s_now[24];
 	/* at most: the key, P, now, and per record 11 strings (a group of one
-	 * A record, 3 + 1, and a group of one Z record, 3 + 4) */
+	 * A record, 3 + 1, and a group of one S record, 4 + 3, or of one Z
+	 * record, 3 + 4) */
 	size_t cap = 3 + 11 * b->n;
 	int rc = -1;
 
@@ -1005,10 +1021,11 @@ static void batch_flush(struct bb_dlr *d)
 			if (q->grouped || (q->kind != BB_DLR_K_SUBMIT &&
 					   q->kind != BB_DLR_K_RECEIPT))
 				continue;
+			dl = find_link(d, q->link);
 			group_ack(g, q, q->link);
-			group(g, q, 'S', q->link);
-			group(g, q, 'Z', q->link);
-			group(g, q, 'R', q->link);
+			group(g, q, 'S', dl, q->link);
+			group(g, q, 'Z', dl, q->link);
+			group(g, q, 'R', dl, q->link);
 		}
 		for (q = b->head; q != NULL; q = q->bnext) {
 			if (q->kind == BB_DLR_K_FAIL) {
@@ -1685,7 +1702,8 @@ struct bb_dlr *bb_dlr_new(struct box *b, const struct conf *c)
 	if (d->s_batch == NULL ||
 	    d->s_concat == NULL || d->s_mo == NULL || d->s_sweep == NULL)
 		goto fail;
-	d->concat_s = BB_DLR_CONCAT_S;
+	d->concat_s = core != NULL ? (unsigned)(conf_schema_get_duration_ms(
+			core, "concat-timeout") / 1000) : BB_DLR_CONCAT_S;
 	if (box_key(b, d->due_key, sizeof(d->due_key), "concat:due") < 0)
 		goto fail;
 	d->sweep_ms = BB_DLR_SWEEP_MS;

@@ -825,11 +825,39 @@ static void s_unbind(struct bb_session *s)
 	s_send_simple(s, SMPP_UNBIND, s->unbind_seq, 0);
 }
 
+/*
+ * Sends the parts whose response is overdue to a retry with a try counted
+ * and backoff, as a temporary error would: a part the operator never answers
+ * is then tried at growing spacing instead of resetting the session every
+ * response-timeout. Returns how many timed out (the caller drops the session;
+ * the other parts in flight go back at once).
+ */
+static size_t s_timed_out(struct bb_session *s, unsigned long long now)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i <= s->mask && s->inflight > 0; i++) {
+		struct s_slot *sl = &s->slots[i];
+		struct bb_msg *m;
+
+		if (sl->seq == 0 || now <= sl->deadline)
+			continue;
+		log_warn("response timeout smsc=%s session=%d seq=%u id=%s "
+			 "part=%d", s->l->id, s->idx, sl->seq, sl->m->id,
+			 sl->m->part);
+		m = sl->m;
+		s_slot_del(s, sl);
+		bb_queue_retry(s->l->q, m, 0, false);
+		n++;
+		i--;	/* s_slot_del may have moved a later slot here */
+	}
+	return n;
+}
+
 /* Timeouts, enquire_link and the stop sequence, every L_TICK_MS. */
 static void s_tick(struct bb_session *s, unsigned long long now)
 {
 	struct bb_link *l = s->l;
-	size_t i;
 
 	if ((s->state == S_BINDING || s->state == S_UNBINDING) &&
 	    now > s->deadline) {
@@ -838,13 +866,9 @@ static void s_tick(struct bb_session *s, unsigned long long now)
 	}
 	if (s->state != S_BOUND)
 		return;
-	for (i = 0; i <= s->mask && s->inflight > 0; i++) {
-		if (s->slots[i].seq != 0 && now > s->slots[i].deadline) {
-			log_warn("response timeout smsc=%s session=%d seq=%u",
-				 l->id, s->idx, s->slots[i].seq);
-			s_drop(s, "response timeout");
-			return;
-		}
+	if (s_timed_out(s, now) > 0) {
+		s_drop(s, "response timeout");
+		return;
 	}
 	if (s->enq_out && now > s->enq_deadline) {
 		s_drop(s, "enquire_link timeout");
@@ -1079,7 +1103,8 @@ struct bb_link *bb_link_new(struct box *b, struct bb_dlr *dlr,
 	l->dlr = dlr;
 	l_read_conf(l, g);
 	if (conf_schema_get_bool(g, "tls")) {
-		l->tls = conn_tls_client_new(NULL, conf_schema_get_bool(g, "tls-verify"));
+		l->tls = conn_tls_client_new(conf_schema_get_str(g, "tls-ca-file"),
+					     conf_schema_get_bool(g, "tls-verify"));
 		if (l->tls == NULL)
 			goto fail;
 	}

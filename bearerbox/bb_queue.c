@@ -168,7 +168,7 @@ struct bb_queue {
 	bool stopping;
 	bool fetching;
 	bool claiming;
-	bool failover;		/* some route lists a link after this one */
+	bool failover;		/* some other link is up somewhere */
 	bool watch;		/* another process serves the link (modembox) */
 	bb_queue_ready_fn *ready;
 	void *ready_arg;
@@ -726,7 +726,7 @@ static bool q_up(const char *link, void *arg)
 	return false;
 }
 
-/* Link down: a part moves to the next link of its route that is up, fails
+/* Link down: a part moves to the first other link of its route that is up, fails
  * when it has no route or expired, or waits in the retry set. */
 static void q_dispose_down(struct bb_queue *q, struct q_msg *qm)
 {
@@ -737,7 +737,7 @@ static void q_dispose_down(struct bb_queue *q, struct q_msg *qm)
 		bb_queue_failed(q, &qm->m, "UNDELIV", 0);
 		return;
 	}
-	next = route_next(r, q->link, q_up, &q->qs->upc);
+	next = route_failover(r, q->link, q_up, &q->qs->upc);
 	if (next == NULL) {
 		q_retry_at(qm, q_wall_ms() + Q_WAIT_MS, false);
 		return;
@@ -867,6 +867,11 @@ static size_t q_take_entries(struct bb_queue *q, const redisReply *entries,
 		n++;
 		if (q_expired(q, &qm->m, now))
 			bb_queue_failed(q, &qm->m, "EXPIRED", 0);
+		else if (q->stopping)
+			/* A read or claim answered after SIGTERM: nothing will
+			 * take the part, so it goes back as bb_queue_stop sends
+			 * the ready ones (else the box waits for ever). */
+			q_retry_at(qm, now, false);
 		else if (down_mode && !q->up)
 			q_dispose_down(q, qm);
 		else
@@ -1281,7 +1286,7 @@ static void qs_up_done(struct redis *r, struct redisReply *reply, void *arg)
 		size_t j;
 
 		/* Approximation: another link is up somewhere. Parts whose
-		 * route has no up link after this one wait (q_dispose_down). */
+		 * route has no other up link wait (q_dispose_down). */
 		for (j = 0; j < qs->upc.n && !fo; j++)
 			fo = qs->upc.up[j] && strcmp(qs->upc.ids[j], q->link) != 0;
 		q->failover = fo;

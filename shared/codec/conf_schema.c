@@ -73,6 +73,9 @@ static const struct conf_option conf_options[] = {
 	{ "core", "pwhash-queue", CONF_INT, 0, 1, 100000, "256", NULL, NULL,
 	  "password checks waiting for a pwhash thread, at most; more are "
 	  "answered sys_error / 503 / ESME_RBINDFAIL (try again later)" },
+	{ "core", "concat-timeout", CONF_DURATION, 0, 10 * SEC, 1 * DAY, "10m",
+	  NULL, NULL,
+	  "how long the parts of a long MO wait in Redis for the rest" },
 
 	/* smsc */
 	{ "smsc", "smsc-id", CONF_STRING, REQ | UNIQ, 1, CONF_ITEM_MAX - 1, NULL,
@@ -87,6 +90,9 @@ static const struct conf_option conf_options[] = {
 	  "connect with TLS" },
 	{ "smsc", "tls-verify", CONF_BOOL, 0, 0, 0, "yes", NULL, NULL,
 	  "verify the SMSC's certificate and host name" },
+	{ "smsc", "tls-ca-file", CONF_STRING, 0, 1, 0, NULL, NULL, NULL,
+	  "PEM file of the CAs the SMSC's certificate is verified against "
+	  "(unset: the system's)" },
 	{ "smsc", "system-id", CONF_STRING, 0, 1, 15, NULL, NULL, NULL,
 	  "SMPP system_id to bind with (required for smpp)" },
 	{ "smsc", "password", CONF_STRING, SECRET, 0, 8, NULL, NULL, NULL,
@@ -113,6 +119,9 @@ static const struct conf_option conf_options[] = {
 	  NULL, "a message queued longer than this for the link expires" },
 	{ "smsc", "msg-id-type", CONF_ENUM, 0, 0, 0, "string", ch_msg_id, NULL,
 	  "how submit_sm_resp and receipt message ids compare" },
+	{ "smsc", "msg-id-ttl", CONF_DURATION, 0, 1 * HOUR, 30 * DAY, "72h", NULL,
+	  NULL, "how long after its day an operator message id still matches "
+	  "its receipts" },
 	{ "smsc", "source-ton", CONF_INT, 0, 0, 6, NULL, NULL, NULL,
 	  "force this source_addr_ton instead of guessing from the address" },
 	{ "smsc", "source-npi", CONF_INT, 0, 0, 18, NULL, NULL, NULL,
@@ -751,6 +760,20 @@ static void conf_rules_smsc_modem(struct conf *c, const struct conf_group *g)
 	}
 }
 
+/* SMPP 3.3 has no TLVs: no message_payload to carry a long message in. */
+static void conf_rules_smsc_v33(struct conf *c, const struct conf_group *g)
+{
+	const struct conf_kv *kv = conf_group_kv(g, "long-message");
+
+	if (kv != NULL && conf_schema_get_enum(g, "long-message") == 2 &&
+	    conf_has(g, "interface-version") &&
+	    conf_schema_get_enum(g, "interface-version") == 0)
+		conf_error(c, kv->file, kv->line,
+		    "long-message = payload is not possible with "
+		    "interface-version = 33 (message_payload is an SMPP 3.4 "
+		    "TLV): use udh or sar");
+}
+
 static void conf_rules_smsc(struct conf *c, const struct conf_group *g)
 {
 	int type = conf_schema_get_enum(g, "type");
@@ -759,6 +782,7 @@ static void conf_rules_smsc(struct conf *c, const struct conf_group *g)
 		conf_need(c, g, "host", "for type = smpp");
 		conf_need(c, g, "port", "for type = smpp");
 		conf_need(c, g, "system-id", "for type = smpp");
+		conf_rules_smsc_v33(c, g);
 	} else if (type == 1) {
 		conf_rules_smsc_modem(c, g);
 	}

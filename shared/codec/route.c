@@ -144,15 +144,19 @@ const char *route_pick(const struct route *r, route_up_fn *up, void *arg)
 	return r->links[0];
 }
 
-const char *route_next(const struct route *r, const char *link,
-		       route_up_fn *up, void *arg)
+const char *route_failover(const struct route *r, const char *link,
+			   route_up_fn *up, void *arg)
 {
-	size_t i = 0;
+	size_t i;
+	bool listed = false;
 
-	while (i < r->nlinks && strcmp(r->links[i], link) != 0)
-		i++;
-	for (i++; i < r->nlinks; i++)
-		if (up == NULL || up(r->links[i], arg))
+	for (i = 0; i < r->nlinks && !listed; i++)
+		listed = strcmp(r->links[i], link) == 0;
+	if (!listed)
+		return NULL;
+	for (i = 0; i < r->nlinks; i++)
+		if (strcmp(r->links[i], link) != 0 &&
+		    (up == NULL || up(r->links[i], arg)))
 			return r->links[i];
 	return NULL;
 }

@@ -51,8 +51,13 @@ const struct route *route_lookup(const struct route_table *t, const char *to);
  */
 const char *route_pick(const struct route *r, route_up_fn *up, void *arg);
 
-/* The next link of r after link that is up, or NULL: for failover. */
-const char *route_next(const struct route *r, const char *link,
-		       route_up_fn *up, void *arg);
+/*
+ * Failover from link (down): the first of r's links other than link for which
+ * up() says true (up NULL: the first other link), whatever its place in the
+ * list, so parts moved to a later link come back when an earlier one is up
+ * again. NULL when none is up, or when r does not list link.
+ */
+const char *route_failover(const struct route *r, const char *link,
+			   route_up_fn *up, void *arg);
 
 #endif

@@ -23,6 +23,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <openssl/err.h>
@@ -36,6 +37,7 @@
 #define CONN_TIMEOUT_DEFAULT_MS 10000U
 #define CONN_CLOSE_FLUSH_MS 5000U
 #define CONN_ACCEPT_PAUSE_MS 1000UL
+#define CONN_ADDRS_MAX 16	/* addresses of a name tried, at most */
 
 struct conn_tls {
 	SSL_CTX *ctx;
@@ -56,6 +58,20 @@ struct conn {
 	bool dead;		/* conn_free() called inside on_data */
 	size_t read_max;
 	char peer[64];
+	/* Outgoing: what trying the next address of the host needs. */
+	struct loop *loop;
+	struct conn_tls ctls;	/* ctx referenced; NULL ctx: plain TCP */
+	char *tls_name;
+	unsigned timeout_ms;
+	struct evutil_addrinfo *ai;	/* the host's addresses (owned) */
+	struct evutil_addrinfo *ai_next;	/* the next one to try */
+	unsigned tries;
+	bool bev_used;		/* bev has been connected once */
+	struct evdns_getaddrinfo_request *dns;	/* lookup under way */
+	struct loop_timer *dns_timer;	/* its deadline */
+	bool in_lookup;		/* inside evdns_getaddrinfo() */
+	bool looked_up;		/* ... which answered at once */
+	int dns_err;
 };
 
 struct conn_listener {
@@ -250,6 +266,17 @@ static void conn_end(struct conn *c, short what)
 		conn_free(c);
 }
 
+static int conn_try_next(struct conn *c);
+
+/* Ends c for a reason of its own (not a bufferevent event). */
+static void conn_end_with(struct conn *c, enum conn_end why, const char *reason)
+{
+	if (c->cb != NULL && c->cb->on_end != NULL)
+		c->cb->on_end(c, why, reason, c->arg);
+	else
+		conn_free(c);
+}
+
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
@@ -269,13 +296,23 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 			c->cb->on_connected(c, c->arg);
 		return;
 	}
+	if (c->connecting && c->ai_next != NULL) {
+		char buf[320];
+
+		log_info("conn connect failed, trying the next address peer=%s "
+			 "error=\"%s\"", c->peer,
+			 (what & BEV_EVENT_TIMEOUT) ? "timeout" :
+			 conn_error_text(c, buf, sizeof(buf)));
+		if (conn_try_next(c) == 0)
+			return;
+	}
 	conn_end(c, what);
 }
 
 /* Applies the pause flags (user's and, for TLS, read_max's). */
 static void conn_apply_read(struct conn *c)
 {
-	if (c->closing)
+	if (c->closing || c->bev == NULL)
 		return;
 	if (c->user_paused || c->limit_paused)
 		bufferevent_disable(c->bev, EV_READ);
@@ -342,6 +379,21 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 		c->cb->on_drained(c, c->arg);
 }
 
+/* Gives c the bufferevent bev (taken) with c's callbacks and read limit. */
+static void conn_attach(struct conn *c, struct bufferevent *bev)
+{
+	c->bev = bev;
+	c->limit_paused = false;
+	if (c->tls) {
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+		evbuffer_add_cb(bufferevent_get_input(bev), conn_tls_input_cb, c);
+	}
+	bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	conn_set_read_max(c, c->read_max);
+	bufferevent_enable(bev, EV_WRITE);
+	conn_apply_read(c);
+}
+
 /* Wraps bev (which it takes) in a conn with callbacks and read limit. */
 static struct conn *conn_wrap(struct bufferevent *bev, bool tls,
 			      size_t read_max, const struct conn_callbacks *cb,
@@ -353,18 +405,11 @@ static struct conn *conn_wrap(struct bufferevent *bev, bool tls,
 		bufferevent_free(bev);
 		return NULL;
 	}
-	c->bev = bev;
 	c->tls = tls;
 	c->cb = cb;
 	c->arg = arg;
-	if (tls) {
-		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-		evbuffer_add_cb(bufferevent_get_input(bev), conn_tls_input_cb, c);
-	}
-	bufferevent_setcb(bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	conn_set_read_max(c, read_max);
-	bufferevent_enable(bev, EV_WRITE);
-	conn_apply_read(c);
+	c->read_max = read_max;
+	conn_attach(c, bev);
 	return c;
 }
 
@@ -415,20 +460,133 @@ static struct bufferevent *conn_tls_bev(struct event_base *base,
 	return bev;
 }
 
-static struct bufferevent *conn_client_bev(struct loop *l,
-					   const struct conn_opts *o,
-					   const char *host)
+static struct bufferevent *conn_client_bev(struct conn *c)
 {
 	SSL *ssl;
 
-	if (o->tls == NULL)
-		return bufferevent_socket_new(loop_base(l), -1,
+	if (c->ctls.ctx == NULL)
+		return bufferevent_socket_new(loop_base(c->loop), -1,
 					      BEV_OPT_CLOSE_ON_FREE |
 						      BEV_OPT_DEFER_CALLBACKS);
-	ssl = conn_client_ssl(o->tls, o->tls_name ? o->tls_name : host);
+	ssl = conn_client_ssl(&c->ctls, c->tls_name);
 	if (ssl == NULL)
 		return NULL;
-	return conn_tls_bev(loop_base(l), -1, ssl, BUFFEREVENT_SSL_CONNECTING);
+	return conn_tls_bev(loop_base(c->loop), -1, ssl,
+			    BUFFEREVENT_SSL_CONNECTING);
+}
+
+/*
+ * Connects to the next address of the host (c->ai_next) on a new bufferevent
+ * (the first one made is used once). Returns 0 when a connect is under way
+ * (its outcome comes to conn_event_cb), -1 when no address is left or out of
+ * memory (c keeps its last bufferevent, if any).
+ */
+static int conn_try_next(struct conn *c)
+{
+	while (c->ai_next != NULL && c->tries < CONN_ADDRS_MAX) {
+		struct evutil_addrinfo *a = c->ai_next;
+
+		c->ai_next = a->ai_next;
+		c->tries++;
+		if (c->bev == NULL || c->bev_used) {
+			struct bufferevent *bev = conn_client_bev(c);
+
+			if (bev == NULL)
+				return -1;
+			if (c->bev != NULL)
+				bufferevent_free(c->bev);
+			conn_attach(c, bev);
+		}
+		c->bev_used = true;
+		conn_sockaddr_text(a->ai_addr, (socklen_t)a->ai_addrlen, c->peer,
+				   sizeof(c->peer));
+		conn_set_timeout(c, c->timeout_ms);
+		if (bufferevent_socket_connect(c->bev, a->ai_addr,
+					       (int)a->ai_addrlen) == 0) {
+			conn_nodelay(bufferevent_getfd(c->bev));
+			return 0;
+		}
+		log_warn("conn connect failed peer=%s error=\"%s\"", c->peer,
+			 strerror(errno));
+	}
+	return -1;
+}
+
+/* The end of a name lookup started by conn_connect (in the loop, or at once
+ * inside evdns_getaddrinfo() for /etc/hosts and the like). */
+static void conn_dns_cb(int err, struct evutil_addrinfo *res, void *arg)
+{
+	struct conn *c = arg;
+
+	if (err == EVUTIL_EAI_CANCEL) {	/* conn_free() or the deadline */
+		if (res != NULL)
+			evutil_freeaddrinfo(res);
+		return;
+	}
+	c->dns = NULL;
+	loop_timer_stop(c->dns_timer);
+	c->ai = res;
+	c->ai_next = res;
+	c->dns_err = err;
+	if (c->in_lookup) {
+		c->looked_up = true;	/* conn_connect goes on */
+		return;
+	}
+	if (err != 0) {
+		log_warn("conn resolve failed peer=%s error=\"%s\"", c->peer,
+			 evutil_gai_strerror(err));
+		conn_end_with(c, CONN_END_ERROR, "cannot resolve host");
+		return;
+	}
+	if (conn_try_next(c) != 0)
+		conn_end_with(c, CONN_END_ERROR, "cannot connect");
+}
+
+static void conn_dns_timeout(struct loop_timer *t, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)t;
+	log_warn("conn resolve timeout peer=%s", c->peer);
+	if (c->dns != NULL) {
+		evdns_getaddrinfo_cancel(c->dns);
+		c->dns = NULL;
+	}
+	conn_end_with(c, CONN_END_TIMEOUT, "resolve timeout");
+}
+
+/* Starts the lookup of a host name. Returns 0 when it is under way or
+ * answered at once (c->looked_up), -1 on failure (logged). */
+static int conn_lookup(struct conn *c, const char *host, const char *serv)
+{
+	struct evutil_addrinfo hints = { 0 };
+	struct evdns_base *dns = loop_dns(c->loop);
+
+	if (dns == NULL)
+		return -1;
+	c->dns_timer = loop_timer_new(c->loop, conn_dns_timeout, c);
+	if (c->dns_timer == NULL)
+		return -1;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = EVUTIL_AI_NUMERICSERV;
+	c->in_lookup = true;
+	c->dns = evdns_getaddrinfo(dns, host, serv, &hints, conn_dns_cb, c);
+	c->in_lookup = false;
+	if (c->looked_up) {
+		c->dns = NULL;
+		if (c->dns_err != 0) {
+			log_warn("conn resolve failed peer=%s error=\"%s\"",
+				 c->peer, evutil_gai_strerror(c->dns_err));
+			return -1;
+		}
+		return 0;
+	}
+	if (c->dns == NULL)
+		return -1;
+	loop_timer_start(c->dns_timer, c->timeout_ms, false);
+	return 0;
 }
 
 struct conn *conn_connect(struct loop *l, const char *host, int port,
@@ -436,48 +594,50 @@ struct conn *conn_connect(struct loop *l, const char *host, int port,
 			  const struct conn_callbacks *cb, void *arg)
 {
 	static const struct conn_opts dflt = { 0, 0, NULL, NULL };
-	struct addrinfo hints = { 0 }, *ai = NULL;
-	struct bufferevent *bev;
-	struct conn *c = NULL;
+	struct evutil_addrinfo hints = { 0 };
+	struct conn *c;
 	char serv[16];
-	int rc;
 
 	if (o == NULL)
 		o = &dflt;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	c->loop = l;
+	c->cb = cb;
+	c->arg = arg;
+	c->connecting = true;
+	c->read_max = o->read_max;
+	c->timeout_ms = o->connect_timeout_ms ? o->connect_timeout_ms :
+						CONN_TIMEOUT_DEFAULT_MS;
+	snprintf(c->peer, sizeof(c->peer), "%s:%d", host, port);
+	if (o->tls != NULL) {
+		c->tls = true;
+		c->ctls = *o->tls;
+		SSL_CTX_up_ref(c->ctls.ctx);
+		c->tls_name = strdup(o->tls_name ? o->tls_name : host);
+		if (c->tls_name == NULL)
+			goto fail;
+	}
+	snprintf(serv, sizeof(serv), "%d", port);
+	/* A numeric address needs no lookup: connect now. */
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(serv, sizeof(serv), "%d", port);
-	rc = getaddrinfo(host, serv, &hints, &ai);
-	if (rc != 0) {
-		log_warn("conn resolve failed host=%s port=%d error=\"%s\"", host,
-			 port, gai_strerror(rc));
-		return NULL;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = EVUTIL_AI_NUMERICHOST | EVUTIL_AI_NUMERICSERV;
+	if (evutil_getaddrinfo(host, serv, &hints, &c->ai) == 0) {
+		c->ai_next = c->ai;
+	} else if (conn_lookup(c, host, serv) != 0) {
+		goto fail;
+	} else if (!c->looked_up) {
+		return c;	/* conn_dns_cb goes on */
 	}
-	bev = conn_client_bev(l, o, host);
-	if (bev == NULL)
+	if (conn_try_next(c) != 0)
 		goto fail;
-	c = conn_wrap(bev, o->tls != NULL, o->read_max, cb, arg);
-	if (c == NULL)
-		goto fail;
-	c->connecting = true;
-	conn_sockaddr_text(ai->ai_addr, ai->ai_addrlen, c->peer, sizeof(c->peer));
-	conn_set_timeout(c, o->connect_timeout_ms ? o->connect_timeout_ms :
-						    CONN_TIMEOUT_DEFAULT_MS);
-	if (bufferevent_socket_connect(bev, ai->ai_addr, (int)ai->ai_addrlen) ==
-	    -1) {
-		log_warn("conn connect failed peer=%s error=\"%s\"", c->peer,
-			 strerror(errno));
-		conn_free(c);
-		c = NULL;
-		goto fail;
-	}
-	conn_nodelay(bufferevent_getfd(bev));
-	freeaddrinfo(ai);
 	return c;
 fail:
-	freeaddrinfo(ai);
-	return c;
+	conn_free(c);
+	return NULL;
 }
 
 void conn_set_callbacks(struct conn *c, const struct conn_callbacks *cb,
@@ -490,6 +650,8 @@ void conn_set_callbacks(struct conn *c, const struct conn_callbacks *cb,
 void conn_set_read_max(struct conn *c, size_t read_max)
 {
 	c->read_max = read_max ? read_max : CONN_READ_MAX_DEFAULT;
+	if (c->bev == NULL)
+		return;		/* applied when connecting */
 	if (c->tls)
 		conn_tls_limit(c);
 	else
@@ -555,7 +717,15 @@ void conn_free(struct conn *c)
 		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 		return;
 	}
-	bufferevent_free(c->bev);
+	if (c->dns != NULL)
+		evdns_getaddrinfo_cancel(c->dns);
+	loop_timer_free(c->dns_timer);
+	if (c->ai != NULL)
+		evutil_freeaddrinfo(c->ai);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	SSL_CTX_free(c->ctls.ctx);
+	free(c->tls_name);
 	free(c);
 }
 

@@ -11,9 +11,11 @@
  * it; a caller whose output grows (window full, slow peer) may pause reading
  * with conn_read_enable(c, false).
  *
- * Name resolution uses getaddrinfo() at connect/listen time, which blocks for a
- * host name: use numeric addresses where that matters (SMPP links are usually
- * configured by IP).
+ * Outgoing connections look a host name up without blocking (libevent evdns
+ * on the loop's resolver, loop_dns(): the system's nameservers and
+ * /etc/hosts) and try its addresses in turn (at most 16) until one connects;
+ * a numeric address is used at once. Listeners resolve their address with
+ * getaddrinfo() at start.
  *
  * Callbacks are deferred by libevent (they never run from inside a conn_*
  * call), so a caller may call conn_free() from any callback, and conn_write()
@@ -84,8 +86,15 @@ struct conn_opts {
 
 /*
  * Starts connecting to host:port (host numeric or a name, see above).
- * cb->on_connected or cb->on_end is called later. Returns NULL when host
- * cannot be resolved or on out of memory (logged at warn).
+ * cb->on_connected or cb->on_end is called later: on_end when every address
+ * failed (the last one's reason), when the name does not resolve ("cannot
+ * resolve host", CONN_END_ERROR) or when the lookup takes longer than the
+ * connect timeout ("resolve timeout", CONN_END_TIMEOUT); each address gets
+ * the connect timeout of its own. Returns NULL (logged at warn) when no
+ * connect could be started at once: out of memory, a numeric address or a
+ * name answered from /etc/hosts whose every connect failed at once, a name
+ * answered at once as unknown. Before on_connected only conn_peer(),
+ * conn_free() and conn_close() may be called.
  */
 struct conn *conn_connect(struct loop *l, const char *host, int port,
 			  const struct conn_opts *o,

@@ -12,12 +12,14 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <event2/dns.h>
 #include <event2/event.h>
 
 #include "shared/io/log.h"
 
 struct loop {
 	struct event_base *base;
+	struct evdns_base *dns;	/* made at the first loop_dns() */
 	struct event *sig_term, *sig_int, *sig_hup;
 	loop_signal_fn *on_stop, *on_hup;
 	void *arg;
@@ -58,6 +60,8 @@ void loop_free(struct loop *l)
 		event_free(l->sig_int);
 	if (l->sig_hup != NULL)
 		event_free(l->sig_hup);
+	if (l->dns != NULL)
+		evdns_base_free(l->dns, 1);	/* pending lookups fail */
 	event_base_free(l->base);
 	free(l);
 }
@@ -65,6 +69,19 @@ void loop_free(struct loop *l)
 struct event_base *loop_base(struct loop *l)
 {
 	return l->base;
+}
+
+struct evdns_base *loop_dns(struct loop *l)
+{
+	if (l->dns != NULL)
+		return l->dns;
+	/* Reads resolv.conf and /etc/hosts once; inactive, it holds no event
+	 * that would keep the loop running. */
+	l->dns = evdns_base_new(l->base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
+					 EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	if (l->dns == NULL)
+		log_warn("dns resolver could not be set up");
+	return l->dns;
 }
 
 static void loop_on_stop_signal(evutil_socket_t sig, short what, void *arg)

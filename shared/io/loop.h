@@ -16,6 +16,7 @@
 #include <stdbool.h>
 
 struct event_base;
+struct evdns_base;
 struct loop;
 struct loop_timer;
 
@@ -34,6 +35,14 @@ void loop_free(struct loop *l);
 
 /* The libevent base, for code that adds its own events (borrowed). */
 struct event_base *loop_base(struct loop *l);
+
+/*
+ * The loop's asynchronous DNS resolver (libevent evdns: the system's
+ * nameservers and /etc/hosts), made at the first call and freed by
+ * loop_free() (lookups still pending then fail). Borrowed; NULL when it
+ * cannot be set up (logged).
+ */
+struct evdns_base *loop_dns(struct loop *l);
 
 /*
  * Installs the signal handling described above. on_stop (may be NULL: then the

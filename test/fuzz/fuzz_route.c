@@ -8,7 +8,7 @@
  * looked up. Each lookup is compared with a reference computed directly from
  * the configuration: the route with the longest matching prefix (the first
  * such route on a tie), else the last `default = yes` route, else none; its
- * links must be the route's smsc-id list. route_pick and route_next are run
+ * links must be the route's smsc-id list. route_pick and route_failover are run
  * over the result with an up() taken from the input.
  */
 #include "config.h"
@@ -101,11 +101,11 @@ static bool fuzz_route_up(const char *link, void *arg)
 	return (mask >> ((unsigned char)link[0] % 8)) & 1;
 }
 
-/* route_pick and route_next over r with the links up by mask. */
+/* route_pick and route_failover over r with the links up by mask. */
 static void fuzz_route_pick(const struct route *r, unsigned mask)
 {
 	const char *l, *first_up = NULL;
-	size_t i, hops = 0;
+	size_t i;
 
 	for (i = 0; i < r->nlinks && first_up == NULL; i++)
 		if (fuzz_route_up(r->links[i], &mask))
@@ -117,13 +117,18 @@ static void fuzz_route_pick(const struct route *r, unsigned mask)
 	}
 	fuzz_route_check(l == (first_up != NULL ? first_up : r->links[0]));
 	fuzz_route_check(route_pick(r, NULL, NULL) == r->links[0]);
-	/* Failover walks forward and ends. */
-	while (l != NULL) {
-		const char *next = route_next(r, l, fuzz_route_up, &mask);
+	/* Failover: the first other link that is up, never the link itself. */
+	for (i = 0; i < r->nlinks; i++) {
+		const char *from = r->links[i], *next, *want = NULL;
+		size_t j;
 
-		fuzz_route_check(next == NULL || fuzz_route_up(next, &mask));
-		fuzz_route_check(++hops <= r->nlinks);
-		l = next;
+		for (j = 0; j < r->nlinks && want == NULL; j++)
+			if (strcmp(r->links[j], from) != 0 &&
+			    fuzz_route_up(r->links[j], &mask))
+				want = r->links[j];
+		next = route_failover(r, from, fuzz_route_up, &mask);
+		fuzz_route_check(next == want);
+		fuzz_route_check(next == NULL || strcmp(next, from) != 0);
 	}
 }
 

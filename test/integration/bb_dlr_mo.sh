@@ -2,7 +2,7 @@
 # Inbound messages in the bearerbox (bearerbox/bb_dlr, bb_mo): text decoding by
 # data_coding, reassembly of UDH and SAR parts in any order in Redis, routing
 # to the number's account (P:mo:http with an mo-url, else P:mo:smpp:ACCT), and
-# numbers nobody owns.
+# numbers nobody owns; concat-timeout sets how long parts wait.
 . "$top_srcdir/test/integration/lib.sh"
 
 t_redis_start
@@ -34,7 +34,7 @@ t_redis hset "$P:numbers" 4930100 alice 4930200 bob 4930300 ghost >/dev/null
 RUN=0
 drive() {
 	RUN=$((RUN + 1))
-	"$top_builddir/test/integration/bb_dlr_driver" -c "$T_DIR/d.conf" \
+	"$top_builddir/test/integration/bb_dlr_driver" -c "$T_DIR/${DRIVE_CONF:-d.conf}" \
 		>"$T_DIR/$1.out" 2>"$T_DIR/driver-$RUN.log" ||
 		{ cat "$T_DIR/$1.out" >&2; t_fail "driver run $1 failed"; }
 	if grep -v ' status=0$' "$T_DIR/$1.out" | grep -q status=; then
@@ -219,3 +219,14 @@ grep -q ' bad=1 ' "$T_DIR/bad.out" || t_fail "stats: $(cat "$T_DIR/bad.out")"
 grep -q 'MO dropped: bad UDH or SAR link=op1 from=491714' "$T_DIR"/driver-*.log || t_fail "no log for the bad UDH"
 grep -q 'MO dropped: bad UDH or SAR link=op1 from=491715' "$T_DIR"/driver-*.log || t_fail "no log for the bad SAR"
 t_ok "bad UDH, SAR seq > total and an empty receipt: answered OK, logged, nothing queued"
+
+# --- concat-timeout (core): the parts' hash lives that long + 2 min
+sed 's/^log-level = debug$/&\nconcat-timeout = 5m/' "$T_DIR/d.conf" >"$T_DIR/d5.conf"
+DRIVE_CONF=d5.conf drive ct <<CMDS
+mo-udh op1 491720 4930100 0 21 2 1 41
+CMDS
+key=$(t_redis --scan --pattern "$P:concat:op1:*")
+[ -n "$key" ] || t_fail "concat-timeout: no concat hash"
+ttl=$(t_redis ttl "$key")
+[ "$ttl" -gt 300 ] && [ "$ttl" -le 420 ] || t_fail "concat-timeout = 5m: TTL $ttl (300 s + 120 s)"
+t_ok "concat-timeout = 5m: the parts' hash expires after $ttl s"

@@ -2,7 +2,8 @@
 # Receipt correlation in the bearerbox (bearerbox/bb_dlr): operator ids matched
 # per msg-id-type, receipts before their submit_sm_resp, multi-part merging
 # into one event with the customer status code, idempotence, intermediate
-# states, SMPP-origin events, failed parts with their stream entry acked.
+# states, SMPP-origin events, failed parts with their stream entry acked;
+# msg-id-ttl sets how long a mapping lives and how many days receipts look back.
 . "$top_srcdir/test/integration/lib.sh"
 
 t_redis_start
@@ -39,6 +40,13 @@ smsc-id = opstr
 host = 127.0.0.1
 port = 1
 system-id = x
+
+group = smsc
+smsc-id = opttl
+host = 127.0.0.1
+port = 1
+system-id = x
+msg-id-ttl = 26h
 CONF
 
 RUN=0
@@ -458,3 +466,27 @@ expect "expired unsent: nack" "$(ev "$P:ev:http" 64 stat) $(ev "$P:ev:http" 64 n
 expect "smpp events keep their shape" "$(ev "$P:ev:smpp:bob" 65 stat) $(ev "$P:ev:smpp:bob" 65 nack)" "REJECTD "
 expect "no ACK unless asked" "$(ev "$P:ev:http" 66 stat | tr '\n' ' ')" "DELIVRD "
 t_ok "dlr-mask 8: one ACK event per message when asked; nack = 1 on finals no SMSC accepted (16)"
+
+# --- msg-id-ttl = 26h: the day's mapping lives 26 h past its day, and a
+# receipt looks two days back (the default 72 h: three)
+msg 61 opttl 1 http 1
+drive ttl <<CMDS
+submitted opttl - 60 1 6001
+CMDS
+ttl=$(t_redis ttl "$P:opid:opttl:$(( $(rnow) / 86400 ))")
+[ "$ttl" -gt 93600 ] && [ "$ttl" -le 180000 ] || t_fail "msg-id-ttl = 26h: bucket TTL $ttl"
+msg 62 opttl 1 http 1
+msg 63 opdec 1 http 1
+today=$(( $(rnow) / 86400 ))
+t_redis hset "$P:opid:opttl:$((today - 2))" 6101 61:1 >/dev/null
+t_redis hset "$P:opid:opttl:$((today - 3))" 6201 62:1 >/dev/null
+t_redis hset "$P:opid:opdec:$((today - 3))" 6301 63:1 >/dev/null
+drive ttl2 <<CMDS
+receipt opttl 6101 DELIVRD 000
+receipt opttl 6201 DELIVRD 000
+receipt opdec 6301 DELIVRD 000
+CMDS
+expect "26h, 2 days back: matched" "$(t_redis hget "$P:msg:61" p1)" DELIVRD
+expect "26h, 3 days back: not looked at" "$(t_redis hget "$P:msg:62" p1)" ""
+expect "default, 3 days back: matched" "$(t_redis hget "$P:msg:63" p1)" DELIVRD
+t_ok "msg-id-ttl = 26h: mapping TTL $ttl s, receipts matched 2 days back, not 3 (the default: 3)"

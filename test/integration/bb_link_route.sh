@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Routing and final failures: parts queued for a link that is down fail over to
-# the next link of their route; a part older than relay-timeout expires without
-# being sent; a permanent submit error becomes REJECTD with its command_status;
+# the first other link of their route that is up (back to an earlier one too);
+# a part older than relay-timeout expires without being sent; a permanent submit error becomes REJECTD with its command_status;
 # a part of a down link with no route at all fails (UNDELIV); an accepted part
 # whose operator id is empty is acknowledged once (its receipt cannot match).
 . "$top_srcdir/test/integration/lib.sh"
@@ -81,3 +81,52 @@ t_wait_log bb 'operator id unusable, receipt cannot be matched smsc=b id=e1' 10
 bbl_wait 10 bbl_stream_empty b || t_fail "empty id: entry left in the queue"
 [ "$(grep -c '"ev":"submit".*447960000088' "$T_DIR/opb.jsonl")" = 1 ] || t_fail "empty id: submitted again"
 t_ok "submit_sm_resp OK without a message_id: acknowledged once, logged"
+
+# --- failover goes back: route a2,b2; a2 down -> its parts go to b2; a2 up
+# again and b2 down -> b2's parts go back to a2 (not only forward in the list)
+kill -TERM "$T_PID_bb"; wait "$T_PID_bb" || t_fail "exit status"
+bbl_operator opa2
+bbl_operator opb2
+pa=$OP_PORT_opa2
+{
+	bbl_core
+	cat <<CONF
+group = smsc
+smsc-id = a2
+host = 127.0.0.1
+port = $pa
+system-id = hermod
+reconnect-delay = 1s
+
+group = smsc
+smsc-id = b2
+host = 127.0.0.1
+port = $OP_PORT_opb2
+system-id = hermod
+reconnect-delay = 1s
+
+group = route
+prefix = 4481
+smsc-id = a2, b2
+CONF
+} >"$T_DIR/r2.conf"
+t_spawn bb2 "$top_builddir/bearerbox/bearerbox" -c "$T_DIR/r2.conf"
+t_wait_log bb2 'link up smsc=a2' 10
+t_wait_log bb2 'link up smsc=b2' 10
+kill -TERM "$T_PID_opa2"; wait "$T_PID_opa2" 2>/dev/null || true
+t_wait_log bb2 'link down smsc=a2' 10
+for ((i = 1; i <= 5; i++)); do bbl_msg "g$i" 44810000$i; bbl_part a2 "g$i" 1 1 44810000$i "g $i"; done
+sent_to() { [ "$(grep '"ev":"resp"' "$T_DIR/$1.jsonl" | grep -c "\"to\":\"$2[0-9]*\",\"status\":0")" -ge "$3" ]; }
+bbl_wait 15 sent_to opb2 4481000 5 || t_fail "a2 down: parts not sent through b2"
+t_ok "a2 down: its parts failed over to b2"
+
+bbl_operator opa3 port="$pa"
+bbl_wait 15 bbl_count_ge "$T_DIR/opa3.jsonl" bind 1 || t_fail "a2 did not bind again"
+t_wait_log bb2 'link up smsc=a2' 15
+kill -TERM "$T_PID_opb2"; wait "$T_PID_opb2" 2>/dev/null || true
+t_wait_log bb2 'link down smsc=b2' 10
+for ((i = 1; i <= 5; i++)); do bbl_msg "h$i" 44811000$i; bbl_part b2 "h$i" 1 1 44811000$i "h $i"; done
+bbl_wait 15 sent_to opa3 4481100 5 || t_fail "b2 down, a2 up: parts of b2 not sent through a2"
+bbl_wait 10 bbl_stream_empty b2 || t_fail "b2's queue not empty"
+t_wait_log bb2 'failover smsc=b2 to=a2' 1
+t_ok "a2 up again, b2 down: b2's parts failed over back to a2 (earlier in the route)"

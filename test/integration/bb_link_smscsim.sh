@@ -3,7 +3,9 @@
 # receipts come back on the transceiver bind and complete the messages
 # (DELIVRD / UNDELIV through bb_dlr); an MO is answered; a dropped connection
 # is rebound and the remaining parts are sent; an SMPP 3.3 tx+rx link with hex
-# ids in submit_sm_resp and decimal ones in receipts.
+# ids in submit_sm_resp and decimal ones in receipts; SMPP 3.4 transmitter,
+# receiver and tx+rx links (one with host = localhost, looked up without
+# blocking; a name that does not resolve ends only that link's session).
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/bb_link_lib.sh"
 sim="$top_builddir/contrib/smscsim/smscsim"
@@ -117,3 +119,77 @@ bbl_wait 20 final3 || t_fail "3.3 tx+rx: receipts not correlated"
 grep -q 'type=bind_transmitter version=0x33' "$T_DIR/sim3.log" || t_fail "3.3: no transmitter bind"
 grep -q 'type=bind_receiver version=0x33' "$T_DIR/sim3.log" || t_fail "3.3: no receiver bind"
 t_ok "SMPP 3.3 tx+rx: $n parts sent on the transmitter, hex/decimal receipts matched on the receiver"
+kill -TERM "$T_PID_bb3"; wait "$T_PID_bb3" || t_fail "3.3: exit status"
+
+# --- the other bind modes against smscsim (SMPP 3.4): a transmitter link
+# sends, a receiver link takes an MO, a tx+rx link sends on its transmitter
+# and gets the receipts on its receiver
+t_spawn simb "$sim" --port 0 --control-port 0 --dlr-delay-ms 50
+t_wait_log simb 'listening port=' 10
+portb=$(sed -n 's/.*listening port=\([0-9]*\).*/\1/p' "$T_DIR/simb.log" | head -1)
+ctl=$(sed -n 's/.*control_port=\([0-9]*\).*/\1/p' "$T_DIR/simb.log" | head -1)
+{
+	bbl_core
+	for l in tx:transmitter rx:receiver txrx:tx+rx; do
+		host=127.0.0.1
+		[ "$l" = tx:transmitter ] && host=localhost	# looked up (evdns)
+		cat <<CONF
+group = smsc
+smsc-id = m${l%%:*}
+host = $host
+port = $portb
+system-id = sys${l%%:*}
+bind-mode = ${l#*:}
+window = 10
+reconnect-delay = 1s
+
+CONF
+	done
+	cat <<CONF
+group = smsc
+smsc-id = mbad
+host = no-such-host.invalid
+port = $portb
+system-id = sysbad
+response-timeout = 3s
+reconnect-delay = 1s
+CONF
+} >"$T_DIR/sb.conf"
+t_spawn bbb "$top_builddir/bearerbox/bearerbox" -c "$T_DIR/sb.conf"
+t_wait_log bbb 'link up smsc=mtx' 10
+t_wait_log bbb 'link up smsc=mtxrx' 10
+t_wait_log simb 'system_id=sysrx type=bind_receiver version=0x34 result=ESME_ROK' 10
+grep -q 'system_id=systx type=bind_transmitter version=0x34 result=ESME_ROK' "$T_DIR/simb.log" ||
+	t_fail "modes: no transmitter bind"
+grep -q 'system_id=systxrx type=bind_transmitter version=0x34' "$T_DIR/simb.log" &&
+	grep -q 'system_id=systxrx type=bind_receiver version=0x34' "$T_DIR/simb.log" ||
+	t_fail "modes: tx+rx did not bind both"
+grep -q 'type=bind_transceiver' "$T_DIR/simb.log" && t_fail "modes: a transceiver bind"
+n=10
+for ((i = 1; i <= n; i++)); do
+	bbl_msg "mt$i" 447983000$i
+	bbl_part mtx "mt$i" 1 1 447983000$i "tx $i"
+	bbl_msg "mp$i" 447984000$i 1 1
+	bbl_part mtxrx "mp$i" 1 1 447984000$i "txrx $i" dlr 1
+done
+modes_done() {
+	local i
+	for ((i = 1; i <= n; i++)); do
+		[ -n "$(t_redis hget "$P:msg:mt$i" op1)" ] || return 1
+		[ "$(t_redis hget "$P:msg:mp$i" final)" = DELIVRD ] || return 1
+	done
+}
+bbl_wait 20 modes_done || t_fail "modes: parts not sent or receipts not matched"
+[ "$(grep -c 'system_id=systx cmd=submit_sm ' "$T_DIR/simb.log")" = $n ] || t_fail "modes: transmitter submits"
+simctl mo@sysrx 447700900001 447700900002 to the receiver
+[ "${SIM_ANSWER%% *}" = OK ] || t_fail "modes: mo: $SIM_ANSWER"
+bbl_wait 10 grep -q 'system_id=sysrx cmd=deliver_sm_resp .*status=0x00000000' "$T_DIR/simb.log" ||
+	t_fail "modes: MO on the receiver bind not answered"
+t_ok "3.4 transmitter: $n parts sent; receiver: MO answered; tx+rx: $n parts sent, receipts matched"
+grep -q 'conn resolve failed peer=no-such-host.invalid\|conn resolve timeout peer=no-such-host.invalid' "$T_DIR/bbb.log" ||
+	t_wait_log bbb 'conn resolve (failed|timeout) peer=no-such-host.invalid' 10
+t_wait_log bbb 'session down smsc=mbad session=1 reason=(cannot resolve host|resolve timeout)' 10
+grep -q 'bound smsc=mtx .*peer=127.0.0.1:' "$T_DIR/bbb.log" || t_fail "host = localhost: not bound to 127.0.0.1"
+t_ok "host = localhost looked up and bound; a name that does not resolve ends the session and is retried"
+
+kill -TERM "$T_PID_bbb"; wait "$T_PID_bbb" || t_fail "modes: exit status"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # shared/io/conn over 127.0.0.1: plain and TLS echo both ways, certificate
 # verification against the right CA (by IP and by name) and against a wrong CA
-# or name (must fail), flow control with a small read_max, and the heap cost of
+# or name (must fail), a host name whose first address refuses (the next one
+# is tried), flow control with a small read_max, and the heap cost of
 # an idle connection (server side, as an idle SMPP bind costs the bearerbox).
 . "$top_srcdir/test/integration/lib.sh"
 
@@ -54,6 +55,18 @@ t_ok "TLS echo, verified against the CA (IP 127.0.0.1 in the SAN)"
 probe tls_name echo "${TLS[@]}" --ca "$T_DIR/ca.pem" --name localhost
 expect_ok "TLS verified by name"
 t_ok "TLS echo, verified against the CA (name localhost)"
+
+# A name with two addresses (a hosts file given to the loop's resolver): the
+# first refuses (nothing listens on 127.0.0.2), the second is tried and works.
+printf '127.0.0.2 twohost\n127.0.0.1 twohost\n' >"$T_DIR/hosts"
+probe two_addr echo --host twohost --hosts-file "$T_DIR/hosts"
+expect_ok "a name with two addresses"
+grep -q 'conn connect failed, trying the next address peer=127.0.0.2:' <<<"$OUT" ||
+	t_fail "the first address was not tried: $OUT"
+probe two_addr_tls echo "${TLS[@]}" --ca "$T_DIR/ca.pem" --name localhost \
+	--host twohost --hosts-file "$T_DIR/hosts"
+expect_ok "TLS to a name with two addresses"
+t_ok "a name looked up without blocking: its first address refused, the next one connects (plain and TLS)"
 
 probe wrong_ca echo "${TLS[@]}" --ca "$T_DIR/other.pem"
 expect_fail "wrong CA" "certificate verify failed"

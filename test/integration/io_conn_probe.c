@@ -14,7 +14,9 @@
  * opts: --cert F --key F (TLS server; client then uses TLS), --ca F (verify
  * with this CA), --no-verify, --name N (name to verify), --bytes N,
  * --read-max N (server input high-water mark), --count N, --server-only,
- * --port N (clients dial N instead of the listener), --plain-server and
+ * --port N (clients dial N instead of the listener), --host H (clients dial
+ * H instead of 127.0.0.1), --hosts-file F (names of F, /etc/hosts format,
+ * added to the loop's resolver), --plain-server and
  * --plain-client (with --cert: only the other side speaks TLS),
  * --lazy (the server leaves input unread and drains it from a timer every
  * 2 ms, pausing and resuming its reading: flow control under test).
@@ -31,6 +33,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/dns.h>
 
 #include "shared/io/conn.h"
 #include "shared/io/log.h"
@@ -53,7 +56,7 @@ struct probe {
 	struct loop *loop;
 	struct conn_listener *ls;
 	struct conn_tls *srv_tls, *cli_tls;
-	const char *cert, *key, *ca, *name;
+	const char *cert, *key, *ca, *name, *host, *hosts_file;
 	bool verify, mem, server_only, lazy, plain_server, plain_client;
 	int port;
 	struct conn *srv;
@@ -324,6 +327,10 @@ static int probe_args(struct probe *p, int argc, char **argv)
 			p->read_max = strtoul(v, NULL, 10);
 		else if (strcmp(a, "--port") == 0)
 			p->port = atoi(v);
+		else if (strcmp(a, "--host") == 0)
+			p->host = v;
+		else if (strcmp(a, "--hosts-file") == 0)
+			p->hosts_file = v;
 		else if (strcmp(a, "--count") == 0)
 			p->count = atoi(v);
 		else
@@ -363,14 +370,19 @@ static int probe_setup(struct probe *p)
 
 static int probe_connect_all(struct probe *p)
 {
+	if (p->hosts_file != NULL &&
+	    (loop_dns(p->loop) == NULL ||
+	     evdns_base_load_hosts(loop_dns(p->loop), p->hosts_file) != 0))
+		return -1;
 	struct conn_opts co = { 5000, 0, p->plain_client ? NULL : p->cli_tls,
 				p->name };
 	int port = p->port ? p->port : conn_listener_port(p->ls);
 	int i;
 
 	for (i = 0; i < p->count; i++) {
-		struct conn *c = conn_connect(p->loop, "127.0.0.1", port, &co,
-					      &cli_cbs, p);
+		struct conn *c = conn_connect(p->loop,
+					      p->host ? p->host : "127.0.0.1",
+					      port, &co, &cli_cbs, p);
 
 		if (c == NULL)
 			return -1;

@@ -12,6 +12,7 @@
 //                     answer it and close that connection 50 ms later (once)
 //   reject-to=NUM:STATUS   answer submits to NUM with STATUS (decimal or 0x..)
 //   empty-id=NUM      accept submits to NUM with an empty message_id
+//   silent-to=NUM     never answer submits to NUM (logged as submit_unanswered)
 //   enquire-ms=N      send enquire_link on every bound session each N ms
 //   mo=NUM            after a receiver/transceiver bind, send one deliver_sm to NUM
 //   dlr=1             send a DELIVRD receipt for each submit asking for one
@@ -151,6 +152,11 @@ function onSession(session) {
 				to: pdu.destination_addr});
 			session.dropping = true;
 			setTimeout(() => { log({ev: 'drop', sid: session.sid}); session.destroy(); }, 50);
+			return;
+		}
+		if (pdu.destination_addr === opt['silent-to']) {
+			log({ev: 'submit_unanswered', sid: session.sid, seq: pdu.sequence_number,
+				to: pdu.destination_addr});
 			return;
 		}
 		if (session.dropping) {

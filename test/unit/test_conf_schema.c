@@ -464,6 +464,17 @@ static void test_group_rules(void **state)
 	    "(each part is one SMS): use udh or sar",
 	    "t.conf:23: modem 'b' is driven by modembox 'mb2', not by this link's "
 	    "modembox 'mb'", NULL);
+	/* message_payload does not exist in SMPP 3.3; udh and sar do (sar
+	 * becomes a UDH there), and payload on 3.4 is fine. */
+	check(CORE "group = smsc\nsmsc-id = a\nhost = h\nport = 1\n"
+	    "system-id = s\ninterface-version = 33\nlong-message = payload\n\n"
+	    "group = smsc\nsmsc-id = b\nhost = h\nport = 1\nsystem-id = s\n"
+	    "interface-version = 33\nlong-message = sar\n\n"
+	    "group = smsc\nsmsc-id = c\nhost = h\nport = 1\nsystem-id = s\n"
+	    "interface-version = 34\nlong-message = payload\n",
+	    "t.conf:9: long-message = payload is not possible with "
+	    "interface-version = 33 (message_payload is an SMPP 3.4 TLV): use "
+	    "udh or sar", NULL);
 }
 
 /* Parse errors and schema errors are reported together. */

@@ -100,9 +100,15 @@ static void test_pick_and_failover(void **state)
 	/* None up: the first link, where the message waits. */
 	assert_string_equal(route_pick(r, up_set, ""), "a");
 	assert_string_equal(route_pick(r, NULL, NULL), "a");
-	assert_string_equal(route_next(r, "a", up_set, "b"), "b");
-	assert_null(route_next(r, "a", up_set, "a"));
-	assert_null(route_next(r, "b", NULL, NULL));
+	assert_string_equal(route_failover(r, "a", up_set, "b"), "b");
+	assert_null(route_failover(r, "a", up_set, "a"));
+	/* Back to an earlier link of the route once it is up again. */
+	assert_string_equal(route_failover(r, "b", up_set, "a"), "a");
+	assert_string_equal(route_failover(r, "b", up_set, "ab"), "a");
+	assert_null(route_failover(r, "b", up_set, "b"));
+	assert_string_equal(route_failover(r, "b", NULL, NULL), "a");
+	/* A link the route does not list never fails over through it. */
+	assert_null(route_failover(r, "c", up_set, "ab"));
 	assert_null(route_pick(NULL, NULL, NULL));
 	route_table_free(t);
 	route_table_free(NULL);
@@ -129,8 +135,8 @@ static void test_repeated_link(void **state)
 	assert_non_null(t);
 	r = route_lookup(t, "1");
 	assert_int_equal(r->nlinks, 2);
-	assert_string_equal(route_next(r, "a", NULL, NULL), "b");
-	assert_null(route_next(r, "b", NULL, NULL));
+	assert_string_equal(route_failover(r, "a", NULL, NULL), "b");
+	assert_string_equal(route_failover(r, "b", NULL, NULL), "a");
 	route_table_free(t);
 }
 
