@@ -467,26 +467,26 @@ expect "smpp events keep their shape" "$(ev "$P:ev:smpp:bob" 65 stat) $(ev "$P:e
 expect "no ACK unless asked" "$(ev "$P:ev:http" 66 stat | tr '\n' ' ')" "DELIVRD "
 t_ok "dlr-mask 8: one ACK event per message when asked; nack = 1 on finals no SMSC accepted (16)"
 
-# --- msg-id-ttl = 26h: the day's mapping lives 26 h past its day, and a
+# --- 15: msg-id-ttl = 26h: the day's mapping lives 26 h past its day, and a
 # receipt looks two days back (the default 72 h: three)
-msg 61 opttl 1 http 1
+msg 71 opttl 1 http 1
 drive ttl <<CMDS
-submitted opttl - 60 1 6001
+submitted opttl - 70 1 7001
 CMDS
 ttl=$(t_redis ttl "$P:opid:opttl:$(( $(rnow) / 86400 ))")
 [ "$ttl" -gt 93600 ] && [ "$ttl" -le 180000 ] || t_fail "msg-id-ttl = 26h: bucket TTL $ttl"
-msg 62 opttl 1 http 1
-msg 63 opdec 1 http 1
+msg 72 opttl 1 http 1
+msg 73 opdec 1 http 1
 today=$(( $(rnow) / 86400 ))
-t_redis hset "$P:opid:opttl:$((today - 2))" 6101 61:1 >/dev/null
-t_redis hset "$P:opid:opttl:$((today - 3))" 6201 62:1 >/dev/null
-t_redis hset "$P:opid:opdec:$((today - 3))" 6301 63:1 >/dev/null
+t_redis hset "$P:opid:opttl:$((today - 2))" 7101 71:1 >/dev/null
+t_redis hset "$P:opid:opttl:$((today - 3))" 7201 72:1 >/dev/null
+t_redis hset "$P:opid:opdec:$((today - 3))" 7301 73:1 >/dev/null
 drive ttl2 <<CMDS
-receipt opttl 6101 DELIVRD 000
-receipt opttl 6201 DELIVRD 000
-receipt opdec 6301 DELIVRD 000
+receipt opttl 7101 DELIVRD 000
+receipt opttl 7201 DELIVRD 000
+receipt opdec 7301 DELIVRD 000
 CMDS
-expect "26h, 2 days back: matched" "$(t_redis hget "$P:msg:61" p1)" DELIVRD
-expect "26h, 3 days back: not looked at" "$(t_redis hget "$P:msg:62" p1)" ""
-expect "default, 3 days back: matched" "$(t_redis hget "$P:msg:63" p1)" DELIVRD
+expect "26h, 2 days back: matched" "$(t_redis hget "$P:msg:71" p1)" DELIVRD
+expect "26h, 3 days back: not looked at" "$(t_redis hget "$P:msg:72" p1)" ""
+expect "default, 3 days back: matched" "$(t_redis hget "$P:msg:73" p1)" DELIVRD
 t_ok "msg-id-ttl = 26h: mapping TTL $ttl s, receipts matched 2 days back, not 3 (the default: 3)"
