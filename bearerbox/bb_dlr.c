@@ -86,6 +86,7 @@ struct bb_dlr {
 	struct loop_timer *flush;	/* sends the batch; answers unsent */
 	size_t batch_max;	/* redis-batch: records per script call */
 	unsigned long batch_ms;	/* redis-batch-delay */
+	char s_rttl[24];	/* smpp-server receipt-ttl in ms, as text */
 	struct bb_dlr_req *spare;	/* freed requests kept for reuse */
 	size_t n_spare;
 	bool dying;		/* bb_dlr_free() called while reqs remain */
@@ -170,7 +171,8 @@ struct bb_dlr_call {
  * `nack` = 1 on P:ev:http (Kannel type 16); a failed part of a message of
  * several parts keeps that in nN until the message is final.
  *
- * ARGV: P now, then groups:
+ * ARGV: P now RTTL (the SMPP server's receipt-ttl, ms: what waited longer in
+ * P:ev:smpp:ACCT is trimmed when an event is added), then groups:
  *   A LINK n  n x id                              submits wanting an ack event
  *   S LINK TTL n  n x (opid, "ID:PART[:OPID]")  n x entry
  *                                     submits wanting a receipt (TTL: s)
@@ -184,7 +186,7 @@ struct bb_dlr_call {
  */
 static const char lua_batch[] =
 "local FINAL = {DELIVRD=1, EXPIRED=1, DELETED=1, UNDELIV=1, REJECTD=1, UNKNOWN=1}\n"
-"local P, now = ARGV[1], ARGV[2]\n"
+"local P, now, rttl = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
 "local tm = tonumber(redis.call('TIME')[1])\n"
 "local day, slot = math.floor(tm / 86400), math.floor(tm / " BB_DLR_EARLY_SLOT_S ")\n"
 "local acks, ackq, evs, exp, res = {}, {}, {}, {}, {}\n"
@@ -405,7 +407,7 @@ static const char lua_batch[] =
 "    end\n"
 "  end\n"
 "end\n"
-"local i = 3\n"
+"local i = 4\n"
 "while i <= #ARGV do\n"
 "  local t, L = ARGV[i], ARGV[i + 1]\n"
 "  local q = P .. ':q:' .. L\n"
@@ -536,7 +538,14 @@ static const char lua_batch[] =
 "  end\n"
 "end\n"
 /* The event streams are capped once per batch, not on every XADD. */
-"for s in pairs(evs) do redis.call('XTRIM', s, 'MAXLEN', '~', '1000000') end\n"
+"for s in pairs(evs) do\n"
+"  redis.call('XTRIM', s, 'MAXLEN', '~', '1000000')\n"
+/* A customer that never binds a receiver must not grow its receipts: what
+ * waited longer than receipt-ttl would be dropped by the server anyway. */
+"  if string.find(s, ':ev:smpp:', 1, true) then\n"
+"    redis.call('XTRIM', s, 'MINID', string.format('%d', tm * 1000 - rttl))\n"
+"  end\n"
+"end\n"
 "return res\n";
 
 /* KEYS concat due; ARGV seq total data ttl dcs deadline
@@ -575,8 +584,9 @@ static const char lua_sweep[] =
 "table.insert(r, 1, redis.call('ZCARD', KEYS[1]))\n"
 "return r\n";
 
-/* KEYS [concat due]; ARGV P to from dcs text ts link -> http|smpp|unknown|dup,
- * with a concat hash {that, deadlines left in due} */
+/* KEYS [concat due]; ARGV P to from dcs text ts link rttl ->
+ * http|smpp|unknown|dup, with a concat hash {that, deadlines left in due};
+ * rttl: what waited longer than that (ms) in P:mo:smpp:ACCT is trimmed. */
 static const char lua_mo[] =
 "local function queue()\n"
 "  if KEYS[1] then\n"
@@ -594,6 +604,11 @@ static const char lua_mo[] =
 "  redis.call('XADD', s, 'MAXLEN', '~', '1000000', '*', 'acct', owner,\n"
 "    'from', ARGV[3], 'to', ARGV[2], 'dcs', ARGV[4], 'text', ARGV[5],\n"
 "    'ts', ARGV[6], 'link', ARGV[7])\n"
+"  if res == 'smpp' then\n"
+"    local t = redis.call('TIME')\n"
+"    redis.call('XTRIM', s, 'MINID',\n"
+"      string.format('%d', tonumber(t[1]) * 1000 - tonumber(ARGV[8])))\n"
+"  end\n"
 "  return res\n"
 "end\n"
 "local res = queue()\n"
@@ -996,10 +1011,10 @@ static void batch_flush(struct bb_dlr *d)
 	struct bb_dlr_req *q;
 	const struct bb_dlr_link *dl;
 	char s_now[24];
-	/* at most: the key, P, now, and per record 11 strings (a group of one
+	/* at most: the key, P, now, RTTL, and per record 11 strings (a group of one
 	 * A record, 3 + 1, and a group of one S record, 4 + 3, or of one Z
 	 * record, 3 + 4) */
-	size_t cap = 3 + 11 * b->n;
+	size_t cap = 4 + 11 * b->n;
 	int rc = -1;
 
 	if (b->n == 0)
@@ -1015,6 +1030,7 @@ static void batch_flush(struct bb_dlr *d)
 		arg(g, d->b->prefix);
 		snprintf(s_now, sizeof(s_now), "%llu", now_ms());
 		arg(g, s_now);
+		arg(g, d->s_rttl);
 		for (q = b->head; q != NULL; q = q->bnext)
 			q->grouped = q->ack_grouped = false;
 		for (q = b->head; q != NULL; q = q->bnext) {
@@ -1383,8 +1399,8 @@ static int mo_queue(struct bb_dlr_req *q, unsigned dcs, const uint8_t *data,
 	size_t cap = bb_mo_text_cap(len);
 	char *text = malloc(cap);
 	char s_dcs[8], s_now[24];
-	const char *argv[9];
-	size_t argvlen[9];
+	const char *argv[10];
+	size_t argvlen[10];
 	int n, skip = q->concat_key[0] != '\0' ? 0 : 2, rc;
 
 	if (text == NULL)
@@ -1406,12 +1422,13 @@ static int mo_queue(struct bb_dlr_req *q, unsigned dcs, const uint8_t *data,
 	argv[6] = text;
 	argv[7] = s_now;
 	argv[8] = q->link;
-	for (int i = 0; i < 9; i++)
+	argv[9] = d->s_rttl;	/* what waited longer in P:mo:smpp:ACCT goes */
+	for (int i = 0; i < 10; i++)
 		argvlen[i] = strlen(argv[i]);
 	argvlen[6] = (size_t)n;
 	q->kind = BB_DLR_K_MO;
 	rc = redis_script_call(d->b->redis, d->s_mo, on_reply, q, 2 - skip,
-			       9 - skip, argv + skip, argvlen + skip);
+			       10 - skip, argv + skip, argvlen + skip);
 	free(text);
 	return rc;
 }
@@ -1690,6 +1707,8 @@ struct bb_dlr *bb_dlr_new(struct box *b, const struct conf *c)
 	}
 	if (d->batch_max < 1)
 		d->batch_max = 1;
+	snprintf(d->s_rttl, sizeof(d->s_rttl), "%lld", conf_schema_get_duration_ms(
+			 conf_schema_group(c, "smpp-server"), "receipt-ttl"));
 	if (load_links(d, c) != 0)
 		goto fail;
 	d->flush = loop_timer_new(b->loop, flush_timer, d);

@@ -230,3 +230,18 @@ key=$(t_redis --scan --pattern "$P:concat:op1:*")
 ttl=$(t_redis ttl "$key")
 [ "$ttl" -gt 300 ] && [ "$ttl" -le 420 ] || t_fail "concat-timeout = 5m: TTL $ttl (300 s + 120 s)"
 t_ok "concat-timeout = 5m: the parts' hash expires after $ttl s"
+
+# --- an MO for an SMPP customer that never binds a receiver does not pile up:
+#     what waited longer than the smpp-server's receipt-ttl goes when one is added
+printf '\ngroup = smpp-server\nreceipt-ttl = 1h\n' | cat "$T_DIR/d.conf" - >"$T_DIR/dttl.conf"
+nowms=$(( $(t_redis time | head -1) * 1000 ))
+t_redis del "$P:mo:smpp:bob" >/dev/null
+t_redis xadd "$P:mo:smpp:bob" "$((nowms - 7200000))-0" acct bob text old >/dev/null
+t_redis xadd "$P:mo:smpp:bob" "$((nowms - 1800000))-0" acct bob text recent >/dev/null
+DRIVE_CONF=dttl.conf drive ttl <<CMDS
+mo op1 491730 4930200 0 4869
+CMDS
+expect "old MO trimmed" "$(t_redis xrange "$P:mo:smpp:bob" - + | grep -c -x 'old')" 0
+expect "recent MO kept" "$(t_redis xrange "$P:mo:smpp:bob" - + | grep -c -x 'recent')" 1
+expect "new MO there" "$(t_redis xlen "$P:mo:smpp:bob")" 2
+t_ok "receipt-ttl = 1h: an MO waiting 2 h for a receiver bind is trimmed, one of 30 min kept"

@@ -490,3 +490,19 @@ expect "26h, 2 days back: matched" "$(t_redis hget "$P:msg:71" p1)" DELIVRD
 expect "26h, 3 days back: not looked at" "$(t_redis hget "$P:msg:72" p1)" ""
 expect "default, 3 days back: matched" "$(t_redis hget "$P:msg:73" p1)" DELIVRD
 t_ok "msg-id-ttl = 26h: mapping TTL $ttl s, receipts matched 2 days back, not 3 (the default: 3)"
+
+# --- 16: receipts for an SMPP customer that never binds a receiver do not
+# pile up: what waited longer than the smpp-server's receipt-ttl goes when a
+# receipt is added (the default, 72 h, keeps a 2 h old one: section 7's bob)
+printf '\ngroup = smpp-server\nreceipt-ttl = 1h\n' >>"$T_DIR/d.conf"
+nowms=$(( $(rnow) * 1000 ))
+t_redis xadd "$P:ev:smpp:dave" "$((nowms - 7200000))-0" id 1 stat old >/dev/null
+t_redis xadd "$P:ev:smpp:dave" "$((nowms - 1800000))-0" id 2 stat recent >/dev/null
+msg 80 opdec 1 smpp 1 dave
+drive sixteen <<CMDS
+failed opdec - 80 1 REJECTD 11
+CMDS
+expect "old receipt trimmed" "$(t_redis xrange "$P:ev:smpp:dave" - + | grep -c -x old)" 0
+expect "recent receipt kept" "$(t_redis xrange "$P:ev:smpp:dave" - + | grep -c -x recent)" 1
+expect "new receipt there" "$(ev "$P:ev:smpp:dave" 80 stat)" REJECTD
+t_ok "receipt-ttl = 1h: a receipt waiting 2 h for a receiver bind is trimmed, one of 30 min kept"
