@@ -27,7 +27,6 @@ struct mt_accept;
 struct redis_script;
 struct route_table;
 
-#define SRV_WINDOW 64		/* submits awaiting Redis per bind */
 #define SRV_DLV_WINDOW 10	/* deliver_sm awaiting deliver_sm_resp per bind */
 #define SRV_DLV_TIMEOUT_MS 30000	/* no deliver_sm_resp: send again */
 #define SRV_BIND_TIMEOUT_MS 30000	/* connected, no bind yet: close */

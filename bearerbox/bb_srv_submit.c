@@ -579,7 +579,7 @@ void srv_on_submit(struct srv_sess *ss, const struct smpp_pdu *p)
 	int rc;
 
 	/* a token per destination: submit_multi is n messages */
-	if (ss->pending >= SRV_WINDOW ||
+	if (ss->pending >= ss->acct->rec.window ||
 	    !srv_take(s, ss->acct, n > 0 ? (unsigned)n : 1)) {
 		s->st.throttled++;
 		srv_send_status(ss, p, SMPP_ESME_RTHROTTLED);

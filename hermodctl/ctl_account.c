@@ -23,6 +23,7 @@ const char ctl_account_usage[] =
     "  account add NAME --password PW [--credit N] [--dlr-url URL] [--mo-url URL]\n"
     "              [--max-recipients N] [--throughput N] [--senders LIST]\n"
     "              [--ips LIST] [--enabled yes|no] [--max-binds N]\n"
+    "              [--window N]\n"
     "              [--mo-pass SECRET]\n"
     "  account set NAME --KEY VALUE ...   (same keys as add)\n"
     "  account show NAME\n"
@@ -62,6 +63,7 @@ static const struct {
 	{ "ips", ACCOUNT_F_IPS, CTL_RAW },
 	{ "enabled", ACCOUNT_F_ENABLED, CTL_BOOL },
 	{ "max-binds", ACCOUNT_F_MAX_BINDS, CTL_RAW },
+	{ "window", ACCOUNT_F_WINDOW, CTL_RAW },
 	{ "mo-pass", ACCOUNT_F_MO_PASS, CTL_SECRET },
 };
 
@@ -280,6 +282,7 @@ static const char *const ctl_defaults[][2] = {
 	{ ACCOUNT_F_IPS, "" },
 	{ ACCOUNT_F_ENABLED, "1" },
 	{ ACCOUNT_F_MAX_BINDS, CTL_STR(ACCOUNT_DEF_MAX_BINDS) },
+	{ ACCOUNT_F_WINDOW, CTL_STR(ACCOUNT_DEF_WINDOW) },
 };
 
 /*
@@ -403,6 +406,7 @@ static void ctl_print_account(const struct account *a)
 	printf("senders: %s\n", a->senders);
 	printf("ips: %s\n", a->ips);
 	printf("max-binds: %u\n", a->max_binds);
+	printf("window: %u\n", a->window);
 	printf("mo-pass: %s\n", a->has_mo_pass ? "set" : "none");
 }
 

@@ -120,6 +120,7 @@ void account_init(struct account *a, const char *name)
 	a->throughput = ACCOUNT_DEF_THROUGHPUT;
 	a->enabled = true;
 	a->max_binds = ACCOUNT_DEF_MAX_BINDS;
+	a->window = ACCOUNT_DEF_WINDOW;
 }
 
 /* Calls fn on each comma-separated item of s[0..len); stops at false. */
@@ -269,6 +270,9 @@ int account_field_set(struct account *a, const char *field, const char *v,
 	if (strcmp(field, ACCOUNT_F_MAX_BINDS) == 0)
 		return account_uint_parse(v, vlen, 0, ACCOUNT_MAX_BINDS_MAX,
 		    &a->max_binds);
+	if (strcmp(field, ACCOUNT_F_WINDOW) == 0)
+		return account_uint_parse(v, vlen, 1, ACCOUNT_WINDOW_MAX,
+		    &a->window);
 	if (strcmp(field, ACCOUNT_F_ENABLED) == 0) {
 		if (vlen != 1 || (v[0] != '0' && v[0] != '1'))
 			return -1;

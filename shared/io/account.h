@@ -36,10 +36,12 @@ struct redisReply;
 #define ACCOUNT_DEF_MAX_RECIPIENTS 10
 #define ACCOUNT_DEF_THROUGHPUT 0	/* messages per second; 0 = no limit */
 #define ACCOUNT_DEF_MAX_BINDS 5
+#define ACCOUNT_DEF_WINDOW 64	/* SMPP submits awaiting their response per bind */
 /* Bounds of the numeric fields (inclusive). */
 #define ACCOUNT_MAX_RECIPIENTS_MAX 1000
 #define ACCOUNT_THROUGHPUT_MAX 100000
 #define ACCOUNT_MAX_BINDS_MAX 1000
+#define ACCOUNT_WINDOW_MAX 10000
 
 /* Key suffixes: the full key is "{PREFIX}:" SUFFIX (account_key()). */
 #define ACCOUNT_K_ACCT "acct:"		/* + NAME: hash, the record */
@@ -62,6 +64,7 @@ struct redisReply;
 #define ACCOUNT_F_IPS "ips"			/* comma list of addr[/len]; "" = any */
 #define ACCOUNT_F_ENABLED "enabled"		/* "1" / "0" */
 #define ACCOUNT_F_MAX_BINDS "max-binds"
+#define ACCOUNT_F_WINDOW "window"
 #define ACCOUNT_F_MO_PASS "mo-pass"		/* sent as `pass` with MO; "" = none */
 #define ACCOUNT_MO_PASS_MAX 255			/* bytes, printable ASCII */
 
@@ -77,6 +80,7 @@ struct account {
 	char ips[ACCOUNT_LIST_MAX];
 	bool enabled;
 	unsigned max_binds;
+	unsigned window;		/* SMPP submits in flight per bind */
 	bool has_mo_pass;		/* the secret itself is never kept here */
 };
 

@@ -2,7 +2,8 @@
 # The SMPP server answers submit_sm only once the message is durable in Redis:
 # with Redis paused (CLIENT PAUSE) no submit_sm_resp comes out; when Redis
 # resumes, ESME_ROK comes with the message already on its link's queue. A
-# submit while Redis is gone answers an error, never ESME_ROK.
+# submit while Redis is gone answers an error, never ESME_ROK; an account's
+# window bounds the submits in flight per bind.
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/bb_server_lib.sh"
 
@@ -28,6 +29,25 @@ print("%.1f s" % waited)
 PY
 t_ok "Redis paused: submit_sm_resp only after it resumes ($(cat "$d/paused.out")), queue entry there"
 
+# The account's window: submits beyond it while the first ones wait for Redis
+# are answered ESME_RTHROTTLED at once; the ones in the window get ESME_ROK.
+ctl account add narrow --password npw --credit 10 --window 2
+raw window <<PY
+exec(open("$d/smpp.py").read())
+s = conn()
+assert bind(s, 'narrow', 'npw')[1] == 0
+r = socket.create_connection(('127.0.0.1', $T_REDIS_PORT))
+r.sendall(b'*3\r\n\$6\r\nCLIENT\r\n\$5\r\nPAUSE\r\n\$4\r\n1000\r\n')
+assert r.recv(64).startswith(b'+OK'), "CLIENT PAUSE"
+s.sendall(b''.join(pdu(4, q, submit()) for q in (11, 12, 13, 14)))
+got = [read(s) for _ in range(4)]
+order = [(p[2], p[1]) for p in got]
+assert order[:2] == [(13, 0x58), (14, 0x58)], order
+assert sorted(order[2:]) == [(11, 0), (12, 0)], order
+print("ok")
+PY
+t_ok "window 2: the 3rd and 4th submit in flight get ESME_RTHROTTLED, the first two ESME_ROK"
+
 raw down <<PY
 exec(open("$d/smpp.py").read())
 s = conn()
@@ -45,3 +65,4 @@ assert resp[1] != 0, "ESME_ROK with Redis gone"
 print("status 0x%02x" % resp[1])
 PY
 t_ok "Redis gone: the submit is answered $(cat "$d/down.out"), not ESME_ROK"
+

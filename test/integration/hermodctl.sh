@@ -62,6 +62,7 @@ expect_ok account add alice --password s3cret --credit 12.5 --dlr-url http://127
 [ "$(hget alice enabled)" = 1 ] || t_fail "enabled default"
 [ "$(hget alice max-recipients)" = 10 ] || t_fail "max-recipients default"
 [ "$(hget alice max-binds)" = 5 ] || t_fail "max-binds default"
+[ "$(hget alice window)" = 64 ] || t_fail "window default"
 [ "$(hget alice throughput)" = 0 ] || t_fail "throughput default"
 [ "$(t_redis SISMEMBER "$P:accounts" alice)" = 1 ] || t_fail "accounts set"
 PW=$(hget alice pwhash)
@@ -81,8 +82,8 @@ EOF
 fi
 
 echo 'from-stdin' | "$CTL" -c "$T_DIR/hermod.conf" account add bob --password - \
-	--max-binds 0 --throughput 50 >/dev/null 2>&1 || t_fail "add bob"
-[ "$(hget bob max-binds)" = 0 ] && [ "$(hget bob throughput)" = 50 ] || t_fail "bob fields"
+	--max-binds 0 --throughput 50 --window 8 >/dev/null 2>&1 || t_fail "add bob"
+[ "$(hget bob max-binds)" = 0 ] && [ "$(hget bob throughput)" = 50 ] && [ "$(hget bob window)" = 8 ] || t_fail "bob fields"
 t_ok "account add with --password - and options"
 
 expect_ok account set alice --mo-url https://127.0.0.1/mo --enabled no \
@@ -196,6 +197,8 @@ expect_refused account add carol --password x --credit abc
 expect_refused account add carol --password x --dlr-url ftp://x/
 expect_refused account add carol --password x --mo-url 'http://a b'
 expect_refused account add carol --password x --max-binds abc
+expect_refused account add carol --password x --window 0
+expect_refused account add carol --password x --window 10001
 expect_refused account add carol --password x --max-recipients 0
 expect_refused account add carol --password x --throughput -1
 expect_refused account add carol --password x --enabled maybe
