@@ -165,6 +165,69 @@ const struct cidr *cidr_list_match(const struct cidr *list, size_t n,
 	return NULL;
 }
 
+/* One X-Forwarded-For entry s[0..n) (already trimmed) as an address. */
+static int cidr_xff_entry(const char *s, size_t n, struct cidr *out)
+{
+	const char *close, *colon;
+	size_t i, colons = 0;
+
+	if (n > 0 && s[0] == '[') {
+		close = memchr(s, ']', n);
+		if (close == NULL)
+			return -1;
+		i = (size_t)(close - s) + 1;
+		if (i < n && s[i] != ':')
+			return -1;
+		if (cidr_parse_addr(s + 1, (size_t)(close - s) - 1, out) < 0 ||
+		    out->af != 6)
+			return -1;
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		colons += s[i] == ':';
+	if (colons == 1) {	/* a.b.c.d:port */
+		colon = memchr(s, ':', n);
+		if (cidr_parse_addr(s, (size_t)(colon - s), out) < 0 || out->af != 4)
+			return -1;
+		return 0;
+	}
+	return cidr_parse_addr(s, n, out);
+}
+
+int cidr_forwarded_client(const char *v, size_t n, const struct cidr *trusted,
+    size_t nt, struct cidr *out)
+{
+	struct cidr c, last;
+	size_t end = n, start, a, b;
+	bool any = false;
+
+	for (;;) {
+		for (start = end; start > 0 && v[start - 1] != ','; start--)
+			;
+		for (a = start; a < end && cidr_blank(v[a]); a++)
+			;
+		for (b = end; b > a && cidr_blank(v[b - 1]); b--)
+			;
+		if (b > a) {
+			if (cidr_xff_entry(v + a, b - a, &c) < 0)
+				return -1;
+			if (cidr_list_match(trusted, nt, &c) == NULL) {
+				*out = c;
+				return 1;
+			}
+			last = c;
+			any = true;
+		}
+		if (start == 0)
+			break;
+		end = start - 1;
+	}
+	if (!any)
+		return -1;
+	*out = last;
+	return 0;
+}
+
 int cidr_format(const struct cidr *c, char *dst, size_t cap)
 {
 	char text[INET6_ADDRSTRLEN];

@@ -64,6 +64,19 @@ const struct cidr *cidr_list_match(const struct cidr *list, size_t n,
     const struct cidr *addr);
 
 /*
+ * The client address of a request whose peer is a trusted proxy, from its
+ * X-Forwarded-For value v[0..n) (the header's occurrences joined with ','):
+ * walking the comma-separated entries from the right, the first address not
+ * in trusted[0..nt). Entries are trimmed of blanks; "[v6]", "[v6]:port" and
+ * "a.b.c.d:port" are accepted too. Returns 1 with *out set; 0 with *out the
+ * leftmost entry when every entry is a trusted proxy; -1 (out untouched)
+ * when v has no entry or an entry met before the answer does not parse, in
+ * which case the caller keeps the peer's address.
+ */
+int cidr_forwarded_client(const char *v, size_t n, const struct cidr *trusted,
+    size_t nt, struct cidr *out);
+
+/*
  * Writes c as text ("127.0.0.1", "fe80::/10": the prefix only when it is not
  * the full length) into dst[0..cap), NUL-terminated. Returns the length, or -1
  * when cap is too small (cap >= CIDR_TEXT_MAX always suffices).

@@ -179,6 +179,11 @@ static const struct conf_option conf_options[] = {
 	  "", NULL, NULL,
 	  "networks callbacks may connect to although callback-deny covers them "
 	  "(e.g. 127.0.0.0/8 for a receiver on the same host)" },
+	{ "smsbox", "trusted-proxies", CONF_LIST, CONF_OPT_CIDR, 0, CONF_LIST_MAX,
+	  "", NULL, NULL,
+	  "load balancers whose X-Forwarded-For names the client: from a peer in "
+	  "this list the client is the rightmost address of the header that is "
+	  "not itself a trusted proxy; from any other peer the header is ignored" },
 	{ "smsbox", "account-cache", CONF_DURATION, 0, 0, 1 * MIN, "1s", NULL,
 	  NULL, "how long a send may use an account record read before (0: read it "
 	  "for every request); the credit is always Redis's" },

@@ -50,5 +50,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (i = 0; i < n; i++)
 		check_one(&list[i]);
+	/* X-Forwarded-For against the first item of the text as the trusted
+	 * list: an answer is an address, never a trusted one when rc is 1. */
+	i = cidr_forwarded_client((const char *)data, size, list, n > 0 ? 1 : 0,
+	    &one);
+	if (i < -1 || i > 1)
+		abort();
+	if (i >= 0) {
+		if (one.bits != (one.af == 4 ? 32 : 128))
+			abort();
+		check_one(&one);
+		if (i == 1 && n > 0 && cidr_contains(&list[0], &one))
+			abort();
+	}
 	return 0;
 }

@@ -152,6 +152,62 @@ static void test_list(void **state)
 	assert_int_equal(cidr_list_parse(s, strlen(s), l, 4, NULL), -1);
 }
 
+/* X-Forwarded-For from a trusted proxy: the rightmost untrusted entry. */
+static int xff(const char *v, const char *trusted, char *got)
+{
+	struct cidr t[4], c;
+	int n = cidr_list_parse(trusted, strlen(trusted), t, 4, NULL), rc;
+
+	assert_true(n >= 0);
+	got[0] = '\0';
+	rc = cidr_forwarded_client(v, strlen(v), t, (size_t)n, &c);
+	if (rc >= 0)
+		assert_true(cidr_format(&c, got, CIDR_TEXT_MAX) > 0);
+	return rc;
+}
+
+static void test_forwarded(void **state)
+{
+	char got[CIDR_TEXT_MAX];
+
+	(void)state;
+	assert_int_equal(xff("203.0.113.5", "127.0.0.1", got), 1);
+	assert_string_equal(got, "203.0.113.5");
+	/* a client's own header is on the left: the proxy's entry wins */
+	assert_int_equal(xff("1.1.1.1, 203.0.113.5", "127.0.0.1", got), 1);
+	assert_string_equal(got, "203.0.113.5");
+	/* chained proxies are skipped from the right */
+	assert_int_equal(xff("1.1.1.1,203.0.113.5, 10.0.0.2 ,10.0.0.3", "10.0.0.0/8", got), 1);
+	assert_string_equal(got, "203.0.113.5");
+	/* all trusted: the leftmost */
+	assert_int_equal(xff("10.0.0.9, 10.0.0.2", "10.0.0.0/8", got), 0);
+	assert_string_equal(got, "10.0.0.9");
+	/* ports, brackets, IPv6, IPv4-mapped */
+	assert_int_equal(xff("203.0.113.5:4711", "", got), 1);
+	assert_string_equal(got, "203.0.113.5");
+	assert_int_equal(xff("[2001:db8::7]:443", "", got), 1);
+	assert_string_equal(got, "2001:db8::7");
+	assert_int_equal(xff("[2001:db8::8]", "", got), 1);
+	assert_string_equal(got, "2001:db8::8");
+	assert_int_equal(xff("2001:db8::9", "", got), 1);
+	assert_string_equal(got, "2001:db8::9");
+	assert_int_equal(xff("::ffff:203.0.113.5", "", got), 1);
+	assert_string_equal(got, "203.0.113.5");
+	/* garbage before the answer: ignored; garbage beyond it: not read */
+	assert_int_equal(xff("203.0.113.5, unknown", "", got), -1);
+	assert_int_equal(xff("unknown, 203.0.113.5", "", got), 1);
+	assert_string_equal(got, "203.0.113.5");
+	assert_int_equal(xff("10.0.0.0/8", "", got), -1);
+	assert_int_equal(xff("[1.2.3.4]", "", got), -1);
+	assert_int_equal(xff("[::1", "", got), -1);
+	assert_int_equal(xff("[::1]x", "", got), -1);
+	assert_int_equal(xff("", "", got), -1);
+	assert_int_equal(xff(" , ,", "", got), -1);
+	/* empty entries are skipped */
+	assert_int_equal(xff(",203.0.113.5,,", "", got), 1);
+	assert_string_equal(got, "203.0.113.5");
+}
+
 static void test_format(void **state)
 {
 	char buf[CIDR_TEXT_MAX];
@@ -178,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_contains),
 		cmocka_unit_test(test_bytes),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_forwarded),
 		cmocka_unit_test(test_format),
 	};
 

@@ -408,13 +408,14 @@ static void test_lists(void **state)
 	    "t.conf:20: prefix '447' is routed twice (first at t.conf:12)", NULL);
 	/* Network lists: every item an address or addr/len, IPv4 or IPv6. */
 	check(CORE "group = smsbox\ncallback-allow = 127.0.0.0/8, ::1\n"
-	    "callback-deny = 10.0.0.0/8; fd00::/8\n", NULL);
+	    "trusted-proxies = 10.0.0.0/8; fd00::/8\n", NULL);
 	check(CORE "group = smsbox\ncallback-deny = 10.0.0.0/33\n"
-	    "callback-allow = localhost\n",
+	    "callback-allow = localhost\ntrusted-proxies = 10.0.0.1,,\n",
 	    "t.conf:4: bad value for 'callback-deny': '10.0.0.0/33' is not an "
 	    "IPv4 or IPv6 address or network (addr/len)",
 	    "t.conf:5: bad value for 'callback-allow': 'localhost' is not an "
 	    "IPv4 or IPv6 address or network (addr/len)",
+	    "t.conf:6: bad value for 'trusted-proxies': empty item in list (item 2)",
 	    NULL);
 }
 
