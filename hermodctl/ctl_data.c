@@ -3,7 +3,8 @@
  *
  * Rates and numbers are single hashes (P:rates, P:numbers); dead letters are
  * the smsbox's P:cb:dead list, whose entries hermodctl treats as opaque
- * strings: replay moves them to P:cb:retry due now, in one Lua script.
+ * strings (but for showing the last error, the e= field, decoded): replay
+ * moves them to P:cb:retry due now, in one Lua script.
  */
 #include "config.h"
 
@@ -288,6 +289,44 @@ static const char ctl_lua_replay[] =
     "end\n"
     "return moved\n";
 
+static int ctl_hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* Prints "  # REASON" for a dead letter m[0..len) with an e= field (the last
+ * error, percent-encoded), control bytes as '?'; nothing without one. */
+static void ctl_dead_reason(const char *m, size_t len)
+{
+	size_t i = 0, j;
+	int hi, lo, ch;
+
+	while (i < len && !(len - i > 2 && memcmp(m + i, "e=", 2) == 0 &&
+	    (i == 0 || m[i - 1] == '&'))) {
+		for (j = i; j < len && m[j] != '&'; j++)
+			;
+		i = j + 1;
+	}
+	if (i >= len)
+		return;
+	printf("  # ");
+	for (i += 2; i < len && m[i] != '&'; i++) {
+		ch = (unsigned char)m[i];
+		if (ch == '%' && len - i > 2 && (hi = ctl_hexval(m[i + 1])) >= 0 &&
+		    (lo = ctl_hexval(m[i + 2])) >= 0) {
+			ch = hi << 4 | lo;
+			i += 2;
+		}
+		putchar(ch < 0x20 || ch == 0x7f ? '?' : ch);
+	}
+}
+
 static int ctl_dead_list(struct ctl *c)
 {
 	char key[ACCOUNT_KEY_MAX];
@@ -304,6 +343,7 @@ static int ctl_dead_list(struct ctl *c)
 	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		printf("%zu: ", i);
 		ctl_print_escaped(r->element[i]->str, r->element[i]->len);
+		ctl_dead_reason(r->element[i]->str, r->element[i]->len);
 		printf("\n");
 	}
 	freeReplyObject(r);

@@ -17,6 +17,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "shared/codec/cidr.h"
 #include "shared/codec/conf_schema.h"
 #include "shared/codec/http_params.h"
 #include "shared/codec/latin1.h"
@@ -932,8 +933,11 @@ struct sb_api *sb_api_new(struct box *b, struct mt_accept *acc,
 			  const struct conf *c)
 {
 	const struct conf_group *g = conf_schema_group(c, "smsbox");
+	struct cidr proxies[CONF_LIST_MAX];
 	struct httpd_config hc;
 	struct sb_api *api = calloc(1, sizeof(*api));
+	const char *tp;
+	int np;
 
 	if (api == NULL)
 		return NULL;
@@ -958,12 +962,18 @@ struct sb_api *sb_api_new(struct box *b, struct mt_accept *acc,
 	hc.max_body = (size_t)conf_schema_get_int(g, "max-body-size");
 	hc.handler = sb_handle;
 	hc.handler_arg = api;
+	/* Validated by the schema: X-Forwarded-For from these peers only. */
+	tp = conf_schema_get_str(g, "trusted-proxies");
+	np = tp == NULL ? 0 : cidr_list_parse(tp, strlen(tp), proxies,
+					       CONF_LIST_MAX, NULL);
+	hc.trusted_proxies = proxies;
+	hc.n_trusted_proxies = np < 0 ? 0 : (size_t)np;
 	api->httpd = httpd_new(loop_base(b->loop), &hc);
 	if (api->httpd == NULL)
 		goto fail;
-	log_info("HTTP API listening interface=%s port=%u",
+	log_info("HTTP API listening interface=%s port=%u trusted-proxies=%zu",
 		 hc.address != NULL && hc.address[0] ? hc.address : "*",
-		 httpd_port(api->httpd));
+		 httpd_port(api->httpd), hc.n_trusted_proxies);
 	return api;
 fail:
 	sb_api_free(api);

@@ -17,6 +17,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "shared/codec/cidr.h"
 #include "shared/codec/conf_schema.h"
 #include "shared/codec/dlr_text.h"
 #include "shared/codec/msgrec.h"
@@ -445,7 +446,19 @@ static void on_http(const struct httpc_result *r, void *arg)
 	} else {
 		cb->st.failed++;
 		delay = j->it.kind == SB_CB_MO ? cb->mo_delay_ms : cb->dlr_delay_ms;
-		if (j->it.tries <= job_max_retries(j)) {
+		if (r->status != 0)
+			snprintf(j->it.error, sizeof(j->it.error), "HTTP %ld",
+				 r->status);
+		else
+			snprintf(j->it.error, sizeof(j->it.error), "%s%s",
+				 r->refused ? "callback refused: " : "", r->error);
+		if (r->refused) {
+			/* Permanent: the URL leads where callbacks may not go. */
+			log_warn("%s uid=%s acct=%s id=%s; dead letter, not "
+				 "retried", j->it.error, j->it.uid, j->it.acct,
+				 j->it.mid);
+			job_outcome(j, A_DEAD);
+		} else if (j->it.tries <= job_max_retries(j)) {
 			j->due_ms = wall_ms() + sb_cb_backoff_ms(delay, j->it.tries);
 			log_info("callback failed, retrying uid=%s acct=%s id=%s "
 				 "status=%ld error=%s try=%u in_ms=%llu", j->it.uid,
@@ -1239,6 +1252,16 @@ static void config_read(struct sb_callback *cb, const struct conf *c)
 	cb->claim_idle_ms = cb->timeout_ms + SB_CB_LEASE_EXTRA_MS;
 }
 
+/* Reads a validated network list of group smsbox into v[0..CONF_LIST_MAX). */
+static size_t config_nets(const struct conf *c, const char *key, struct cidr *v)
+{
+	const char *s = conf_schema_get_str(conf_schema_group(c, "smsbox"), key);
+	int n;
+
+	n = s == NULL ? 0 : cidr_list_parse(s, strlen(s), v, CONF_LIST_MAX, NULL);
+	return n < 0 ? 0 : (size_t)n;
+}
+
 static int keys_make(struct sb_callback *cb)
 {
 	struct box *b = cb->b;
@@ -1255,6 +1278,7 @@ static int keys_make(struct sb_callback *cb)
 struct sb_callback *sb_callback_new(struct box *b, const struct conf *c)
 {
 	struct sb_callback *cb = calloc(1, sizeof(*cb));
+	struct cidr deny[CONF_LIST_MAX], allow[CONF_LIST_MAX];
 	struct httpc_config hc;
 
 	if (cb == NULL)
@@ -1270,6 +1294,11 @@ struct sb_callback *sb_callback_new(struct box *b, const struct conf *c)
 	hc.timeout_ms = (unsigned)cb->timeout_ms;
 	hc.connect_timeout_ms = (unsigned)(cb->timeout_ms < 5000 ? cb->timeout_ms : 5000);
 	hc.user_agent = "hermod-smsbox";
+	hc.n_deny = config_nets(c, "callback-deny", deny);
+	hc.n_allow = config_nets(c, "callback-allow", allow);
+	hc.deny = deny;
+	hc.allow = allow;
+	hc.deny_name = "callback-deny";
 	if (keys_make(cb) < 0) {
 		log_error("callbacks: key prefix too long");
 		goto fail;
@@ -1292,9 +1321,11 @@ struct sb_callback *sb_callback_new(struct box *b, const struct conf *c)
 		goto fail;
 	}
 	log_info("callbacks ready http-timeout=%llums dlr-retries=%u "
-		 "mo-retries=%u claim-idle=%llums",
+		 "mo-retries=%u claim-idle=%llums callback-deny=%zu networks "
+		 "callback-allow=%zu networks",
 		 (unsigned long long)cb->timeout_ms, cb->dlr_retries,
-		 cb->mo_retries, (unsigned long long)cb->claim_idle_ms);
+		 cb->mo_retries, (unsigned long long)cb->claim_idle_ms,
+		 hc.n_deny, hc.n_allow);
 	return cb;
 fail:
 	sb_callback_free(cb);

@@ -49,7 +49,8 @@ int sb_cb_member_encode(const struct sb_cb_item *it, char *dst, size_t cap)
 	    put_str(dst, cap, &len, "n", num) < 0 ||
 	    put_str(dst, cap, &len, "t", first) < 0 ||
 	    put_str(dst, cap, &len, "u", it->url) < 0 ||
-	    put_pair(dst, cap, &len, "b", it->body, it->body_len) < 0)
+	    put_pair(dst, cap, &len, "b", it->body, it->body_len) < 0 ||
+	    (it->error[0] && put_str(dst, cap, &len, "e", it->error) < 0))
 		return SB_CB_ESPACE;
 	return (int)len;
 }
@@ -155,6 +156,9 @@ static int member_field(const uint8_t *k, size_t klen, const uint8_t *v,
 			SB_CB_EFORMAT : 0;
 	} else if (KEY("i")) {
 		return unescape(v, vlen, out->mid, sizeof(out->mid)) < 0 ?
+			SB_CB_EFORMAT : 0;
+	} else if (KEY("e")) {
+		return unescape(v, vlen, out->error, sizeof(out->error)) < 0 ?
 			SB_CB_EFORMAT : 0;
 	} else if (KEY("b")) {
 		n = unescape_any(v, vlen, out->body, sizeof(out->body), true);

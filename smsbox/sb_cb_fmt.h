@@ -18,7 +18,8 @@
 #define SB_CB_URL_MAX 4096	/* a callback URL with its query string */
 #define SB_CB_BODY_MAX 65536	/* an MO form body without user and pass */
 /* Longest serialized member (every field percent-encoded at worst). */
-#define SB_CB_MEMBER_MAX (3 * (SB_CB_URL_MAX + SB_CB_BODY_MAX) + 512)
+#define SB_CB_ERROR_MAX 256	/* why the last attempt failed */
+#define SB_CB_MEMBER_MAX (3 * (SB_CB_URL_MAX + SB_CB_BODY_MAX + SB_CB_ERROR_MAX) + 512)
 
 /* Kannel DLR types (the %d escape and the bits of dlr-mask). */
 #define SB_CB_KANNEL_DELIVERED 1
@@ -47,6 +48,7 @@ struct sb_cb_item {
 	size_t body_len;
 	unsigned tries;			/* attempts made so far */
 	uint64_t first_ms;		/* unix ms of the first attempt */
+	char error[SB_CB_ERROR_MAX];	/* why the last attempt failed ("": none) */
 };
 
 enum sb_cb_error {
@@ -56,8 +58,8 @@ enum sb_cb_error {
 };
 
 /*
- * Writes *it as "v=1&k=dlr|mo&id=..&a=..&i=..&n=..&t=..&u=..&b=.." (values
- * percent-encoded) into dst[0..cap), NUL-terminated. Returns the length (> 0)
+ * Writes *it as "v=1&k=dlr|mo&id=..&a=..&i=..&n=..&t=..&u=..&b=..[&e=..]"
+ * (values percent-encoded; e, the last error, only when there is one) into dst[0..cap), NUL-terminated. Returns the length (> 0)
  * or SB_CB_ESPACE.
  */
 int sb_cb_member_encode(const struct sb_cb_item *it, char *dst, size_t cap);

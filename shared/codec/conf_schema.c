@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "shared/codec/conf_schema.h"
+#include "shared/codec/cidr.h"
 #include "shared/codec/redis_url.h"
 
 #include <errno.h>
@@ -169,6 +170,20 @@ static const struct conf_option conf_options[] = {
 	  NULL, "wait before the first MO retry; doubled for each following one" },
 	{ "smsbox", "dead-letter-max", CONF_INT, 0, 1, 100000000, "100000", NULL,
 	  NULL, "dead-letter callbacks kept in Redis; the oldest are dropped beyond" },
+	{ "smsbox", "callback-deny", CONF_LIST, CONF_OPT_CIDR, 0, CONF_LIST_MAX,
+	  CONF_CALLBACK_DENY_DEFAULT, NULL, NULL,
+	  "networks callbacks (dlr-url, mo-url) must not connect to, checked on "
+	  "the address connected to, after DNS; the default is every loopback, "
+	  "private, link-local, shared, multicast and reserved range" },
+	{ "smsbox", "callback-allow", CONF_LIST, CONF_OPT_CIDR, 0, CONF_LIST_MAX,
+	  "", NULL, NULL,
+	  "networks callbacks may connect to although callback-deny covers them "
+	  "(e.g. 127.0.0.0/8 for a receiver on the same host)" },
+	{ "smsbox", "trusted-proxies", CONF_LIST, CONF_OPT_CIDR, 0, CONF_LIST_MAX,
+	  "", NULL, NULL,
+	  "load balancers whose X-Forwarded-For names the client: from a peer in "
+	  "this list the client is the rightmost address of the header that is "
+	  "not itself a trusted proxy; from any other peer the header is ignored" },
 	{ "smsbox", "account-cache", CONF_DURATION, 0, 0, 1 * MIN, "1s", NULL,
 	  NULL, "how long a send may use an account record read before (0: read it "
 	  "for every request); the credit is always Redis's" },
@@ -538,6 +553,7 @@ static int conf_check_list(const struct conf_option *o, const char *v,
 {
 	const char *item;
 	char list[256];
+	struct cidr net;
 	size_t len;
 	long long count = 0;
 
@@ -555,6 +571,11 @@ static int conf_check_list(const struct conf_option *o, const char *v,
 		if ((o->flags & CONF_OPT_PREFIX) && !conf_is_prefix(item, len)) {
 			snprintf(why, cap, "'%.*s' is not a number prefix", (int)len,
 			    item);
+			return -1;
+		}
+		if ((o->flags & CONF_OPT_CIDR) && cidr_parse(item, len, &net) < 0) {
+			snprintf(why, cap, "'%.*s' is not an IPv4 or IPv6 address "
+			    "or network (addr/len)", (int)len, item);
 			return -1;
 		}
 		if (o->choices != NULL && conf_choice(o->choices, item, len) < 0) {

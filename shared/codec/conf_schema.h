@@ -24,11 +24,23 @@ enum conf_type {
 	CONF_DURATION,	/* number with optional unit ms/s/m/h (default s); bounds in ms */
 };
 
+/* smsbox callback-deny's default: loopback, "this network", RFC 1918
+ * private, CGNAT shared (RFC 6598), link-local (cloud metadata at
+ * 169.254.169.254), IETF protocol assignments, benchmarking, multicast,
+ * reserved and broadcast; IPv6 unspecified, loopback, unique-local,
+ * link-local, site-local and multicast. */
+#define CONF_CALLBACK_DENY_DEFAULT \
+	"0.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, " \
+	"172.16.0.0/12, 192.0.0.0/24, 192.168.0.0/16, 198.18.0.0/15, " \
+	"224.0.0.0/4, 240.0.0.0/4, ::/128, ::1/128, fc00::/7, fe80::/10, " \
+	"fec0::/10, ff00::/8"
+
 /* conf_option.flags */
 #define CONF_OPT_REQUIRED 0x1	/* the group must set it */
 #define CONF_OPT_UNIQUE 0x2	/* no two groups of this name share a value */
 #define CONF_OPT_SECRET 0x4	/* never print the value */
 #define CONF_OPT_PREFIX 0x8	/* list items are number prefixes: [+]digits */
+#define CONF_OPT_CIDR 0x10	/* list items are IPv4/IPv6 addr[/len] (codec/cidr) */
 
 /* conf_group_def.flags */
 #define CONF_GROUP_MULTI 0x1	/* may appear many times (smsc, route, ...) */

@@ -10,7 +10,6 @@
 
 #include "shared/io/account.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include <hiredis/hiredis.h>
 #include <openssl/evp.h>
 
+#include "shared/codec/cidr.h"
 #include "shared/codec/money.h"
 #include "shared/io/pwhash_pool.h"
 
@@ -153,51 +153,12 @@ static bool account_sender_item_ok(const char *s, size_t n, const void *arg)
 }
 
 /* An allow-list entry: address and prefix length. */
-struct account_net {
-	int af;
-	uint8_t addr[16];
-	unsigned bits;
-};
-
-static int account_net_parse(const char *s, size_t n, struct account_net *out)
-{
-	char buf[64];
-	char *slash, *end;
-	unsigned long bits;
-
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	if (inet_pton(AF_INET, buf, out->addr) == 1) {
-		out->af = AF_INET;
-		out->bits = 32;
-	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
-		out->af = AF_INET6;
-		out->bits = 128;
-	} else {
-		return -1;
-	}
-	if (slash) {
-		if (!account_isdigit(slash[1]) || strlen(slash + 1) > 3)
-			return -1;
-		bits = strtoul(slash + 1, &end, 10);
-		if (*end != '\0' || bits > out->bits)
-			return -1;
-		out->bits = (unsigned)bits;
-	}
-	return 0;
-}
-
 static bool account_ip_item_ok(const char *s, size_t n, const void *arg)
 {
-	struct account_net net;
+	struct cidr net;
 
 	(void)arg;
-	return account_net_parse(s, n, &net) == 0;
+	return cidr_parse(s, n, &net) == 0;
 }
 
 static int account_uint_parse(const char *v, size_t vlen, unsigned min,
@@ -347,36 +308,18 @@ bool account_sender_allowed(const struct account *a, const char *sender)
 
 static bool account_net_differs(const char *s, size_t n, const void *arg)
 {
-	const struct account_net *ip = arg;
-	struct account_net net;
-	unsigned full, rest;
+	struct cidr net;
 
-	if (account_net_parse(s, n, &net) < 0 || net.af != ip->af)
-		return true;
-	full = net.bits / 8;
-	rest = net.bits % 8;
-	if (memcmp(net.addr, ip->addr, full) != 0)
-		return true;
-	if (rest && ((net.addr[full] ^ ip->addr[full]) & (0xff00u >> rest) & 0xff))
-		return true;
-	return false;
+	return cidr_parse(s, n, &net) < 0 || !cidr_contains(&net, arg);
 }
 
 bool account_ip_allowed(const struct account *a, const char *ip)
 {
-	struct account_net addr;
+	struct cidr addr;
 
-	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	if (ip == NULL || account_net_parse(ip, strlen(ip), &addr) < 0 ||
-	    strchr(ip, '/') != NULL)
+	/* cidr maps a dual-stack socket's ::ffff:a.b.c.d to IPv4. */
+	if (ip == NULL || cidr_parse_addr(ip, strlen(ip), &addr) < 0)
 		return false;
-	/* A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d. */
-	if (addr.af == AF_INET6 && memcmp(addr.addr, v4mapped, 12) == 0) {
-		memmove(addr.addr, addr.addr + 12, 4);
-		addr.af = AF_INET;
-		addr.bits = 32;
-	}
 	if (a->ips[0] == '\0')
 		return true;
 	return !account_each_item(a->ips, strlen(a->ips), account_net_differs, &addr);

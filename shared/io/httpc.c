@@ -11,10 +11,14 @@
 #include "shared/io/httpc.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -36,6 +40,8 @@ struct httpc_xfer {
 	size_t len, cap;
 	bool truncated;
 	unsigned long long t0;
+	unsigned opened;		/* sockets the guard let curl open */
+	char refused[CURL_ERROR_SIZE];	/* why the guard refused the last */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -47,6 +53,8 @@ struct httpc {
 	struct httpc_config cfg;
 	char *user_agent;
 	char *ca_file;
+	struct cidr *deny, *allow;	/* copies of cfg's; cfg points at them */
+	char *deny_name;
 	struct httpc_xfer *q_head, *q_tail;
 	unsigned n_queued;
 	struct httpc_xfer *running;
@@ -109,6 +117,9 @@ xfer_finish(struct httpc_xfer *x, CURLcode rc, bool cancelled)
 	if (cancelled) {
 		r.cancelled = true;
 		r.error = "cancelled";
+	} else if (rc != CURLE_OK && x->refused[0] && x->opened == 0) {
+		r.refused = true;
+		r.error = x->refused;
 	} else if (rc != CURLE_OK) {
 		r.error = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
 	} else if (curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &v) != CURLE_OK ||
@@ -157,6 +168,60 @@ on_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 	x->len += keep;
 	x->buf[x->len] = '\0';
 	return n;
+}
+
+/* The guard's verdict on sa: true when it may be connected to; otherwise
+ * x->refused says why. */
+static bool
+guard_ok(struct httpc_xfer *x, const struct sockaddr *sa, size_t salen)
+{
+	const struct httpc *c = x->c;
+	const struct cidr *net;
+	char at[CIDR_TEXT_MAX], in[CIDR_TEXT_MAX];
+	struct cidr a;
+	int rc = -1;
+
+	if (c->cfg.n_deny == 0)
+		return true;
+	if (sa->sa_family == AF_INET && salen >= sizeof(struct sockaddr_in))
+		rc = cidr_from_bytes(4, (const uint8_t *)
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4, &a);
+	else if (sa->sa_family == AF_INET6 && salen >= sizeof(struct sockaddr_in6))
+		rc = cidr_from_bytes(6, ((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr.s6_addr, 16, &a);
+	if (rc < 0) {
+		snprintf(x->refused, sizeof(x->refused),
+		    "address family %d is not allowed", (int)sa->sa_family);
+		return false;
+	}
+	net = cidr_list_match(c->cfg.deny, c->cfg.n_deny, &a);
+	if (net == NULL || cidr_list_match(c->cfg.allow, c->cfg.n_allow, &a))
+		return true;
+	if (cidr_format(&a, at, sizeof(at)) < 0 || cidr_format(net, in, sizeof(in)) < 0)
+		snprintf(at, sizeof(at), "?"), snprintf(in, sizeof(in), "?");
+	snprintf(x->refused, sizeof(x->refused), "address %s is in %s (%s)", at,
+	    c->deny_name, in);
+	return false;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION: curl's own socket(), behind the guard. */
+static curl_socket_t
+on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct httpc_xfer *x = clientp;
+	int type = a->socktype;
+	curl_socket_t s;
+
+	if (purpose == CURLSOCKTYPE_IPCXN &&
+	    !guard_ok(x, &a->addr, (size_t)a->addrlen))
+		return CURL_SOCKET_BAD;
+#ifdef SOCK_CLOEXEC
+	type |= SOCK_CLOEXEC;
+#endif
+	s = socket(a->family, type, a->protocol);
+	if (s != CURL_SOCKET_BAD)
+		x->opened++;
+	return s;
 }
 
 static void
@@ -331,6 +396,48 @@ dup_or_null(const char *s, bool *fail)
 	return d;
 }
 
+static struct cidr *
+dup_nets(const struct cidr *v, size_t n, bool *fail)
+{
+	struct cidr *d;
+
+	if (n == 0 || v == NULL)
+		return NULL;
+	d = calloc(n, sizeof(*d));
+	if (d == NULL) {
+		*fail = true;
+		return NULL;
+	}
+	memcpy(d, v, n * sizeof(*d));
+	return d;
+}
+
+/* Copies cfg's guard lists and name into c and points c->cfg at the copies. */
+static int
+copy_guard(struct httpc *c)
+{
+	bool fail = false;
+
+	if (c->cfg.n_deny == 0) {
+		c->cfg.n_allow = 0;
+		c->cfg.deny = c->cfg.allow = NULL;
+		c->cfg.deny_name = NULL;
+		return 0;
+	}
+	if (c->cfg.n_allow == 0)
+		c->cfg.allow = NULL;
+	c->deny = dup_nets(c->cfg.deny, c->cfg.n_deny, &fail);
+	c->allow = dup_nets(c->cfg.allow, c->cfg.n_allow, &fail);
+	c->deny_name = dup_or_null(c->cfg.deny_name ? c->cfg.deny_name :
+	    "the deny list", &fail);
+	if (fail || c->deny == NULL || (c->cfg.n_allow && c->allow == NULL))
+		return -1;
+	c->cfg.deny = c->deny;
+	c->cfg.allow = c->allow;
+	c->cfg.deny_name = c->deny_name;
+	return 0;
+}
+
 struct httpc *
 httpc_new(struct event_base *base, const struct httpc_config *cfg)
 {
@@ -361,6 +468,8 @@ httpc_new(struct event_base *base, const struct httpc_config *cfg)
 	c->ca_file = dup_or_null(c->cfg.ca_file, &fail);
 	c->cfg.user_agent = c->user_agent;
 	c->cfg.ca_file = c->ca_file;
+	if (!fail && copy_guard(c) < 0)
+		fail = true;
 	if (fail || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		goto fail;
 	c->global_init = true;
@@ -404,6 +513,9 @@ httpc_free(struct httpc *c)
 		curl_global_cleanup();
 	free(c->user_agent);
 	free(c->ca_file);
+	free(c->deny);
+	free(c->allow);
+	free(c->deny_name);
 	free(c);
 }
 
@@ -440,6 +552,8 @@ setup_easy(struct httpc *c, struct httpc_xfer *x, const char *url,
 				(long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK;
 #endif
 	bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers) != CURLE_OK;
 	if (c->ca_file)

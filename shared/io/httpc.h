@@ -9,7 +9,12 @@
  * (OpenSSL, peer verified). Connections are kept alive and reused through the
  * multi handle's connection cache. At most max_in_flight requests run at once;
  * further ones wait in a FIFO queue of at most max_queued. Redirects are not
- * followed; only http:// and https:// URLs are accepted.
+ * followed; only http:// and https:// URLs are accepted. An optional guard
+ * (deny / allow networks) is checked on every address curl is about to
+ * connect to, after name resolution (CURLOPT_OPENSOCKETFUNCTION): a denied
+ * address is never connected to, and a request that reached no allowed
+ * address ends with refused set. With a proxy (curl honours http_proxy and
+ * friends) the address checked is the proxy's.
  *
  * Layer: shared/io. Single-threaded: every function runs on the loop's thread.
  */
@@ -18,6 +23,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "shared/codec/cidr.h"
 
 struct event_base;
 struct httpc;
@@ -30,6 +37,8 @@ struct httpc_result {
 	size_t body_len;
 	bool body_truncated;	/* the server sent more than max_body */
 	bool cancelled;		/* httpc_free() ended it, status 0 */
+	bool refused;		/* every address it resolved to is denied by the
+				 * guard; error: "address A is in NAME (NET)" */
 	long new_connections;	/* connections opened for it (0 = reused) */
 	unsigned long long ms;	/* from queued to done */
 };
@@ -45,6 +54,14 @@ struct httpc_config {
 	unsigned timeout_ms;		/* default total per request; 0 = 30000 */
 	const char *user_agent;		/* NULL = "hermod" */
 	const char *ca_file;		/* NULL = the system's trust store */
+	/* The guard: no connection to an address in deny[0..n_deny) unless it
+	 * is in allow[0..n_allow) too (both copied; n_deny 0 = no guard).
+	 * deny_name names the list in errors (NULL = "the deny list"). */
+	const struct cidr *deny;
+	size_t n_deny;
+	const struct cidr *allow;
+	size_t n_allow;
+	const char *deny_name;
 };
 
 /* Per-request overrides; a NULL pointer or a 0 field means the default. */

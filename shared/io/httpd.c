@@ -27,6 +27,7 @@
 #include <event2/event.h>
 #include <microhttpd.h>
 
+#include "shared/codec/cidr.h"
 #include "shared/io/log.h"
 
 #define HTTPD_DISCARD_FACTOR 4	/* chunked bodies: read at most 4x max, then drop */
@@ -78,6 +79,7 @@ struct httpd {
 	struct MHD_Response *resp_500;
 	struct MHD_Response *resp_413;
 	size_t len_413;
+	struct cidr *trusted;		/* copy of cfg.trusted_proxies */
 	struct httpd_static statics[HTTPD_STATIC_MAX];
 	size_t nstatics;
 };
@@ -252,6 +254,79 @@ client_ip(struct MHD_Connection *connection, char *out, size_t outsz)
 			  out, (socklen_t)outsz);
 }
 
+/* X-Forwarded-For occurrences joined with ',', keeping the rightmost
+ * HTTPD_XFF_MAX - 1 bytes. */
+struct xff_buf {
+	char text[HTTPD_XFF_MAX];
+	size_t len;
+	bool seen;
+};
+
+static void
+xff_keep(struct xff_buf *x, const char *v, size_t n)
+{
+	size_t cap = sizeof(x->text) - 1, drop;
+
+	if (n >= cap) {		/* only its tail fits */
+		memcpy(x->text, v + n - cap, cap);
+		x->len = cap;
+		return;
+	}
+	if (x->len + n > cap) {
+		drop = x->len + n - cap;
+		memmove(x->text, x->text + drop, x->len - drop);
+		x->len -= drop;
+	}
+	memcpy(x->text + x->len, v, n);
+	x->len += n;
+}
+
+static enum MHD_Result
+xff_collect(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct xff_buf *x = cls;
+
+	(void)kind;
+	if (key == NULL || value == NULL || strcasecmp(key, "X-Forwarded-For") != 0)
+		return MHD_YES;
+	if (x->seen)
+		xff_keep(x, ",", 1);
+	xff_keep(x, value, strlen(value));
+	x->seen = true;
+	return MHD_YES;
+}
+
+/*
+ * Replaces req->client_ip (the peer) by the client X-Forwarded-For names
+ * when the peer is a trusted proxy. A cut at the front of a long header
+ * leaves at worst a partial leftmost entry, which is only read when every
+ * entry after it is a trusted proxy.
+ */
+static void
+client_forwarded(struct httpd_req *req, struct MHD_Connection *connection)
+{
+	const struct httpd *d = req->d;
+	struct xff_buf *x;
+	struct cidr peer, client;
+	char text[CIDR_TEXT_MAX];
+	int n;
+
+	if (d->cfg.n_trusted_proxies == 0 ||
+	    cidr_parse_addr(req->client_ip, strlen(req->client_ip), &peer) < 0 ||
+	    cidr_list_match(d->trusted, d->cfg.n_trusted_proxies, &peer) == NULL)
+		return;
+	x = calloc(1, sizeof(*x));
+	if (x == NULL)
+		return;
+	MHD_get_connection_values(connection, MHD_HEADER_KIND, xff_collect, x);
+	if (x->seen && cidr_forwarded_client(x->text, x->len, d->trusted,
+	    d->cfg.n_trusted_proxies, &client) >= 0 &&
+	    (n = cidr_format(&client, text, sizeof(text))) > 0 &&
+	    (size_t)n < sizeof(req->client_ip))
+		memcpy(req->client_ip, text, (size_t)n + 1);
+	free(x);
+}
+
 static bool
 access_logged(const struct httpd *d)
 {
@@ -370,6 +445,7 @@ req_start(struct httpd *d, struct MHD_Connection *connection, const char *url,
 		req->query = q + 1;
 	}
 	client_ip(connection, req->client_ip, sizeof(req->client_ip));
+	client_forwarded(req, connection);
 	return req;
 }
 
@@ -647,6 +723,16 @@ httpd_new(struct event_base *base, const struct httpd_config *cfg)
 	if (cfg->address && (d->address = strdup(cfg->address)) == NULL)
 		goto fail;
 	d->cfg.address = d->address;
+	if (d->cfg.n_trusted_proxies == 0 || d->cfg.trusted_proxies == NULL) {
+		d->cfg.n_trusted_proxies = 0;
+	} else {
+		d->trusted = calloc(d->cfg.n_trusted_proxies, sizeof(*d->trusted));
+		if (d->trusted == NULL)
+			goto fail;
+		memcpy(d->trusted, cfg->trusted_proxies,
+		       d->cfg.n_trusted_proxies * sizeof(*d->trusted));
+	}
+	d->cfg.trusted_proxies = d->trusted;
 	if (httpd_start(d) < 0)
 		goto fail;
 	httpd_run(d);
@@ -682,6 +768,7 @@ httpd_free(struct httpd *d)
 	for (size_t i = 0; i < d->nstatics; i++)
 		MHD_destroy_response(d->statics[i].resp);
 	free(d->address);
+	free(d->trusted);
 	free(d);
 }
 

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "shared/codec/cidr.h"
+
 struct event_base;
 struct httpd;
 struct httpd_req;
@@ -55,6 +57,10 @@ struct httpd_config {
 	httpd_access_fn *access;
 	void *access_arg;
 	bool quiet;		/* no access log at all (when access is NULL) */
+	/* Peers whose X-Forwarded-For names the client (copied; 0 = none):
+	 * see httpd_req_client_ip(). */
+	const struct cidr *trusted_proxies;
+	size_t n_trusted_proxies;
 };
 
 /* Default cap on a request body when httpd_config.max_body is 0. */
@@ -89,11 +95,21 @@ const char *httpd_req_path(const struct httpd_req *req);	/* decoded, no query */
 const char *httpd_req_query(const struct httpd_req *req);
 /* A request header by name (case-insensitive), or NULL. */
 const char *httpd_req_header(const struct httpd_req *req, const char *name);
-/* The client's address as text ("127.0.0.1", "::1"). */
+/*
+ * The client's address as text ("127.0.0.1", "::1"): the peer's, or, when
+ * the peer is in the config's trusted_proxies, the rightmost address of the
+ * request's X-Forwarded-For (all occurrences, in order; at most the last
+ * HTTPD_XFF_MAX bytes) that is not itself a trusted proxy
+ * (cidr_forwarded_client()). From any other peer the header is ignored.
+ * The access log shows the same address.
+ */
 const char *httpd_req_client_ip(const struct httpd_req *req);
 /* The body, NUL-terminated (the NUL is not counted); "" with *len 0 when none.
  * len may be NULL. */
 const char *httpd_req_body(const struct httpd_req *req, size_t *len);
+
+/* X-Forwarded-For text read from a trusted proxy: its rightmost bytes. */
+#define HTTPD_XFF_MAX 1024
 
 /* Longest httpd_req_note() text kept, NUL included. */
 #define HTTPD_NOTE_MAX 192

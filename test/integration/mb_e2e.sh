@@ -125,6 +125,7 @@ smsc-id = gsm, sim
 group = smsbox
 dlr-retry-delay = 1s
 mo-retry-delay = 1s
+callback-allow = 127.0.0.0/8
 CONF
 "$MB" --check-config -c "$T_DIR/h.conf" >"$T_DIR/check.log" 2>&1 || t_fail "config: $(cat "$T_DIR/check.log")"
 

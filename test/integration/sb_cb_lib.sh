@@ -2,7 +2,11 @@
 # web server (contrib/http-sink), the callbacks worker, events written into the
 # streams as the bearerbox writes them, and counting what the customer got.
 #
-#   sb_setup [smsbox-group lines...]  -> Redis, $T_DIR/h.conf, $P (key prefix)
+#   sb_setup [smsbox-group lines...]  -> Redis, $T_DIR/h.conf, $P (key prefix);
+#                                        the sinks are on loopback, so the group
+#                                        gets callback-allow = $SB_CB_ALLOW
+#                                        (default 127.0.0.0/8; "" = none) unless
+#                                        a line sets callback-allow
 #   sb_sink NAME [--fail N]           -> http-sink; SINK_NAME=port, log NAME.jsonl
 #   sb_box NAME                       -> an smsbox (its log: NAME.log)
 #   sb_ev FIELD VALUE ...             -> XADD $P:ev:http
@@ -22,6 +26,11 @@ sb_setup() {
 	{
 		printf 'group = core\nredis-url = "%s"\nkey-prefix = "cbt"\nlog-level = debug\n\n' "$T_REDIS_URL"
 		printf 'group = smsbox\n'
+		case " $* " in
+		*" callback-allow "*|*" callback-allow="*) ;;
+		*) [ -n "${SB_CB_ALLOW-127.0.0.0/8}" ] &&
+			printf 'callback-allow = %s\n' "${SB_CB_ALLOW-127.0.0.0/8}" ;;
+		esac
 		for l in "$@"; do printf '%s\n' "$l"; done
 	} >"$T_DIR/h.conf"
 }

@@ -16,6 +16,7 @@
 
 #include "shared/codec/conf.h"
 #include "shared/codec/conf_schema.h"
+#include "shared/codec/cidr.h"
 
 #define CORE "group = core\n\n"
 
@@ -405,6 +406,48 @@ static void test_lists(void **state)
 	    "t.conf:16: prefix '33' is routed twice (first at t.conf:12)",
 	    "t.conf:20: prefix '49' is routed twice (first at t.conf:20)",
 	    "t.conf:20: prefix '447' is routed twice (first at t.conf:12)", NULL);
+	/* Network lists: every item an address or addr/len, IPv4 or IPv6. */
+	check(CORE "group = smsbox\ncallback-allow = 127.0.0.0/8, ::1\n"
+	    "trusted-proxies = 10.0.0.0/8; fd00::/8\n", NULL);
+	check(CORE "group = smsbox\ncallback-deny = 10.0.0.0/33\n"
+	    "callback-allow = localhost\ntrusted-proxies = 10.0.0.1,,\n",
+	    "t.conf:4: bad value for 'callback-deny': '10.0.0.0/33' is not an "
+	    "IPv4 or IPv6 address or network (addr/len)",
+	    "t.conf:5: bad value for 'callback-allow': 'localhost' is not an "
+	    "IPv4 or IPv6 address or network (addr/len)",
+	    "t.conf:6: bad value for 'trusted-proxies': empty item in list (item 2)",
+	    NULL);
+}
+
+/* The default deny list parses and covers what it claims to. */
+static void test_callback_deny_default(void **state)
+{
+	static const char d[] = CONF_CALLBACK_DENY_DEFAULT;
+	static const char *const denied[] = {
+		"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1",
+		"169.254.169.254", "100.64.0.1", "0.0.0.0", "255.255.255.255",
+		"224.0.0.1", "::1", "::", "fd00::1", "fe80::1", "::ffff:127.0.0.1",
+	};
+	static const char *const allowed[] = {
+		"203.0.113.5", "8.8.8.8", "2001:db8::1", "172.32.0.1", "100.128.0.1",
+	};
+	struct cidr l[CONF_LIST_MAX], a;
+	size_t i;
+	int n;
+
+	(void)state;
+	n = cidr_list_parse(d, strlen(d), l, CONF_LIST_MAX, NULL);
+	assert_true(n > 10);
+	for (i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
+		assert_int_equal(cidr_parse_addr(denied[i], strlen(denied[i]), &a), 0);
+		if (cidr_list_match(l, (size_t)n, &a) == NULL)
+			fail_msg("%s is not denied", denied[i]);
+	}
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		assert_int_equal(cidr_parse_addr(allowed[i], strlen(allowed[i]), &a), 0);
+		if (cidr_list_match(l, (size_t)n, &a) != NULL)
+			fail_msg("%s is denied", allowed[i]);
+	}
 }
 
 static void test_ids_and_refs(void **state)
@@ -538,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_callback_deny_default),
 		cmocka_unit_test(test_ids_and_refs),
 		cmocka_unit_test(test_group_rules),
 		cmocka_unit_test(test_all_errors),

@@ -64,6 +64,16 @@ static void test_member_round_trip(void **state)
 	assert_int_equal(b.kind, SB_CB_DLR);
 	assert_string_equal(b.mid, "42");
 	assert_int_equal(b.body_len, 0);
+	assert_string_equal(b.error, "");
+	assert_null(strstr(mem, "&e="));
+
+	/* The last error travels with the member (dead letters show it). */
+	strcpy(a.error, "callback refused: address 127.0.0.1 is in callback-deny");
+	assert_true(sb_cb_member_encode(&a, mem, sizeof(mem)) > 0);
+	assert_non_null(strstr(mem, "&e=callback%20refused%3A%20address%20127.0.0.1"));
+	assert_true(decode_str(mem, &b) > 0);
+	assert_string_equal(b.error, a.error);
+	a.error[0] = '\0';
 }
 
 static void test_member_limits(void **state)
