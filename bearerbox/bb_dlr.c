@@ -169,7 +169,9 @@ struct bb_dlr_call {
  * others. A final event whose status comes from a part that no SMSC accepted
  * (an F record: refused, expired or undeliverable before submission) carries
  * `nack` = 1 on P:ev:http (Kannel type 16); a failed part of a message of
- * several parts keeps that in nN until the message is final.
+ * several parts keeps that in nN until the message is final. A message whose
+ * record has `im` (it asked for intermediate statuses at accept) gets an
+ * event `im` = 1 for each distinct ENROUTE / ACCEPTD of its receipts.
  *
  * ARGV: P now RTTL (the SMPP server's receipt-ttl, ms: what waited longer in
  * P:ev:smpp:ACCT is trimmed when an event is added), then groups:
