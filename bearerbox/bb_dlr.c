@@ -169,7 +169,9 @@ struct bb_dlr_call {
  * others. A final event whose status comes from a part that no SMSC accepted
  * (an F record: refused, expired or undeliverable before submission) carries
  * `nack` = 1 on P:ev:http (Kannel type 16); a failed part of a message of
- * several parts keeps that in nN until the message is final.
+ * several parts keeps that in nN until the message is final. A message whose
+ * record has `im` (it asked for intermediate statuses at accept) gets an
+ * event `im` = 1 for each distinct ENROUTE / ACCEPTD of its receipts.
  *
  * ARGV: P now RTTL (the SMPP server's receipt-ttl, ms: what waited longer in
  * P:ev:smpp:ACCT is trimmed when an event is added), then groups:
@@ -226,6 +228,26 @@ static const char lua_batch[] =
 "  evs[s] = true\n"
 "  return 'event'\n"
 "end\n"
+/* Intermediate statuses (doc/receipts.md): a message whose record has `im`
+ * (written at accept when it asked for them: Kannel dlr-mask 4 with a
+ * dlr-url, SMPP registered_delivery 0x10) gets one event per distinct
+ * intermediate word, `im` = 1 in the event; `im` in the record becomes the
+ * list of the words notified ("ENROUTE", "ENROUTE,ACCEPTD"). No extra
+ * command for the others: apply()'s HMGET reads `im` with the rest. */
+"local INTERIM = {ENROUTE=1, ACCEPTD=1}\n"
+"local function seen(im, word)\n"
+"  return string.find(',' .. im .. ',', ',' .. word .. ',', 1, true) ~= nil\n"
+"end\n"
+"local function interim(mk, id, h, word, e, code, pn, op, ov)\n"
+"  local l = word\n"
+"  if h[6] ~= '1' then l = h[6] .. ',' .. word end\n"
+"  redis.call('HSET', mk, pn, word, op, ov, 'im', l)\n"
+"  local s = P .. ':ev:' .. h[4]\n"
+"  redis.call('XADD', s, '*', 'id', id, 'm', h[5], 'stat', word, 'err', e,\n"
+"    'code', code, 'ts', now, 'im', '1')\n"
+"  evs[s] = true\n"
+"  return 'event'\n"
+"end\n"
 /* apply(): part `part` of message mk gets status word (doc/receipts.md),
  * and opN = opid when given. One HMGET reads what the merge and the event
  * need (the event copies the record's packed m); a message of one part
@@ -233,7 +255,7 @@ static const char lua_batch[] =
  * EXPIRE. */
 "local function apply(mk, id, part, word, e, code, opid, nack)\n"
 "  local pn = 'p' .. part\n"
-"  local h = redis.call('HMGET', mk, 'final', pn, 'parts', 'rpt', 'm')\n"
+"  local h = redis.call('HMGET', mk, 'final', pn, 'parts', 'rpt', 'm', 'im')\n"
 "  local o\n"
 "  if not h[5] then\n"
 /* a record of the older form: a field per value (see old_event) */
@@ -252,6 +274,10 @@ static const char lua_batch[] =
 "  local xk, xv = op, ov\n"
 "  if nack and parts > 1 then xk, xv = 'n' .. part, '1' end\n"
 "  if not FINAL[word] then\n"
+"    if h[6] and h[4] and h[5] and INTERIM[word] and not seen(h[6], word)\n"
+"    then\n"
+"      return interim(mk, id, h, word, e, code, pn, op, ov)\n"
+"    end\n"
 "    redis.call('HSET', mk, pn, word, op, ov)\n"
 "    return 'part'\n"
 "  end\n"

@@ -40,7 +40,8 @@ struct bb_dlr_stats {
 	uint64_t receipts_unmatched;	/* parked as early, or message gone */
 	uint64_t receipts_early;	/* early receipts applied on submit */
 	uint64_t receipts_bad;		/* deliver_sm flagged receipt, unparsable */
-	uint64_t events;		/* final status events appended */
+	uint64_t events;		/* status events appended (final,
+					 * intermediate) */
 	uint64_t mo_complete;		/* MO messages queued for an account */
 	uint64_t mo_parts_pending;	/* MO parts stored before the last one */
 	uint64_t mo_unknown_number;	/* MO to a number no account owns (dropped) */

@@ -1,9 +1,10 @@
 /*
  * bb_srv_deliver — receipts and MO out of Redis to the customer's receiver
  * and transceiver binds as deliver_sm. Reads P:ev:smpp:ACCT (final status
- * events written by bb_dlr) and P:mo:smpp:ACCT (complete MO for the
- * account's long numbers) through consumer group "smpp-server", only for
- * accounts that hold such a bind on this bearerbox; acknowledges an entry
+ * events written by bb_dlr, and intermediate ones, `im` = 1, for messages
+ * submitted with registered_delivery 0x10) and P:mo:smpp:ACCT (complete MO
+ * for the account's long numbers) through consumer group "smpp-server", only
+ * for accounts that hold such a bind on this bearerbox; acknowledges an entry
  * only after the customer's deliver_sm_resp (XACK in batches, then the stream
  * is trimmed below its oldest entry not yet acknowledged); claims
  * entries idle for 30 s from any consumer (a bearerbox that died, a bind that
@@ -273,7 +274,10 @@ static int srv_enc_receipt(struct srv_sess *ss, struct srv_item *it,
 	if (n < 0)
 		return -1;
 	r->sm_length = (uint8_t)n;
-	r->esm_class = SMPP_ESM_DELIVERY_RECEIPT;
+	/* an intermediate status (SMPP 3.4 §5.2.12: xx1000xx) is never taken
+	 * for the final receipt */
+	r->esm_class = it->interim ? SMPP_ESM_INTERMEDIATE :
+		       SMPP_ESM_DELIVERY_RECEIPT;
 	srv_addr(it->to, &r->source_addr_ton, &r->source_addr_npi,
 		 r->source_addr, 21);
 	srv_addr(it->from, &r->dest_addr_ton, &r->dest_addr_npi,
@@ -601,6 +605,8 @@ static void srv_entry(struct bb_server *s, const char *acct, bool mo,
 			srv_record(it, kv->element[i + 1]);
 		else if (strcmp(k, "dcs") == 0)
 			it->dcs = (uint8_t)atoi(v);
+		else if (strcmp(k, "im") == 0)
+			it->interim = strcmp(v, "1") == 0;
 	}
 	/* An MO is complete; a receipt event carries the original sender and
 	 * submit time (sts), except one written by an older bearerbox. */

@@ -59,6 +59,7 @@ struct srv_item {
 	struct srv_item *next;
 	bool mo;
 	bool ready;		/* receipt: P:msg:ID fields are in */
+	bool interim;		/* receipt: an intermediate status (`im`) */
 	uint32_t seq;		/* first deliver_sm sequence while outstanding */
 	uint8_t parts, acked;	/* deliver_sm sent for it / answered OK */
 	unsigned long long sent_ms;

@@ -557,6 +557,7 @@ static uint32_t srv_fill(struct srv_sess *ss, const struct smpp_pdu *p,
 	m->udh_len = c.udh_len;
 	m->flash = c.flash;
 	m->dlr = (p->registered_delivery & SMPP_REG_DLR_MASK) != 0;
+	m->interim = (p->registered_delivery & SMPP_REG_INTERMEDIATE) != 0;
 	m->mess_id = "";
 	m->dlr_url = "";
 	m->dlr_mask = "";

@@ -350,6 +350,7 @@ static void sb_accept(struct sb_job *j)
 	m.priority = s->priority;
 	m.mclass = s->mclass;
 	m.ack = s->ack;
+	m.interim = s->interim;
 	m.origin = "http";
 	rc = mt_accept_submit(j->api->acc, &m, sb_accepted, j, &j->parts);
 	if (rc != MT_ACCEPT_OK) {

@@ -117,6 +117,7 @@ struct sb_send {
 	unsigned priority;		/* SMPP priority_flag 0..3 */
 	unsigned mclass;		/* class 1..3; 0: none (class 0: flash) */
 	bool ack;			/* Kannel dlr-mask 8 with a dlr-url */
+	bool interim;			/* Kannel dlr-mask 4 with a dlr-url */
 	/* Kannel checks fields after authentication: a request found wrong
 	 * before is still authenticated, then answered with this line. */
 	const char *reject;		/* static text; NULL = none */

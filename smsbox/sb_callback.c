@@ -98,6 +98,7 @@ struct sb_cb_event {
 	char stat[SB_CB_SMALL], err[SB_CB_SMALL], code[SB_CB_SMALL];
 	char ts[SB_CB_SMALL], dcs[SB_CB_SMALL];
 	char nack[SB_CB_SMALL];		/* "1": no SMSC accepted it (type 16) */
+	char im[SB_CB_SMALL];		/* "1": an intermediate status (type 4) */
 	char dlr_url[SB_CB_URL_MAX];
 };
 
@@ -530,6 +531,8 @@ static int event_code(const struct sb_cb_event *ev)
 
 static int event_kannel_type(const struct sb_cb_event *ev)
 {
+	if (strcmp(ev->im, "1") == 0)
+		return SB_CB_KANNEL_BUFFERED;
 	return sb_cb_kannel_event_type(ev->stat, strcmp(ev->nack, "1") == 0);
 }
 
@@ -755,7 +758,7 @@ static bool event_parse(struct sb_cb_event *ev, const redisReply *f,
 		F("id", id), F("acct", acct), F("to", to), F("from", from),
 		F("mess-id", mess_id), F("dlr-mask", dlr_mask), F("stat", stat),
 		F("err", err), F("code", code), F("ts", ts), F("dcs", dcs),
-		F("dlr-url", dlr_url), F("nack", nack),
+		F("dlr-url", dlr_url), F("nack", nack), F("im", im),
 #undef F
 	};
 	size_t i, k;
@@ -817,11 +820,12 @@ static void job_from_fields(struct sb_cb_job *j, const redisReply *f)
 		}
 		j->it.body_len = (size_t)n;
 		j->state = J_ACCT;
-	} else if (strcmp(ev->stat, "ACK") == 0 && ev->dlr_url[0] == '\0') {
+	} else if ((strcmp(ev->stat, "ACK") == 0 || strcmp(ev->im, "1") == 0) &&
+		   ev->dlr_url[0] == '\0') {
 		/* not a final status: a Kannel dlr-url gets it, the seed's
 		 * reports never do */
-		log_debug("submit accepted event without dlr-url, dropped id=%s",
-			  ev->id);
+		log_debug("non-final event without dlr-url, dropped id=%s "
+			  "stat=%s", ev->id, ev->stat);
 		job_outcome(j, A_DROP);
 	} else if (!sb_cb_kannel_mask_allows(ev->dlr_mask,
 					     event_kannel_type(ev))) {

@@ -521,6 +521,8 @@ static const char *kn_fields_check(struct sb_send *s, const struct kn_fields *f)
 	/* type 8 goes to a dlr-url only (doc/callbacks.md): ask the bearerbox
 	 * for its event only then */
 	s->ack = (mask & 8) != 0 && f->dlr_url.set && f->dlr_url.len > 0;
+	/* likewise type 4: intermediate receipts become events only then */
+	s->interim = (mask & 4) != 0 && f->dlr_url.set && f->dlr_url.len > 0;
 	if (f->dlr_url.set && f->dlr_url.len > 0 &&
 	    (s->dlr_url = strndup(f->dlr_url.p, f->dlr_url.len)) == NULL)
 		return "Sending failed.";

@@ -90,6 +90,7 @@ struct simdlr {
 	char system_id[16];
 	uint8_t src_ton, src_npi, dst_ton, dst_npi;	/* of the receipt */
 	uint8_t state;
+	bool interim;		/* esm_class 0x20: an intermediate notification */
 	char src[21];
 	char dst[21];
 	char text[21];

@@ -287,7 +287,8 @@ static void dlr_build(struct sim *s, struct simsess *ss, const struct simdlr *d)
 	p->dest_addr_ton = d->dst_ton;
 	p->dest_addr_npi = d->dst_npi;
 	memcpy(p->destination_addr, d->dst, sizeof(d->dst));
-	p->esm_class = SMPP_ESM_DELIVERY_RECEIPT;
+	p->esm_class = d->interim ? SMPP_ESM_INTERMEDIATE :
+		       SMPP_ESM_DELIVERY_RECEIPT;
 	format_id(tlv_id, sizeof(tlv_id), d->id, s->o.id_hex);
 	format_id(text_id, sizeof(text_id), d->id, s->o.dlr_id_format == 0 ?
 		  s->o.id_hex : s->o.dlr_id_format == 1);
@@ -406,14 +407,38 @@ static void msg_text(const struct smpp_pdu *p, const uint8_t **t, size_t *n)
 	}
 }
 
+/* The state whose 7-letter word starts t[0..n), or -1. */
+static int state_at(const uint8_t *t, size_t n)
+{
+	if (n < 7)
+		return -1;
+	for (unsigned i = 0; i < SIMST_COUNT; i++)
+		if (memcmp(t, sim_state_word(i), 7) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* "stat:FIRST+FINAL": the state of an intermediate receipt sent before the
+ * final one (FINAL), or -1 for none. */
+static int chain_state(const uint8_t *t, size_t n)
+{
+	if (n < 20 || memcmp(t, "stat:", 5) != 0 || t[12] != '+' ||
+	    state_at(t + 13, n - 13) < 0)
+		return -1;
+	return state_at(t + 5, n - 5);
+}
+
 static unsigned choose_state(struct sim *s, const uint8_t *t, size_t n)
 {
 	unsigned r;
+	int st;
 
-	if (n >= 12 && memcmp(t, "stat:", 5) == 0)
-		for (unsigned i = 0; i < SIMST_COUNT; i++)
-			if (memcmp(t + 5, sim_state_word(i), 7) == 0)
-				return i;
+	if (n >= 12 && memcmp(t, "stat:", 5) == 0) {
+		if (chain_state(t, n) >= 0)
+			return (unsigned)state_at(t + 13, n - 13);
+		if ((st = state_at(t + 5, n - 5)) >= 0)
+			return (unsigned)st;
+	}
 	if (s->o.mix_total == 0)
 		return SIMST_DELIVRD;
 	r = (unsigned)(sim_rand(s) % s->o.mix_total);
@@ -432,6 +457,7 @@ static void dlr_queue(struct sim *s, struct simsess *ss,
 	const uint8_t *t;
 	size_t n;
 	unsigned reg = p->registered_delivery & SMPP_REG_DLR_MASK;
+	int first;
 
 	if (reg != SMPP_REG_DLR_ALWAYS && reg != SMPP_REG_DLR_FAILURE)
 		return;
@@ -452,6 +478,14 @@ static void dlr_queue(struct sim *s, struct simsess *ss,
 	copy_str(d.dst, sizeof(d.dst), p->source_addr);
 	for (size_t i = 0; i < n && i < 20; i++)
 		d.text[i] = t[i] >= 0x20 && t[i] < 0x7F ? (char)t[i] : '.';
+	if ((first = chain_state(t, n)) >= 0) {	/* same due: sent before */
+		struct simdlr im = d;
+
+		im.state = (uint8_t)first;
+		im.interim = true;
+		if (ring_push(&s->dlrq, &im, s->o.dlr_max) != 0)
+			s->st.dlr_dropped++;
+	}
 	if (ring_push(&s->dlrq, &d, s->o.dlr_max) != 0) {
 		s->st.dlr_dropped++;
 		return;

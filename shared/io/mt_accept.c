@@ -148,7 +148,8 @@ struct mt_probe {
  * changed since) the script prices them from P:rates itself.
  *
  * The message record is `parts`, `rpt` (the event stream's name after
- * "P:ev:" when a report is wanted) and `m`, the rest packed by the box
+ * "P:ev:" when a report is wanted), `im` = 1 when it also wants its
+ * intermediate statuses (bb_dlr), and `m`, the rest packed by the box
  * (shared/codec/msgrec.h): the script never reads it, the final-status
  * event copies it.
  *
@@ -161,8 +162,10 @@ struct mt_probe {
  * KEYS: "{prefix}:" (the slot of every key). ARGV: prefix, TTL of P:msg:ID,
  * requests, then per request (mt_send()): account key, the rates version
  * its prices are from, rpt ("" for no report), recipients, splits, cat (""
- * for none); per split: entries, parts billed, the entries' m fields; per
- * recipient: number, link, split, price ("" for none), the record's m.
+ * for none), im ("1": intermediate statuses wanted, `im` = 1 in the record
+ * with rpt; "" for none); per split: entries, parts billed, the entries' m
+ * fields; per recipient: number, link, split, price ("" for none), the
+ * record's m.
  * Returns per request {'ok', cost, credit left, id per recipient},
  * {'credit', cost, credit}, {'norate', number}, {'noacct'} or {'error', why}.
  */
@@ -189,7 +192,7 @@ static const char mt_script[] =
 	/* where the request at i ends */
 	"local function extent(i)\n"
 	"  local nrec, nsplit = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])\n"
-	"  i = i + 6\n"
+	"  i = i + 7\n"
 	"  for s = 1, nsplit do i = i + 2 + tonumber(ARGV[i]) end\n"
 	"  return i + 5 * nrec\n"
 	"end\n"
@@ -209,7 +212,8 @@ static const char mt_script[] =
 	"  local sn, sb, sf = {}, {}, {}\n"
 	"  local cref, ctot, cseq, cacct = string.match(ARGV[i + 5],\n"
 	"    '^(%d+):(%d+):(%d+):(.+)$')\n"
-	"  i = i + 6\n"
+	"  local im = ARGV[i + 6]\n"
+	"  i = i + 7\n"
 	"  for s = 1, nsplit do\n"
 	"    sn[s], sb[s], sf[s] = ARGV[i], tonumber(ARGV[i + 1]), i + 2\n"
 	"    i = i + 2 + tonumber(ARGV[i])\n"
@@ -256,7 +260,10 @@ static const char mt_script[] =
 	"    end\n"
 	"    local mk = pfx .. 'msg:' .. id\n"
 	"    if rec then\n"
-	"      if rpt ~= '' then\n"
+	"      if rpt ~= '' and im ~= '' then\n"
+	"        redis.call('HSET', mk, 'parts', parts, 'rpt', rpt, 'm', ARGV[j + 4],\n"
+	"          'im', '1')\n"
+	"      elseif rpt ~= '' then\n"
 	"        redis.call('HSET', mk, 'parts', parts, 'rpt', rpt, 'm', ARGV[j + 4])\n"
 	"      else\n"
 	"        redis.call('HSET', mk, 'parts', parts, 'm', ARGV[j + 4])\n"
@@ -1292,7 +1299,7 @@ static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 	char kacct[ACCOUNT_KEY_MAX], rpt[ACCOUNT_NAME_MAX + 8];
 	char cat[ACCOUNT_NAME_MAX + 16];
 	int idx[MT_METHODS] = { 0 };
-	size_t cap = 9 + 5 * m->nto, nsplit = 0;	/* 6 first */
+	size_t cap = 10 + 5 * m->nto, nsplit = 0;	/* 7 first */
 	long long ts = mt_now_ms();
 	uint8_t *recs = NULL;
 	size_t rlen = 0;
@@ -1321,6 +1328,7 @@ static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 	mt_arg_num(&g, (long long)m->nto);
 	mt_arg_num(&g, (long long)nsplit);
 	mt_arg(&g, cat, mt_cat(m, splits, cat, sizeof(cat)));
+	mt_arg_str(&g, m->dlr && m->interim ? "1" : "");
 	for (int k = 0; k < MT_METHODS; k++)
 		if (splits[k].done)
 			mt_args_split(&g, &splits[k]);

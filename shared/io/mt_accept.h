@@ -75,6 +75,11 @@ struct mt_accept_msg {
 					 * 0 is flash) */
 	bool ack;			/* an event when the SMSC accepts it
 					 * (Kannel dlr-mask 8) */
+	bool interim;			/* with dlr: an event for each distinct
+					 * intermediate status (ENROUTE,
+					 * ACCEPTD) of its receipts (Kannel
+					 * dlr-mask 4, SMPP registered_delivery
+					 * 0x10): `im` in P:msg:ID */
 	const char *origin;		/* "http" or "smpp" */
 };
 

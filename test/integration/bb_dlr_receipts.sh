@@ -506,3 +506,37 @@ expect "old receipt trimmed" "$(t_redis xrange "$P:ev:smpp:dave" - + | grep -c -
 expect "recent receipt kept" "$(t_redis xrange "$P:ev:smpp:dave" - + | grep -c -x recent)" 1
 expect "new receipt there" "$(ev "$P:ev:smpp:dave" 80 stat)" REJECTD
 t_ok "receipt-ttl = 1h: a receipt waiting 2 h for a receiver bind is trimmed, one of 30 min kept"
+
+# --- 17: intermediate statuses (Kannel dlr-mask 4, SMPP registered_delivery
+# 0x10): a record with im = 1 (the accept step's mark) gets one event per
+# distinct intermediate word, im = 1 in it; the same word again, a second
+# part's, or any for a record without im: none; then the final event
+msg 90 opdec 1 http 1
+t_redis hset "$P:msg:90" im 1 >/dev/null
+msg 91 opdec 1 http 1
+msg 92 opdec 2 smpp 1 erin
+t_redis hset "$P:msg:92" im 1 >/dev/null
+drive seventeen <<CMDS
+submitted opdec - 90 1 9001
+receipt opdec 9001 ENROUTE 000
+receipt opdec 9001 ENROUTE 000
+receipt-tlv opdec 9001 6
+submitted opdec - 91 1 9101
+receipt opdec 9101 ENROUTE 000
+submitted opdec - 92 1 9201
+submitted opdec - 92 2 9202
+receipt-tlv opdec 9201 1
+receipt-tlv opdec 9202 1
+receipt opdec 9001 DELIVRD 000
+receipt opdec 9101 DELIVRD 000
+receipt opdec 9201 DELIVRD 000
+receipt opdec 9202 UNDELIV 001
+CMDS
+expect "asked: ENROUTE, ACCEPTD once each, then final" "$(ev "$P:ev:http" 90 stat | tr '\n' ' ')" "ENROUTE ACCEPTD DELIVRD "
+expect "intermediate events marked" "$(ev "$P:ev:http" 90 im | tr '\n' ' ')" "1 1  "
+expect "intermediate code" "$(ev "$P:ev:http" 90 code | head -1)" 247
+expect "the words notified" "$(t_redis hget "$P:msg:90" im)" "ENROUTE,ACCEPTD"
+expect "not asked: final only" "$(ev "$P:ev:http" 91 stat | tr '\n' ' ')" "DELIVRD "
+expect "smpp: one ENROUTE for two parts, then final" "$(ev "$P:ev:smpp:erin" 92 stat | tr '\n' ' ')" "ENROUTE UNDELIV "
+expect "smpp: intermediate marked" "$(ev "$P:ev:smpp:erin" 92 im | tr '\n' ' ')" "1  "
+t_ok "intermediate statuses: one event per distinct word when the record has im (im = 1 in the event), none otherwise; the final event after"

@@ -4,7 +4,8 @@
 # customer. Parts the customer concatenated (UDH, or SAR TLVs) reach the
 # simulator as one part each with their concatenation, in the form of the
 # link's long-message (udh link: a UDH; sar link: SAR TLVs); a submit with
-# registered_delivery 1 comes back as a receipt with its id and TLVs.
+# registered_delivery 1 comes back as a receipt with its id and TLVs, one
+# with 0x11 gets the SMSC's ENROUTE as an intermediate deliver_sm first.
 . "$top_srcdir/test/integration/lib.sh"
 command -v node >/dev/null || { echo "SKIP: node not found"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 not found"; exit 77; }
@@ -143,6 +144,26 @@ expect "receipted_message_id" "$(jf rcpt deliver tlv.receipted_message_id)" "$id
 expect "message_state" "$(jf rcpt deliver tlv.message_state)" 2
 expect "receipt source" "$(jf rcpt deliver source_addr)" 4917000009
 t_ok "customer submit with registered_delivery 1 -> bearerbox -> smscsim -> receipt -> deliver_sm (id $id, stat DELIVRD, receipted_message_id, message_state 2)"
+
+# registered_delivery 0x11 (receipt + intermediate notification, SMPP 3.4
+# §5.2.17): the SMSC's ENROUTE (smscsim "stat:ENROUTE+DELIVRD") reaches the
+# customer as a deliver_sm esm_class 0x20, message_state 1, before the final
+# receipt; with registered_delivery 1 the first deliver_sm is the final one.
+cust imd mode=trx dlr=17 submit="4917000031:stat:ENROUTE+DELIVRD i" wait=2 timeout=20000
+iid=$(jf imd submit id)
+expect "intermediate first: esm_class 0x20" "$(jf imd deliver esm_class 1)" 32
+expect "intermediate message_state ENROUTE" "$(jf imd deliver tlv.message_state 1)" 1
+case $(jf imd deliver text 1) in "id:$iid sub:001 dlvrd:000 "*" stat:ENROUTE err:000 "*) ;;
+*) t_fail "intermediate text '$(jf imd deliver text 1)' (id $iid)" ;; esac
+expect "intermediate receipted_message_id" "$(jf imd deliver tlv.receipted_message_id 1)" "$iid"
+expect "then the final receipt" "$(jf imd deliver esm_class 2) $(jf imd deliver tlv.message_state 2)" "4 2"
+expect "the record's intermediate words" "$(t_redis hget "$P:msg:$iid" im)" ENROUTE
+cust imq mode=tx query="$iid"
+expect "query_sm: the final state" "$(jf imq query state)" 2
+cust noim mode=trx dlr=1 submit="4917000032:stat:ENROUTE+DELIVRD n" wait=1 timeout=20000
+expect "not asked: the first deliver_sm is final" "$(jf noim deliver esm_class) $(jf noim deliver tlv.message_state)" "4 2"
+expect "not asked: no im in the record" "$(t_redis hexists "$P:msg:$(jf noim submit id)" im)" 0
+t_ok "registered_delivery 0x11: ENROUTE as an intermediate deliver_sm (esm_class 0x20, message_state 1) then the final receipt; registered_delivery 1: the final receipt only"
 
 kill -TERM "$T_PID_bb"
 wait "$T_PID_bb" || t_fail "bearerbox exit status"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Delivery-report callbacks (issue 4 item 5): the seed's mess_id/status/number
 # for DELIVRD, UNDELIV, EXPIRED and REJECTD events, one callback per number of
-# a bulk, Kannel dlr-url escapes and dlr-mask, retries with backoff after 500s,
+# a bulk, Kannel dlr-url escapes and dlr-mask, intermediate events (type 4,
+# dlr-url only), retries with backoff after 500s,
 # a dead letter after the configured tries, and `hermodctl dead-letters replay`
 # bringing it back once the customer's server is there.
 . "$top_srcdir/test/integration/lib.sh"
@@ -69,6 +70,22 @@ sb_wait_idle
 [ "$(sb_count ok "r['path'] == '/kannel' and q['id'] == '33'")" = 0 ] || t_fail "dlr-mask 1 let an UNDELIV through"
 [ "$(sb_count ok "r['path'] == '/kannel' and q['id'] == '34' and q['type'] == '2'")" = 1 ] || t_fail "dlr-mask 2: REJECTD not sent as type 2"
 t_ok "Kannel dlr-url: %d %p (from P:msg:ID when the event has none) %P %I %T %A %%; dlr-mask honoured (also for the account URL)"
+
+# --- intermediate events (im = 1): Kannel type 4 whatever the word (ACCEPTD
+# is 8 only as a final status), masked like any type; never to the
+# account's URL (the seed's reports are final only)
+sb_ev id 51 acct acme to 447700900051 from Z dlr-url "$kurl" dlr-mask 5 stat ACCEPTD err 000 code 250 im 1
+sb_ev id 52 acct acme to 447700900052 from Z dlr-url "$kurl" dlr-mask 1 stat ENROUTE err 000 code 247 im 1
+sb_ev id 53 acct acme to 447700900053 mess-id im53 dlr-url '' dlr-mask '' stat ENROUTE err 000 code 247 im 1
+sb_ev id 54 acct acme to 447700900054 mess-id im54 dlr-url '' dlr-mask '' stat DELIVRD err 000 code 0
+sb_wait_req ok 1 "q.get('id') == '51'"
+sb_wait_req ok 1 "q.get('mess_id') == 'im54'"
+sb_wait_idle
+[ "$(sb_count ok "r['path'] == '/kannel' and q['id'] == '51' and q['type'] == '4' and q['a'] == 'ACCEPTD'")" = 1 ] ||
+	t_fail "intermediate ACCEPTD, mask 5: $(sb_req ok "q.get('id') == '51'")"
+[ "$(sb_count ok "q.get('id') == '52'")" = 0 ] || t_fail "dlr-mask 1 let an intermediate status through"
+[ "$(sb_count ok "q.get('mess_id') == 'im53'")" = 0 ] || t_fail "an intermediate status reached the account URL"
+t_ok "intermediate events: type 4 with %A the word, masked without 4, never to the account URL"
 
 # --- no URL at all: acknowledged and dropped --------------------------------
 sb_ev id 41 acct nourl to 447700900041 mess-id x stat DELIVRD code 0
@@ -148,10 +165,10 @@ t_ok "80 callbacks to a server that never answers: exactly 64 requests at once"
 [ "$(t_redis ZCARD "$P:cb:retry")" = 64 ] || t_fail "the timed-out requests were not moved to the retries"
 t_ok "SIGTERM with 64 requests in flight: they time out, are recorded as retries, exit 0 in $ms ms"
 
-# 4 statuses + 1 without code + 3 bulk + 3 Kannel + 1 unmasked + flaky +
-# replayed = 14;
-# failed: flaky 2, down 3, hole 64; dropped: the two masked ones and the one
-# without a URL.
-grep -q 'callbacks stopped dlr_sent=14 mo_sent=0 failed=69 retried=68 dead=1 dropped=3' "$T_DIR/box1.log" ||
+# 4 statuses + 1 without code + 3 bulk + 3 Kannel + 1 unmasked + 2 of the
+# intermediate section + flaky + replayed = 16;
+# failed: flaky 2, down 3, hole 64; dropped: the two masked ones, the one
+# without a URL, and the masked and the account URL's intermediate events.
+grep -q 'callbacks stopped dlr_sent=16 mo_sent=0 failed=69 retried=68 dead=1 dropped=5' "$T_DIR/box1.log" ||
 	t_fail "counters: $(grep 'callbacks stopped' "$T_DIR/box1.log")"
 t_ok "the counters add up"

@@ -3,7 +3,8 @@
 # mclass reach the SMSC simulator as schedule_delivery_time, priority_flag and
 # the DCS class bits; a dlr-mask of 31 gets a type 8 callback when the SMSC
 # accepts the submit, then type 1 on the receipt; a submit the SMSC refuses
-# gets type 16 (Kannel's "SMSC reject"), not type 2.
+# gets type 16 (Kannel's "SMSC reject"), not type 2; a dlr-mask with 4 gets
+# type 4 for an intermediate receipt (ENROUTE) before the final one.
 . "$top_srcdir/test/integration/lib.sh"
 . "$top_srcdir/test/integration/sb_cb_lib.sh"
 
@@ -106,6 +107,39 @@ sb_wait_idle 5
 types=$(sb_req web "q.get('to') == '4915100007'" | python3 -c 'import json, sys; print(" ".join(json.loads(l)["query"]["type"] for l in sys.stdin))')
 [ "$types" = "1" ] || t_fail "dlr-mask 3: types '$types'"
 t_ok "dlr-mask 3: type 1 only"
+
+# ---- dlr-mask 5 (1 + 4): the SMSC sends ENROUTE (esm_class 0x20) before
+# DELIVRD (smscsim's "stat:ENROUTE+DELIVRD"): type 4 with %A = ENROUTE, then
+# type 1. Without 4 in the mask the bearerbox writes no event for ENROUTE.
+UA="$U&st=%A"
+send "to=4915100008&text=stat:ENROUTE%2BDELIVRD+x&dlr-mask=5&dlr-url=$(enc "$UA")"
+sb_wait_req web 2 "q.get('to') == '4915100008'" 20
+sb_wait_idle 5
+got=$(sb_req web "q.get('to') == '4915100008'" | python3 -c 'import json, sys; print(" ".join(sorted(json.loads(l)["query"]["type"] + ":" + json.loads(l)["query"]["st"] for l in sys.stdin)))')
+[ "$got" = "1:DELIVRD 4:ENROUTE" ] || t_fail "dlr-mask 5: callbacks '$got' (wanted 4:ENROUTE and 1:DELIVRD)"
+mid=$(sb_req web "q.get('to') == '4915100008'" | python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["query"]["id"])')
+# evstat ID: the stat of every event of message ID on P:ev:http, in order
+evstat() {
+	t_redis EVAL "local r = {}
+for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local t = {}
+  for i = 1, #e[2], 2 do t[e[2][i]] = e[2][i + 1] end
+  if t.id == ARGV[1] then r[#r + 1] = t.stat end
+end
+return r" 1 "$P:ev:http" "$1" | tr '\n' ' '
+}
+order=$(evstat "$mid")
+[ "$order" = "ENROUTE DELIVRD " ] || t_fail "dlr-mask 5: events '$order'"
+t_ok "dlr-mask 5, ENROUTE then DELIVRD from the SMSC: type 4 (%A ENROUTE), then type 1"
+send "to=4915100009&text=stat:ENROUTE%2BDELIVRD+y&dlr-mask=3&dlr-url=$(enc "$UA")"
+sb_wait_req web 1 "q.get('to') == '4915100009'" 20
+sb_wait_idle 5
+got=$(sb_req web "q.get('to') == '4915100009'" | python3 -c 'import json, sys; print(" ".join(json.loads(l)["query"]["type"] for l in sys.stdin))')
+[ "$got" = "1" ] || t_fail "dlr-mask 3 with ENROUTE: types '$got'"
+mid=$(sb_req web "q.get('to') == '4915100009'" | python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["query"]["id"])')
+order=$(evstat "$mid")
+[ "$order" = "DELIVRD " ] || t_fail "dlr-mask 3 with ENROUTE: events '$order'"
+t_ok "dlr-mask 3, ENROUTE then DELIVRD from the SMSC: type 1 only, no event for ENROUTE"
 
 # ---- a submit the SMSC refuses: type 16
 send "to=4916100001&text=refused&dlr-mask=31&dlr-url=$(enc "$U")"

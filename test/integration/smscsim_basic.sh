@@ -82,6 +82,13 @@ client okonly --count 5 --reg 2 --text "stat:DELIVRD x" --linger-ms 300
 expect okonly dlr 0
 t_ok "stat:WORD picks the final state; registered_delivery 2 only reports failures"
 
+client chain --count 3 --text "stat:ENROUTE+UNDELIV x" --expect-dlr 6
+expect chain dlr_interim 3
+expect chain ENROUTE 3
+expect chain UNDELIV 3
+expect chain dlr_tlv_ok 6
+t_ok "stat:ENROUTE+UNDELIV: an intermediate notification (esm_class 0x20, ENROUTE), then the final receipt"
+
 "$CLIENT" --port "$PORT" --bind rx --expect-dlr 10 --timeout-ms 8000 >"$T_DIR/rx.out" 2>&1 &
 RXPID=$!
 wait_bound 1

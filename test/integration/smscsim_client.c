@@ -42,7 +42,7 @@ struct client {
 	int linger_ms;
 	uint32_t seq;
 	unsigned sent, outstanding, resp_ok, resp_err, dlr, dlr_known,
-		 dlr_tlv_ok, mo, enquire;
+		 dlr_tlv_ok, dlr_interim, mo, enquire;
 	unsigned dlr_state[9];
 	uint32_t last_err;
 	long bind_status;
@@ -188,6 +188,11 @@ static void on_pdu(struct client *c, const struct smpp_pdu *p)
 	case SMPP_DELIVER_SM:
 		if ((p->esm_class & SMPP_ESM_TYPE_MASK) == SMPP_ESM_DELIVERY_RECEIPT)
 			on_receipt(c, p);
+		else if ((p->esm_class & SMPP_ESM_TYPE_MASK) ==
+			 SMPP_ESM_INTERMEDIATE) {
+			c->dlr_interim++;
+			on_receipt(c, p);
+		}
 		else
 			on_mo(c, p);
 		send_resp(c, p);
@@ -389,9 +394,10 @@ int main(int argc, char **argv)
 	}
 	run(c);
 	printf("bind=%s submitted=%u resp_ok=%u resp_err=%u last_err=0x%02x dlr=%u "
-	       "dlr_known=%u dlr_tlv_ok=%u", smpp_status_name((uint32_t)c->bind_status),
+	       "dlr_known=%u dlr_tlv_ok=%u dlr_interim=%u",
+	       smpp_status_name((uint32_t)c->bind_status),
 	       c->sent, c->resp_ok, c->resp_err, c->last_err, c->dlr, c->dlr_known,
-	       c->dlr_tlv_ok);
+	       c->dlr_tlv_ok, c->dlr_interim);
 	for (unsigned i = 1; i < 9; i++)
 		printf(" %s=%u", stat_words[i], c->dlr_state[i]);
 	printf(" mo=%u enquire=%u closed=%d\n", c->mo, c->enquire, c->closed);
