@@ -175,13 +175,18 @@ t_ok "80 callbacks to a server that never answers: exactly 64 requests at once"
 [ "$rc" = 0 ] || t_fail "worker exited $rc on SIGTERM"
 [ "$ms" -lt 12000 ] || t_fail "stop took $ms ms (http-timeout 10 s)"
 [ "$(t_redis XPENDING "$P:ev:http" smsbox | head -n 1)" = 0 ] || t_fail "entries left pending"
-[ "$(t_redis ZCARD "$P:cb:retry")" = 64 ] || t_fail "the timed-out requests were not moved to the retries"
-t_ok "SIGTERM with 64 requests in flight: they time out, are recorded as retries, exit 0 in $ms ms"
+# Every request that went out is now a retry: the 64 in flight at the stop,
+# and on a slow run also those that timed out before it and the ones that then
+# took their places (never more than 64 at once, above); the rest of the 80
+# wait in the stream for the next worker.
+hole=$(t_redis ZCARD "$P:cb:retry")
+[ "$hole" -ge 64 ] && [ "$hole" -le 80 ] || t_fail "$hole requests moved to the retries, wanted 64..80"
+t_ok "SIGTERM with requests in flight: they time out, are recorded as retries ($hole), exit 0 in $ms ms"
 
 # 4 statuses + 1 without code + 3 bulk + 3 Kannel + 1 unmasked + 2 of the
 # intermediate section + flaky + replayed = 16;
-# failed: flaky 2, down 3, hole 64; dropped: the two masked ones, the one
+# failed: flaky 2, down 3, the hole's; dropped: the two masked ones, the one
 # without a URL, and the masked and the account URL's intermediate events.
-grep -q 'callbacks stopped dlr_sent=16 mo_sent=0 failed=69 retried=68 dead=1 dropped=5' "$T_DIR/box1.log" ||
+grep -q "callbacks stopped dlr_sent=16 mo_sent=0 failed=$((5 + hole)) retried=$((4 + hole)) dead=1 dropped=5" "$T_DIR/box1.log" ||
 	t_fail "counters: $(grep 'callbacks stopped' "$T_DIR/box1.log")"
 t_ok "the counters add up"
