@@ -3,7 +3,7 @@
  * submit_sm, data_sm and submit_multi (validated here, then accepted through
  * the shared accept step, shared/io/mt_accept.h, whose reply means the message
  * is durable in Redis: only then the _resp goes out) and query_sm (state from
- * P:msg:ID). Per-account throughput and per-bind window. SMPP 3.3 / 3.4
+ * P:msg:ID). Per-account throughput and window (per bind). SMPP 3.3 / 3.4
  * (protocols.md §1); doc/smpp-server.md lists every status.
  * Layer: bearerbox; loop thread only.
  */

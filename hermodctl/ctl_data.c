@@ -17,6 +17,7 @@
 #include <hiredis/hiredis.h>
 
 #include "shared/codec/money.h"
+#include "shared/util/bytes.h"
 
 const char ctl_rate_usage[] =
     "  rate set PREFIX PRICE              (PREFIX: digits or `default`; per part)\n"
@@ -289,17 +290,6 @@ static const char ctl_lua_replay[] =
     "end\n"
     "return moved\n";
 
-static int ctl_hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Prints "  # REASON" for a dead letter m[0..len) with an e= field (the last
  * error, percent-encoded), control bytes as '?'; nothing without one. */
 static void ctl_dead_reason(const char *m, size_t len)
@@ -318,8 +308,8 @@ static void ctl_dead_reason(const char *m, size_t len)
 	printf("  # ");
 	for (i += 2; i < len && m[i] != '&'; i++) {
 		ch = (unsigned char)m[i];
-		if (ch == '%' && len - i > 2 && (hi = ctl_hexval(m[i + 1])) >= 0 &&
-		    (lo = ctl_hexval(m[i + 2])) >= 0) {
+		if (ch == '%' && len - i > 2 && (hi = bytes_hexval(m[i + 1])) >= 0 &&
+		    (lo = bytes_hexval(m[i + 2])) >= 0) {
 			ch = hi << 4 | lo;
 			i += 2;
 		}
