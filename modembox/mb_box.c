@@ -69,6 +69,7 @@ struct mb_sim {
 	struct mb_dev *dev;
 	struct mb_modem *m;
 	long long rate, daily, total;	/* per minute; limits (0 = none) */
+	long long recheck_ms;	/* limit-recheck */
 	size_t links[MB_LINKS_MAX], nlinks, rr;
 	struct loop_timer *pace;
 	unsigned long long next_ms;	/* loop clock: earliest next send */
@@ -187,7 +188,7 @@ static void limit_peek_done(struct redis *r, redisReply *reply, void *arg)
 		return;
 	s->limited = over;
 	if (over)
-		s->limit_check_ms = now_ms(s->mb) + MB_BOX_LIMIT_RECHECK_MS;
+		s->limit_check_ms = now_ms(s->mb) + (unsigned long long)s->recheck_ms;
 	log_info("modem %s its limits modem=%s today=%lld total=%lld",
 		 over ? "at" : "under", s->id, s->today, s->sent_total);
 	links_update(s->mb, false);
@@ -363,7 +364,7 @@ static void reserve_done(struct redis *r, redisReply *reply, void *arg)
 			 code == 1 ? "daily" : "total", s->id, s->today,
 			 s->sent_total);
 	s->limited = true;
-	s->limit_check_ms = now_ms(s->mb) + MB_BOX_LIMIT_RECHECK_MS;
+	s->limit_check_ms = now_ms(s->mb) + (unsigned long long)s->recheck_ms;
 	links_update(s->mb, false);
 	pump_link(s->mb, l);
 }
@@ -838,7 +839,7 @@ static void tick(struct loop_timer *t, void *arg)
 		if (hb && mb->redis_up && s->m->state == MB_MODEM_READY)
 			number_get(s);
 		if (s->limited && mb->redis_up && now >= s->limit_check_ms) {
-			s->limit_check_ms = now + MB_BOX_LIMIT_RECHECK_MS;
+			s->limit_check_ms = now + (unsigned long long)s->recheck_ms;
 			limit_call(s, "0", limit_peek_done);
 		}
 		if (s->m->state == MB_MODEM_READY && s->msg == NULL &&
@@ -939,6 +940,7 @@ static int add_sims(struct mb_box *mb)
 			s->rate = 1;
 		s->daily = conf_schema_get_int(g, "daily-limit");
 		s->total = conf_schema_get_int(g, "total-limit");
+		s->recheck_ms = conf_schema_get_int(g, "limit-recheck");
 		s->pace = loop_timer_new(mb->b->loop, sim_pace_timer, s);
 		s->dev = mb_dev_new(mb->b->loop, g, &sim_ops, s);
 		mb->nsims++;

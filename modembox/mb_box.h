@@ -23,7 +23,6 @@ struct mb_box;
 #define MB_BOX_HEARTBEAT_MS 5000	/* P:modembox:ID, P:link:LINK:up */
 #define MB_BOX_UP_TTL_S 15
 #define MB_BOX_POLL_MS 30000		/* +CSQ / +CREG? on idle modems */
-#define MB_BOX_LIMIT_RECHECK_MS 60000	/* a SIM at its limit is asked again */
 
 /*
  * Creates the modembox id (a `group = modembox` id of b->conf) with its

@@ -233,6 +233,9 @@ static const struct conf_option conf_options[] = {
 	  "messages per day (UTC) this SIM sends at most; 0 is unlimited" },
 	{ "modem", "total-limit", CONF_INT, 0, 0, 1000000000, "0", NULL, NULL,
 	  "messages this SIM sends in its life at most; 0 is unlimited" },
+	{ "modem", "limit-recheck", CONF_DURATION, 0, 1 * SEC, 1 * DAY, "1m", NULL,
+	  NULL, "how often a SIM at its limit is asked again whether it is under "
+	  "it (a new UTC day, a counter reset)" },
 	{ "modem", "init-string", CONF_STRING, 0, 0, 255, NULL, NULL, NULL,
 	  "extra AT command sent after the modem is reset" },
 };

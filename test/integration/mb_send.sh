@@ -75,7 +75,8 @@ t_redis hset "$MB_P:acct:alice" enabled 1 >/dev/null
 S0=$(mb_sent 0)
 S1=$(mb_sent 1)
 mb_conf "$T_DIR/b.conf" "send-rate = 60
-daily-limit = 2" "send-rate = 60"
+daily-limit = 2
+limit-recheck = 2s" "send-rate = 60"
 mb_start "$T_DIR/b.conf"
 for i in 11 12 13 14 15 16; do
 	mb_msg $i 1 4670000$i 0
@@ -93,10 +94,13 @@ grep 'part sending modem=gsm1' "$T_DIR/mb$MB_RUN.log" | cut -c12-23 |
 	awk -F: '{ t = $1 * 3600 + $2 * 60 + $3; if (NR > 1 && t - p < 0.95) bad = 1; p = t }
 		END { exit bad }' || t_fail "gsm1 sent faster than 60/min"
 t_ok "send-rate held (one part a second per modem)"
-# no traffic tries gsm0 again: the minutely re-check finds it under its limit
-# once its day counter is gone (a new UTC day, a reset) and it counts again
+# no traffic tries gsm0 again: the re-check (every limit-recheck = 2 s) still
+# finds it at its limit, then finds it under once its day counter is gone (a
+# new UTC day, a reset) and it counts again
+sleep 3
+[ "$(t_redis hget "$MB_P:modembox:mb1" gsm0.state)" = limited ] || t_fail "gsm0 not limited after a re-check"
 t_redis del "$MB_P:sim:240010000000100:day:$(date -u +%Y%m%d)" >/dev/null
-mb_wait_eq 75 "t_redis hget '$MB_P:modembox:mb1' gsm0.state" ready
+mb_wait_eq 10 "t_redis hget '$MB_P:modembox:mb1' gsm0.state" ready
 grep -q 'modem under its limits modem=gsm0 today=0' "$T_DIR/mb$MB_RUN.log" ||
 	t_fail "the re-check was not logged"
 t_ok "limited SIM re-checked without traffic: under its limit again, ready"
