@@ -38,6 +38,7 @@ t_cleanup() {
 		done
 	fi
 	[ -n "${T_KEEP:-}" ] && echo "test files kept in $T_DIR" >&2 || rm -rf "$T_DIR"
+	echo "# $T_NAME: ${SECONDS} s"	# `grep -h '^# .*: [0-9]* s$' */*.log` ranks the slow ones
 	exit "$rc"
 }
 trap t_cleanup EXIT
