@@ -17,7 +17,7 @@
 #include <hiredis/hiredis.h>
 
 #include "shared/codec/money.h"
-#include "shared/util/bytes.h"
+#include "smsbox/sb_cb_fmt.h"
 
 const char ctl_rate_usage[] =
     "  rate set PREFIX PRICE              (PREFIX: digits or `default`; per part)\n"
@@ -290,31 +290,19 @@ static const char ctl_lua_replay[] =
     "end\n"
     "return moved\n";
 
-/* Prints "  # REASON" for a dead letter m[0..len) with an e= field (the last
- * error, percent-encoded), control bytes as '?'; nothing without one. */
+/* Prints "  # REASON" for a dead letter m[0..len) that the smsbox's decoder
+ * reads and that has a last error (e=), control bytes as '?'; nothing for
+ * one without, or for an entry that is not a callback record. */
 static void ctl_dead_reason(const char *m, size_t len)
 {
-	size_t i = 0, j;
-	int hi, lo, ch;
+	static struct sb_cb_item it;	/* ~70 KiB: not on the stack */
 
-	while (i < len && !(len - i > 2 && memcmp(m + i, "e=", 2) == 0 &&
-	    (i == 0 || m[i - 1] == '&'))) {
-		for (j = i; j < len && m[j] != '&'; j++)
-			;
-		i = j + 1;
-	}
-	if (i >= len)
+	if (sb_cb_member_decode((const uint8_t *)m, len, &it) < 0 ||
+	    it.error[0] == '\0')
 		return;
 	printf("  # ");
-	for (i += 2; i < len && m[i] != '&'; i++) {
-		ch = (unsigned char)m[i];
-		if (ch == '%' && len - i > 2 && (hi = bytes_hexval(m[i + 1])) >= 0 &&
-		    (lo = bytes_hexval(m[i + 2])) >= 0) {
-			ch = hi << 4 | lo;
-			i += 2;
-		}
-		putchar(ch < 0x20 || ch == 0x7f ? '?' : ch);
-	}
+	for (const char *e = it.error; *e != '\0'; e++)
+		putchar((unsigned char)*e < 0x20 || *e == 0x7f ? '?' : *e);
 }
 
 static int ctl_dead_list(struct ctl *c)

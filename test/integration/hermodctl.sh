@@ -184,6 +184,16 @@ t_redis LPUSH "$P:cb:dead" 'x' 'y' >/dev/null
 expect_ok dead-letters replay >/dev/null
 [ "$(t_redis ZCARD "$P:cb:retry")" = 5 ] || t_fail "replay default all"
 t_ok "dead-letters list, replay N, replay all"
+# a callback record: its last error (e=) is decoded after "  # ", control
+# bytes as '?'; a record without e=, or an opaque entry, gets no comment
+REC='v=1&k=dlr&id=ev%3A1-0&a=alice&i=7&n=1&t=1&u=http%3A%2F%2Fx%2Fdlr&b='
+t_redis LPUSH "$P:cb:dead" "$REC" "$REC&e=HTTP%20503%0Dboom%25" 'e=not%20a%20record' >/dev/null
+OUT=$(expect_ok dead-letters list)
+[ "$OUT" = "0: e=not%20a%20record
+1: $REC&e=HTTP%20503%0Dboom%25  # HTTP 503?boom%
+2: $REC" ] || t_fail "dead-letters list reasons: $OUT"
+t_redis DEL "$P:cb:dead" >/dev/null
+t_ok "dead-letters list prints the decoded reason of a callback record"
 
 # ---- refused input: nothing changes
 t_redis LPUSH "$P:cb:dead" 'pending' >/dev/null
