@@ -107,6 +107,26 @@ int cidr_from_bytes(int af, const uint8_t *bytes, size_t len, struct cidr *out)
 	return 0;
 }
 
+int cidr_embedded_v4(const struct cidr *a, struct cidr *v4)
+{
+	static const uint8_t nat64[12] = { 0x00, 0x64, 0xff, 0x9b };
+	const uint8_t *p;
+
+	if (a->af != 6 || a->bits != 128)
+		return -1;
+	if (memcmp(a->addr, nat64, sizeof(nat64)) == 0)
+		p = a->addr + 12;
+	else if (a->addr[0] == 0x20 && a->addr[1] == 0x02)
+		p = a->addr + 2;
+	else
+		return -1;
+	memset(v4, 0, sizeof(*v4));
+	v4->af = 4;
+	v4->bits = 32;
+	memcpy(v4->addr, p, 4);
+	return 0;
+}
+
 bool cidr_contains(const struct cidr *net, const struct cidr *addr)
 {
 	unsigned full = net->bits / 8u, rest = net->bits % 8u;

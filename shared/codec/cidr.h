@@ -45,6 +45,16 @@ int cidr_parse_addr(const char *s, size_t n, struct cidr *out);
  */
 int cidr_from_bytes(int af, const uint8_t *bytes, size_t len, struct cidr *out);
 
+/*
+ * The IPv4 address an IPv6 address carries for translation: NAT64's
+ * well-known prefix 64:ff9b::/96 (RFC 6052: the last 32 bits) and 6to4's
+ * 2002::/16 (RFC 3056: bits 16..47). A gateway on the way turns such an
+ * address into a connection to that IPv4 host, so a guard checks both.
+ * Returns 0 with *v4 set (a /32), or -1 (v4 untouched) for any other address,
+ * a network, or IPv4.
+ */
+int cidr_embedded_v4(const struct cidr *a, struct cidr *v4);
+
 /* true when addr (an address or a network) lies in net: same family and the
  * first net->bits bits equal (and addr->bits >= net->bits). */
 bool cidr_contains(const struct cidr *net, const struct cidr *addr);

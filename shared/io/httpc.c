@@ -171,14 +171,18 @@ on_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 /* The guard's verdict on sa: true when it may be connected to; otherwise
- * x->refused says why. */
+ * x->refused says why. An IPv6 address that carries an IPv4 one for a
+ * translator (NAT64, 6to4) is checked as both: either in the deny list
+ * refuses, unless either is in the allow list. */
 static bool
 guard_ok(struct httpc_xfer *x, const struct sockaddr *sa, size_t salen)
 {
 	const struct httpc *c = x->c;
 	const struct cidr *net;
-	char at[CIDR_TEXT_MAX], in[CIDR_TEXT_MAX];
-	struct cidr a;
+	char at[CIDR_TEXT_MAX], in[CIDR_TEXT_MAX], in4[CIDR_TEXT_MAX];
+	char via[CIDR_TEXT_MAX + 4] = "";
+	struct cidr a, v4;
+	bool has_v4;
 	int rc = -1;
 
 	if (c->cfg.n_deny == 0)
@@ -194,13 +198,19 @@ guard_ok(struct httpc_xfer *x, const struct sockaddr *sa, size_t salen)
 		    "address family %d is not allowed", (int)sa->sa_family);
 		return false;
 	}
+	has_v4 = cidr_embedded_v4(&a, &v4) == 0;
 	net = cidr_list_match(c->cfg.deny, c->cfg.n_deny, &a);
-	if (net == NULL || cidr_list_match(c->cfg.allow, c->cfg.n_allow, &a))
+	if (net == NULL && has_v4)
+		net = cidr_list_match(c->cfg.deny, c->cfg.n_deny, &v4);
+	if (net == NULL || cidr_list_match(c->cfg.allow, c->cfg.n_allow, &a) ||
+	    (has_v4 && cidr_list_match(c->cfg.allow, c->cfg.n_allow, &v4)))
 		return true;
 	if (cidr_format(&a, at, sizeof(at)) < 0 || cidr_format(net, in, sizeof(in)) < 0)
 		snprintf(at, sizeof(at), "?"), snprintf(in, sizeof(in), "?");
-	snprintf(x->refused, sizeof(x->refused), "address %s is in %s (%s)", at,
-	    c->deny_name, in);
+	if (has_v4 && net->af == 4 && cidr_format(&v4, in4, sizeof(in4)) > 0)
+		snprintf(via, sizeof(via), " (%s)", in4);
+	snprintf(x->refused, sizeof(x->refused), "address %s%s is in %s (%s)", at,
+	    via, c->deny_name, in);
 	return false;
 }
 

@@ -77,3 +77,12 @@ t_wait_log box3 'callback-deny=1 networks callback-allow=0 networks'
 sb_ev id 5 acct acme to 447700900005 dlr-url "$kurl" dlr-mask 31 stat DELIVRD err 000 code 0
 sb_wait_req ok 1 "r['path'] == '/kannel' and q == {'id': '5', 'type': '1'}"
 t_ok "callback-deny = 10.0.0.0/8 replaces the defaults: 127.0.0.1 is called"
+
+# --- IPv6 addresses that carry a denied IPv4 one for a translator -------------
+sb_ev id 6 acct acme to 447700900006 dlr-url "http://[64:ff9b::a00:1]:$SINK_ok/nat64" dlr-mask 31 \
+	stat DELIVRD err 000 code 0
+sb_ev id 7 acct acme to 447700900007 dlr-url "http://[2002:a00:1::1]:$SINK_ok/6to4" dlr-mask 31 \
+	stat DELIVRD err 000 code 0
+t_wait_log box3 'callback refused: address 64:ff9b::a00:1 \(10.0.0.1\) is in callback-deny \(10.0.0.0/8\) uid=ev:[0-9-]+ acct=acme id=6;'
+t_wait_log box3 'callback refused: address 2002:a00:1::1 \(10.0.0.1\) is in callback-deny \(10.0.0.0/8\) uid=ev:[0-9-]+ acct=acme id=7;'
+t_ok "NAT64 (64:ff9b::/96) and 6to4 (2002::/16) addresses carrying 10.0.0.1: refused by callback-deny = 10.0.0.0/8"

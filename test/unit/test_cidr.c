@@ -1,6 +1,7 @@
 /*
  * Unit tests for shared/codec/cidr: IPv4 and IPv6 addresses and networks,
- * prefix edges (/0, /full, odd lengths), IPv4-mapped IPv6, lists with blanks
+ * prefix edges (/0, /full, odd lengths), IPv4-mapped IPv6, IPv4 carried by
+ * NAT64 and 6to4 addresses, lists with blanks
  * and both separators, every refusal, and formatting back to text.
  */
 #include "config.h"
@@ -122,6 +123,41 @@ static void test_bytes(void **state)
 	assert_int_equal(cidr_from_bytes(5, v6m, 4, &c), -1);
 }
 
+/* v6 carries v4 for translation (want "" when it carries none). */
+static void embedded(const char *v6, const char *want)
+{
+	struct cidr a, v4 = { .af = 9 };
+	char text[CIDR_TEXT_MAX];
+
+	assert_int_equal(cidr_parse(v6, strlen(v6), &a), 0);
+	if (want[0] == '\0') {
+		assert_int_equal(cidr_embedded_v4(&a, &v4), -1);
+		assert_int_equal(v4.af, 9);
+		return;
+	}
+	assert_int_equal(cidr_embedded_v4(&a, &v4), 0);
+	assert_int_equal(cidr_format(&v4, text, sizeof(text)), (int)strlen(want));
+	assert_string_equal(text, want);
+}
+
+static void test_embedded_v4(void **state)
+{
+	(void)state;
+	embedded("64:ff9b::7f00:1", "127.0.0.1");
+	embedded("64:ff9b::169.254.169.254", "169.254.169.254");
+	embedded("64:ff9b::808:808", "8.8.8.8");
+	embedded("2002:a00:1::", "10.0.0.1");
+	embedded("2002:c0a8:101:5::1", "192.168.1.1");
+	embedded("2002::", "0.0.0.0");
+	embedded("64:ff9b:1::7f00:1", "");	/* local-use prefix: no fixed place */
+	embedded("64:ff9b::/96", "");		/* a network */
+	embedded("2003::1", "");
+	embedded("2001:db8::1", "");
+	embedded("::1", "");
+	embedded("127.0.0.1", "");
+	embedded("::ffff:127.0.0.1", "");	/* already IPv4 (unmapped) */
+}
+
 static void test_list(void **state)
 {
 	struct cidr l[4], a;
@@ -233,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_contains),
 		cmocka_unit_test(test_bytes),
+		cmocka_unit_test(test_embedded_v4),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_forwarded),
 		cmocka_unit_test(test_format),
