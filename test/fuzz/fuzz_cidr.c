@@ -41,9 +41,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cidr_parse((const char *)data, size, &one) == 0)
 		check_one(&one);
 	if (cidr_parse_addr((const char *)data, size, &one) == 0) {
+		struct cidr v4;
+
 		if (one.bits != (one.af == 4 ? 32 : 128))
 			abort();
 		check_one(&one);
+		/* a carried IPv4 address is a full IPv4 address, from IPv6 only */
+		if (cidr_embedded_v4(&one, &v4) == 0) {
+			if (one.af != 6 || v4.af != 4 || v4.bits != 32)
+				abort();
+			check_one(&v4);
+		}
 	}
 	n = cidr_list_parse((const char *)data, size, list, 8, &bad);
 	if (n < -1 || n > 8 || (n < 0 && (bad < 1 || bad > 9)))
