@@ -417,6 +417,8 @@ static uint32_t srv_status_of(int st)
 	case MT_ACCEPT_E_CREDIT:
 	case MT_ACCEPT_E_NO_ACCOUNT:
 		return SMPP_ESME_RSUBMITFAIL;
+	case MT_ACCEPT_E_THROTTLED:
+		return SMPP_ESME_RTHROTTLED;
 	default:
 		return SMPP_ESME_RSYSERR;
 	}
@@ -473,10 +475,12 @@ static void srv_submit_done(const struct mt_accept_result *res, void *arg)
 }
 
 /*
- * Token bucket of the account (per bearerbox), throughput tokens deep. True
- * when n messages may go now: they take n tokens. n over the depth (a
- * submit_multi to more destinations than the throughput) goes when the
- * bucket is full and leaves it in debt, so the rate holds over time.
+ * Token bucket of the account in this bearerbox, throughput tokens deep: the
+ * first filter, so that a flood is refused without a Redis call. The limit
+ * across every box (and HTTP) is the accept script's count (mt_accept_msg
+ * throughput). True when n messages may go now: they take n tokens. n over
+ * the depth (a submit_multi to more destinations than the throughput) goes
+ * when the bucket is full and leaves it in debt, so the rate holds over time.
  */
 static bool srv_take(struct bb_server *s, struct srv_acct *a, unsigned n)
 {
@@ -563,6 +567,7 @@ static uint32_t srv_fill(struct srv_sess *ss, const struct smpp_pdu *p,
 	m->dlr_mask = "";
 	m->validity_s = vp;
 	m->origin = "smpp";
+	m->throughput = ss->acct->rec.throughput;
 	return SMPP_ESME_ROK;
 }
 

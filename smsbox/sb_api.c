@@ -24,7 +24,6 @@
 #include "shared/codec/money.h"
 #include "shared/codec/ucs2.h"
 #include "shared/codec/udh.h"
-#include "shared/io/acct_rate.h"
 #include "shared/io/box.h"
 #include "shared/io/httpd.h"
 #include "shared/io/log.h"
@@ -52,7 +51,6 @@ struct sb_api {
 	struct mt_accept *acc;
 	struct httpd *httpd;
 	struct account_pwcache *pwcache;
-	struct acct_rate *rate;		/* accounts' throughput */
 	struct pwhash_pool *pwpool;	/* password checks off the loop */
 	struct sb_acache *acache;	/* NULL: account-cache = 0 */
 	uint64_t acache_ms;
@@ -277,6 +275,7 @@ static enum sb_word sb_word_of(int status, enum sb_reason *why)
 	case MT_ACCEPT_E_NO_ACCOUNT:
 		return SB_AUTH_FAILED;
 	case MT_ACCEPT_E_REDIS:
+	case MT_ACCEPT_E_THROTTLED:	/* busy now: the customer tries again */
 		return SB_SYS_ERROR;
 	default:
 		return SB_FAILED;
@@ -317,9 +316,9 @@ static void sb_accepted(const struct mt_accept_result *res, void *arg)
 	sb_job_end(j, w, why);
 }
 
-/* The accept step for a job whose account passed every check (m.acct is the
- * name it authenticated with). */
-static void sb_accept(struct sb_job *j)
+/* The accept step for a job whose account a passed every check (m.acct is
+ * the name it authenticated with); the script counts its throughput. */
+static void sb_accept(struct sb_job *j, const struct account *a)
 {
 	struct sb_send *s = j->s;
 	struct mt_accept_msg m;
@@ -352,33 +351,12 @@ static void sb_accept(struct sb_job *j)
 	m.ack = s->ack;
 	m.interim = s->interim;
 	m.origin = "http";
+	m.throughput = a->throughput;
 	rc = mt_accept_submit(j->api->acc, &m, sb_accepted, j, &j->parts);
 	if (rc != MT_ACCEPT_OK) {
 		sb_refused(j, rc);
 		sb_job_end(j, sb_word_of(rc, &why), why);
 	}
-}
-
-/* The account's throughput said: accept, or refuse as a system that is busy
- * now (seed 004's sys_error, Kannel's 503): the customer tries again later. */
-static void sb_rate_done(enum acct_rate_verdict v, void *arg)
-{
-	struct sb_job *j = arg;
-
-	if (j->api == NULL) {		/* orphaned by sb_api_free() */
-		sb_job_end(j, SB_SYS_ERROR, SB_R_NONE);
-		return;
-	}
-	if (v == ACCT_RATE_OK) {
-		sb_accept(j);
-		return;
-	}
-	if (j->req != NULL)
-		httpd_req_note(j->req, "refused acct=%s recipients=%zu "
-			       "reason=\"%s\"", j->s->user, j->s->nto,
-			       v == ACCT_RATE_OVER ? "throughput" :
-			       "redis unavailable");
-	sb_job_end(j, SB_SYS_ERROR, SB_R_NONE);
 }
 
 static void sb_submit(struct sb_job *j, const struct account *a)
@@ -401,13 +379,7 @@ static void sb_submit(struct sb_job *j, const struct account *a)
 		sb_job_end(j, SB_NOT_ALLOWED, SB_R_SENDER);
 		return;
 	}
-	if (a->throughput > 0) {
-		if (acct_rate_take(j->api->rate, a->name, (unsigned)s->nto,
-				   a->throughput, sb_rate_done, j) != 0)
-			sb_job_end(j, SB_SYS_ERROR, SB_R_NONE);
-		return;
-	}
-	sb_accept(j);
+	sb_accept(j, a);
 }
 
 static void sb_balance_answer(struct sb_job *j, const struct account *a)
@@ -949,9 +921,8 @@ struct sb_api *sb_api_new(struct box *b, struct mt_accept *acc,
 		(unsigned)conf_schema_get_int(b->core, "pwhash-threads"),
 		(unsigned)conf_schema_get_int(b->core, "pwhash-queue"));
 	api->stop_timer = loop_timer_new(b->loop, sb_stop_fire, api);
-	api->rate = acct_rate_new(b);
 	if (api->pwcache == NULL || api->pwpool == NULL ||
-	    api->stop_timer == NULL || api->rate == NULL)
+	    api->stop_timer == NULL)
 		goto fail;
 	api->acache_ms = (uint64_t)conf_schema_get_duration_ms(g, "account-cache");
 	if (api->acache_ms > 0 &&
@@ -1017,7 +988,6 @@ void sb_api_free(struct sb_api *api)
 	httpd_free(api->httpd);
 	loop_timer_free(api->stop_timer);
 	account_pwcache_free(api->pwcache);
-	acct_rate_free(api->rate);
 	pwhash_pool_free(api->pwpool);
 	if (api->acache != NULL)
 		explicit_bzero(api->acache, SB_ACACHE_SLOTS * sizeof(*api->acache));

@@ -163,17 +163,21 @@ struct mt_probe {
  * requests, then per request (mt_send()): account key, the rates version
  * its prices are from, rpt ("" for no report), recipients, splits, cat (""
  * for none), im ("1": intermediate statuses wanted, `im` = 1 in the record
- * with rpt; "" for none); per split: entries, parts billed, the entries' m
+ * with rpt; "" for none), the account's throughput ("" for none: counted in
+ * P:tp:NAME:SECOND of Redis's clock, read once and added to once per call);
+ * per split: entries, parts billed, the entries' m
  * fields; per recipient: number, link, split, price ("" for none), the
  * record's m.
  * Returns per request {'ok', cost, credit left, id per recipient},
- * {'credit', cost, credit}, {'norate', number}, {'noacct'} or {'error', why}.
+ * {'credit', cost, credit}, {'throttled'}, {'norate', number}, {'noacct'} or
+ * {'error', why}.
  */
 static const char mt_script[] =
 	"local pfx, ttl, nreq = ARGV[1], ARGV[2], tonumber(ARGV[3])\n"
 	"local krates, kseq = pfx .. 'rates', pfx .. 'seq'\n"
 	"local version = redis.call('GET', pfx .. 'rates:version') or ''\n"
 	"local credits, order, out = {}, {}, {}\n"
+	"local tps, tporder, sec = {}, {}, nil\n"
 	"local function fmt(n) return string.format('%d', n) end\n"
 	/* P:seq: last is the last id given, used how many this call gave */
 	"local last, used = nil, 0\n"
@@ -192,7 +196,7 @@ static const char mt_script[] =
 	/* where the request at i ends */
 	"local function extent(i)\n"
 	"  local nrec, nsplit = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])\n"
-	"  i = i + 7\n"
+	"  i = i + 8\n"
 	"  for s = 1, nsplit do i = i + 2 + tonumber(ARGV[i]) end\n"
 	"  return i + 5 * nrec\n"
 	"end\n"
@@ -212,8 +216,8 @@ static const char mt_script[] =
 	"  local sn, sb, sf = {}, {}, {}\n"
 	"  local cref, ctot, cseq, cacct = string.match(ARGV[i + 5],\n"
 	"    '^(%d+):(%d+):(%d+):(.+)$')\n"
-	"  local im = ARGV[i + 6]\n"
-	"  i = i + 7\n"
+	"  local im, tplim = ARGV[i + 6], ARGV[i + 7]\n"
+	"  i = i + 8\n"
 	"  for s = 1, nsplit do\n"
 	"    sn[s], sb[s], sf[s] = ARGV[i], tonumber(ARGV[i + 1]), i + 2\n"
 	"    i = i + 2 + tonumber(ARGV[i])\n"
@@ -236,6 +240,21 @@ static const char mt_script[] =
 	"  if not c then return {'noacct'} end\n"
 	"  local left = c.have - c.debit\n"
 	"  if left < total then return {'credit', fmt(total), fmt(left)} end\n"
+	/* the account's throughput: a second that has seen messages takes no
+	 * more than the limit; an empty one takes any request */
+	"  if tplim ~= '' then\n"
+	"    local t = tps[akey]\n"
+	"    if t == nil then\n"
+	"      sec = sec or redis.call('TIME')[1]\n"
+	"      local k = pfx .. 'tp:' .. string.sub(akey, #pfx + 6) .. ':' .. sec\n"
+	"      t = {k = k, seen = tonumber(redis.call('GET', k) or '0') or 0, add = 0}\n"
+	"      tps[akey] = t\n"
+	"      tporder[#tporder + 1] = akey\n"
+	"    end\n"
+	"    local seen = t.seen + t.add\n"
+	"    if seen > 0 and seen + nrec > tonumber(tplim) then return {'throttled'} end\n"
+	"    t.add = t.add + nrec\n"
+	"  end\n"
 	"  local res = {'ok', fmt(total), fmt(left - total)}\n"
 	"  for j = i, i + 5 * nrec - 1, 5 do\n"
 	"    local to, link, s = ARGV[j], ARGV[j + 1], tonumber(ARGV[j + 2])\n"
@@ -293,6 +312,13 @@ static const char mt_script[] =
 	"  local c = credits[akey]\n"
 	"  if c and c.debit > 0 then\n"
 	"    redis.call('HINCRBY', akey, 'credit', fmt(-c.debit))\n"
+	"  end\n"
+	"end\n"
+	"for _, akey in ipairs(tporder) do\n"
+	"  local t = tps[akey]\n"
+	"  if t.add > 0 then\n"
+	"    redis.call('INCRBY', t.k, fmt(t.add))\n"
+	"    redis.call('EXPIRE', t.k, 2)\n"
 	"  end\n"
 	"end\n"
 	"return out\n";
@@ -1019,6 +1045,8 @@ static void mt_job_reply(struct mt_job *job, const redisReply *reply)
 		res.status = MT_ACCEPT_OK;
 	} else if (mt_str(reply->element[0], "noacct")) {
 		res.status = MT_ACCEPT_E_NO_ACCOUNT;
+	} else if (mt_str(reply->element[0], "throttled")) {
+		res.status = MT_ACCEPT_E_THROTTLED;
 	} else if (mt_str(reply->element[0], "norate")) {
 		res.status = MT_ACCEPT_E_NO_RATE;
 	} else if (mt_str(reply->element[0], "credit") && reply->elements >= 3) {
@@ -1299,7 +1327,7 @@ static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 	char kacct[ACCOUNT_KEY_MAX], rpt[ACCOUNT_NAME_MAX + 8];
 	char cat[ACCOUNT_NAME_MAX + 16];
 	int idx[MT_METHODS] = { 0 };
-	size_t cap = 10 + 5 * m->nto, nsplit = 0;	/* 7 first */
+	size_t cap = 10 + 5 * m->nto, nsplit = 0;	/* 8 first */
 	long long ts = mt_now_ms();
 	uint8_t *recs = NULL;
 	size_t rlen = 0;
@@ -1329,6 +1357,10 @@ static int mt_send(struct mt_accept *a, const struct mt_accept_msg *m,
 	mt_arg_num(&g, (long long)nsplit);
 	mt_arg(&g, cat, mt_cat(m, splits, cat, sizeof(cat)));
 	mt_arg_str(&g, m->dlr && m->interim ? "1" : "");
+	if (m->throughput > 0)
+		mt_arg_num(&g, (long long)m->throughput);
+	else
+		mt_arg_str(&g, "");
 	for (int k = 0; k < MT_METHODS; k++)
 		if (splits[k].done)
 			mt_args_split(&g, &splits[k]);
@@ -1465,6 +1497,8 @@ const char *mt_accept_strerror(int status)
 		return "not enough credit";
 	case MT_ACCEPT_E_NOMEM:
 		return "out of memory";
+	case MT_ACCEPT_E_THROTTLED:
+		return "account throughput reached";
 	default:
 		return "unknown status";
 	}

@@ -81,6 +81,12 @@ struct mt_accept_msg {
 					 * dlr-mask 4, SMPP registered_delivery
 					 * 0x10): `im` in P:msg:ID */
 	const char *origin;		/* "http" or "smpp" */
+	unsigned throughput;		/* the account's messages a second, 0 =
+					 * none: every box's accepted messages
+					 * of the account, HTTP and SMPP, count
+					 * in P:tp:NAME:SECOND (Redis's clock);
+					 * a second that has seen any takes no
+					 * more than this (E_THROTTLED) */
 };
 
 /* Outcomes. The validation ones are returned by mt_accept_submit() at once;
@@ -96,6 +102,7 @@ enum mt_accept_status {
 	MT_ACCEPT_E_NO_RATE = -7,	/* no price for a recipient */
 	MT_ACCEPT_E_CREDIT = -8,	/* not enough credit for all recipients */
 	MT_ACCEPT_E_NOMEM = -9,
+	MT_ACCEPT_E_THROTTLED = -10,	/* over the account's throughput */
 };
 
 struct mt_accept_result {

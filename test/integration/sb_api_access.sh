@@ -52,7 +52,7 @@ sb_expect sys_error "/SMSsend?user=paced&pass=qpw&ownnum=Hermod&number=4412345&m
 kexpect 503 "Sending failed." "/cgi-bin/sendsms?username=paced&password=qpw&from=H&to=4412345&text=x"
 [ "$(credit paced)" = 100000 ] || t_fail "a throttled send was charged: $(credit paced)"
 [ "$(qlen sim)" = 4 ] || t_fail "a throttled send was queued: $(qlen sim)"
-grep -q 'refused acct=paced recipients=1 reason="throughput"' "$T_DIR/sb1.log" ||
+grep -q 'refused acct=paced recipients=1 reason="account throughput reached"' "$T_DIR/sb1.log" ||
 	t_fail "no access line with reason throughput"
 for s in 0 1 2 3 4; do t_redis DEL "$P:tp:paced:$((now + s))" >/dev/null; done
 sb_expect success "/SMSsend?user=paced&pass=qpw&ownnum=Hermod&number=4412345,4412346&message=x" "throughput: room in the second"
