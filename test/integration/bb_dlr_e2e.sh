@@ -54,13 +54,13 @@ t_redis hset "$P:numbers" 4930100 alice >/dev/null
 msg() {
 	t_redis hset "$P:msg:$1" acct alice to 491510000$1 from Hermod parts "$2" \
 		link "${3:-sim}" origin http mess-id "m$1" dlr-url "http://127.0.0.1/d" \
-		dlr-mask 31 dlr 1 ts "$(date +%s000)" >/dev/null
+		dlr-mask 31 dlr 1 ts "${EPOCHSECONDS}000" >/dev/null
 }
 # part ID PART PARTS TEXT [LINK]
 part() {
 	t_redis xadd "$P:q:${5:-sim}" '*' id "$1" part "$2" parts "$3" acct alice \
 		to 491510000$1 from Hermod coding 0 udh "" sar "" data "$4" flash 0 \
-		dlr 1 ts "$(date +%s000)" tries 0 validity "" origin http >/dev/null
+		dlr 1 ts "${EPOCHSECONDS}000" tries 0 validity "" origin http >/dev/null
 }
 ev() {
 	t_redis eval "local r = {}

@@ -35,7 +35,7 @@ part() {
 	shift 2
 	bbl_msg "$to" "$to"
 	t_redis xadd "$P:q:$link" '*' id "$to" part 1 parts 1 acct acme to "$to" from Hermod \
-		coding 0 udh "" sar "" flash 0 dlr 0 ts "$(date +%s000)" tries 0 validity "" \
+		coding 0 udh "" sar "" flash 0 dlr 0 ts "${EPOCHSECONDS}000" tries 0 validity "" \
 		origin http "$@" >/dev/null
 }
 part gsm 4400000001 data $'Hi \x01\x05\x1b\x65'

@@ -76,9 +76,10 @@ t_ok "ESME_RTHROTTLED: slowed down ($thr throttled answers), all $n accepted onc
 bbl_operator oph
 link_conf h "$OP_PORT_oph" 50 1000 2 >"$T_DIR/h.conf"
 n=2501
+ts=${EPOCHSECONDS}000
 {
 	for ((i = 1; i <= n; i++)); do
-		echo "XADD $P:q:h * id h$i part 1 parts 1 acct acme to 4479600$i from Hermod coding 0 data x flash 0 dlr 0 ts $(date +%s000) tries 0"
+		echo "XADD $P:q:h * id h$i part 1 parts 1 acct acme to 4479600$i from Hermod coding 0 data x flash 0 dlr 0 ts $ts tries 0"
 	done
 } | t_redis >/dev/null
 t_spawn bbh "$top_builddir/bearerbox/bearerbox" -c "$T_DIR/h.conf"

@@ -60,7 +60,7 @@ bbl_count_ge() {
 # bbl_msg ID TO [PARTS [DLR]] -> the P:msg:ID hash the accept step would write.
 bbl_msg() {
 	t_redis hset "$P:msg:$1" acct acme to "$2" from Hermod parts "${3:-1}" \
-		origin http dlr "${4:-0}" dlr-url "" dlr-mask 0 mess-id "m$1" ts "$(date +%s000)" >/dev/null
+		origin http dlr "${4:-0}" dlr-url "" dlr-mask 0 mess-id "m$1" ts "${EPOCHSECONDS}000" >/dev/null
 }
 
 # bbl_part LINK ID PART PARTS TO DATA [field value]... -> XADDs one part.
@@ -69,7 +69,7 @@ bbl_part() {
 	shift 6
 	t_redis xadd "$P:q:$link" '*' id "$id" part "$part" parts "$parts" acct acme \
 		to "$to" from Hermod coding 0 udh "" sar "" data "$data" flash 0 dlr 0 \
-		ts "$(date +%s000)" tries 0 validity "" origin http "$@" >/dev/null
+		ts "${EPOCHSECONDS}000" tries 0 validity "" origin http "$@" >/dev/null
 }
 
 # bbl_stream_empty LINK -> true when P:q:LINK holds no entry and none pending.

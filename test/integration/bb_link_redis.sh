@@ -27,7 +27,7 @@ CONF
 n=600
 for ((i = 1; i <= n; i++)); do
 	echo "HSET $P:msg:k$i acct acme to 44797000$i parts 1 origin http dlr 0"
-	echo "XADD $P:q:k * id k$i part 1 parts 1 acct acme to 44797000$i from Hermod coding 0 data k$i flash 0 dlr 0 ts $(date +%s000) tries 0"
+	echo "XADD $P:q:k * id k$i part 1 parts 1 acct acme to 44797000$i from Hermod coding 0 data k$i flash 0 dlr 0 ts ${EPOCHSECONDS}000 tries 0"
 done | t_redis >/dev/null
 t_spawn bb "$top_builddir/bearerbox/bearerbox" -c "$T_DIR/k.conf"
 t_wait_log bb 'link up smsc=k' 10

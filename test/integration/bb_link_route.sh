@@ -42,7 +42,7 @@ t_ok "link b up: $P:link:b:up holds the box id"
 n=1500
 for ((i = 1; i <= n; i++)); do
 	echo "HSET $P:msg:f$i acct acme to 447960000$i parts 1 origin http dlr 0"
-	echo "XADD $P:q:a * id f$i part 1 parts 1 acct acme to 447960000$i from Hermod coding 0 data f$i flash 0 dlr 0 ts $(date +%s000) tries 0"
+	echo "XADD $P:q:a * id f$i part 1 parts 1 acct acme to 447960000$i from Hermod coding 0 data f$i flash 0 dlr 0 ts ${EPOCHSECONDS}000 tries 0"
 done | t_redis >/dev/null
 sent_via_b() { [ "$(grep '"ev":"resp"' "$T_DIR/opb.jsonl" | grep -c '"to":"447960000[0-9]*","status":0')" -ge $n ]; }
 bbl_wait 15 sent_via_b || t_fail "failover: $(grep -c '"ev":"resp"' "$T_DIR/opb.jsonl") of $n parts of link a sent through b"

@@ -28,7 +28,7 @@ CONF
 } >"$T_DIR/st.conf"
 
 n=600
-now=$(date +%s000)
+now=${EPOCHSECONDS}000
 for ((i = 1; i <= n; i++)); do
 	echo "HSET $P:msg:t$i acct acme to $((447990000000 + i)) from Hermod parts 1 origin http dlr 0 dlr-url \"\" dlr-mask 0 mess-id mt$i ts $now"
 	echo "XADD $P:q:st * id t$i part 1 parts 1 acct acme to $((447990000000 + i)) from Hermod coding 0 udh \"\" sar \"\" data \"stop $i\" flash 0 dlr 0 ts $now tries 0 validity \"\" origin http"

@@ -237,10 +237,10 @@ wait_up gsm 1 10
 { kill -KILL "$T_PID_b"; wait "$T_PID_b"; } 2>/dev/null
 wait_up gsm 0 10
 t_redis hset "$P:msg:9001" acct demo to 46703000002 from Hermod parts 1 link gsm \
-	origin http mess-id queued dlr-url '' dlr-mask '' dlr 1 ts "$(date +%s%3N)" >/dev/null
+	origin http mess-id queued dlr-url '' dlr-mask '' dlr 1 ts "$((${EPOCHREALTIME//[!0-9]/} / 1000))" >/dev/null
 t_redis xadd "$P:q:gsm" '*' id 9001 part 1 parts 1 acct demo to 46703000002 \
 	from Hermod coding 0 udh '' sar '' data 'Queued' flash 0 dlr 1 \
-	ts "$(date +%s%3N)" tries 0 validity '' origin http >/dev/null
+	ts "$((${EPOCHREALTIME//[!0-9]/} / 1000))" tries 0 validity '' origin http >/dev/null
 wait_report queued 46703000002
 # the modembox or the bearerbox's watch (the link is down for both) moves it
 grep -q 'failover smsc=gsm to=sim id=9001' "$T_DIR/mb2.log" "$T_DIR/bb.log" ||
@@ -258,14 +258,14 @@ t_ok "no modem left: P:link:gsm:up went down at once and a queued part moved to 
 # could lose the race to it).
 queue_old() {
 	t_redis hset "$P:msg:$1" acct demo to "$2" from Hermod parts 1 link gsm \
-		origin http mess-id "$3" dlr-url '' dlr-mask '' dlr 1 ts "$(date +%s%3N)" >/dev/null
+		origin http mess-id "$3" dlr-url '' dlr-mask '' dlr 1 ts "$((${EPOCHREALTIME//[!0-9]/} / 1000))" >/dev/null
 	t_redis EVAL "redis.call('XADD', KEYS[1], '*', unpack(ARGV))
 		if KEYS[2] == '' then return {} end
 		return redis.call('XREADGROUP', 'GROUP', 'links', KEYS[2], 'COUNT', '1',
 			'STREAMS', KEYS[1], '>')" 2 "$P:q:gsm" "${4:-}" \
 		id "$1" part 1 parts 1 acct demo to "$2" \
 		from Hermod coding 0 udh '' sar '' data "$3" flash 0 dlr 1 \
-		ts "$(date +%s%3N)" tries 0 validity '' origin http
+		ts "$((${EPOCHREALTIME//[!0-9]/} / 1000))" tries 0 validity '' origin http
 }
 # read by a modembox that died before sending it: pending for consumer "gone"
 queue_old 9003 46703000004 held gone | grep -q 9003 || t_fail "the held part was not read"

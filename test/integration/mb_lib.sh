@@ -107,11 +107,11 @@ mb_stop() {
 mb_msg() {
 	t_redis hset "$MB_P:msg:$1" acct alice to "$3" from 4930100 parts "$2" \
 		link gsm origin http mess-id "m$1" dlr-url http://127.0.0.1/dlr \
-		dlr-mask 3 dlr "$4" ts "$(date +%s%3N)" >/dev/null
+		dlr-mask 3 dlr "$4" ts "$((${EPOCHREALTIME//[!0-9]/} / 1000))" >/dev/null
 }
 
 mb_queue() {
-	echo "XADD $MB_P:q:gsm * id $1 part $2 parts $3 acct alice to $4 from 4930100 coding $5 udh \"$6\" sar \"${9:-}\" data \"$7\" flash 0 dlr $8 ts $(date +%s%3N) tries 0 validity 3600 origin http" |
+	echo "XADD $MB_P:q:gsm * id $1 part $2 parts $3 acct alice to $4 from 4930100 coding $5 udh \"$6\" sar \"${9:-}\" data \"$7\" flash 0 dlr $8 ts $((${EPOCHREALTIME//[!0-9]/} / 1000)) tries 0 validity 3600 origin http" |
 		t_redis >/dev/null
 }
 
