@@ -21,7 +21,8 @@
 # slow but unmoved by other load), REDIS_BATCH (core redis-batch of the
 # bearerbox, default its own 256), EVERY (seconds per progress line, 1; each
 # line has the slowest submit_sm_resp of its interval), WARMUP (seconds after
-# the first submit from which the steady-state line counts, 1).
+# the first submit from which the steady-state line counts, 1), AOF=1 (Redis
+# appendonly yes, appendfsync everysec: the default is no persistence).
 set -eu
 b=$(cd "${1:?usage: bb_server_load.sh BUILDDIR [N] [BINDS] [WINDOW]}" && pwd)
 n=${2:-200000}
@@ -48,8 +49,10 @@ wait_for() {	# wait_for FILE REGEX
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 rport=$(port)
+aof=no
+[ "${AOF:-0}" = 1 ] && aof=yes
 ${CALLGRIND:+valgrind --tool=callgrind --callgrind-out-file=$dir/cg.%p} \
-	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
+	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly "$aof" \
 	--dir "$dir" >"$dir/redis.log" 2>&1 &
 rpid=$!
 pids="$pids $rpid"
