@@ -1,8 +1,9 @@
 /*
- * redis — hiredis async client on the event loop: connect +
- * AUTH/SELECT/SCRIPT LOAD handshake (the URL is parsed by
- * shared/codec/redis_url), reconnection with exponential
- * backoff (+-20 % jitter) and rate-limited logging, command wrappers that always call back,
+ * redis — hiredis async client on the event loop: connect (a host name
+ * looked up with evdns, never with a blocking call, its addresses tried in
+ * turn) + AUTH/SELECT/SCRIPT LOAD handshake (the URL is parsed by
+ * shared/codec/redis_url), reconnection with exponential backoff (+-20 %
+ * jitter) and rate-limited logging, command wrappers that always call back,
  * and EVALSHA with an EVAL fallback on NOSCRIPT.
  * Layer: shared/io.
  */
@@ -10,14 +11,18 @@
 #include "shared/io/redis.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/dns.h>
 #include <event2/event.h>
+#include <event2/util.h>
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
 #include <hiredis/adapters/libevent.h>
@@ -30,11 +35,13 @@
 #define REDIS_BACKOFF_MAX_MS 5000UL
 #define REDIS_CONNECT_TIMEOUT_MS 5000UL
 #define REDIS_REMIND_MS 30000ULL
+#define REDIS_ADDRS_MAX 8	/* addresses of a host name tried in turn */
 
 /* ------------------------------------------------------------ the client */
 
 enum redis_state {
 	REDIS_ST_WAIT,		/* retry timer pending */
+	REDIS_ST_RESOLVING,	/* the host name being looked up (evdns) */
 	REDIS_ST_CONNECTING,	/* TCP/unix connect in progress */
 	REDIS_ST_HANDSHAKE,	/* AUTH, SELECT, SCRIPT LOAD in flight */
 	REDIS_ST_UP,
@@ -52,6 +59,11 @@ struct redis {
 	struct redis_url url;
 	char name[REDIS_URL_HOST_MAX + REDIS_URL_PATH_MAX + 64];
 	redisAsyncContext *ac;
+	struct evdns_getaddrinfo_request *dns;	/* lookup under way */
+	bool in_lookup, looked_up;	/* an answer inside evdns_getaddrinfo() */
+	int dns_err;
+	char addrs[REDIS_ADDRS_MAX][64];	/* numeric addresses to try */
+	size_t naddrs, addr_i;		/* how many; the next to try */
 	enum redis_state state;
 	struct loop_timer *retry, *timeout;
 	unsigned long backoff_ms;
@@ -80,6 +92,7 @@ struct redis_req {
 };
 
 static void redis_connect_start(struct redis *r);
+static void redis_connect_failed(struct redis *r, const char *err);
 
 static const char *redis_ac_error(const redisAsyncContext *ac, const char *dflt)
 {
@@ -207,7 +220,7 @@ static void redis_on_connect(const redisAsyncContext *cac, int status)
 		return;
 	if (status != REDIS_OK) {
 		/* hiredis frees the context when we return. */
-		redis_failed(r, redis_ac_error(cac, "connect failed"));
+		redis_connect_failed(r, redis_ac_error(cac, "connect failed"));
 		return;
 	}
 	redis_handshake(r);
@@ -247,6 +260,13 @@ static void redis_on_timeout(struct loop_timer *t, void *arg)
 	redisAsyncContext *ac = r->ac;
 
 	(void)t;
+	if (r->state == REDIS_ST_RESOLVING) {
+		if (r->dns != NULL)
+			evdns_getaddrinfo_cancel(r->dns);
+		r->dns = NULL;
+		redis_failed(r, "host name lookup timeout");
+		return;
+	}
 	if (ac == NULL || r->state == REDIS_ST_UP)
 		return;
 	r->ac = NULL;		/* makes hiredis's callbacks ignore it */
@@ -255,15 +275,17 @@ static void redis_on_timeout(struct loop_timer *t, void *arg)
 							  "handshake timeout");
 }
 
-static void redis_connect_start(struct redis *r)
+/* Connects to host (a numeric address) or, with host NULL, to the socket
+ * path of the URL. */
+static void redis_connect_to(struct redis *r, const char *host)
 {
 	redisAsyncContext *ac;
 	char err[sizeof(r->err)];
 
-	if (r->url.is_unix)
+	if (host == NULL)
 		ac = redisAsyncConnectUnix(r->url.path);
 	else
-		ac = redisAsyncConnect(r->url.host, r->url.port);
+		ac = redisAsyncConnect(host, r->url.port);
 	if (ac == NULL) {
 		redis_failed(r, "out of memory");
 		return;
@@ -272,7 +294,7 @@ static void redis_connect_start(struct redis *r)
 	    redisLibeventAttach(ac, loop_base(r->loop)) != REDIS_OK) {
 		snprintf(err, sizeof(err), "%s", redis_ac_error(ac, "attach failed"));
 		redisAsyncFree(ac);
-		redis_failed(r, err);
+		redis_connect_failed(r, err);
 		return;
 	}
 	ac->data = r;
@@ -282,6 +304,139 @@ static void redis_connect_start(struct redis *r)
 		redisEnableKeepAlive(&ac->c);
 	r->ac = ac;
 	r->state = REDIS_ST_CONNECTING;
+	loop_timer_start(r->timeout, REDIS_CONNECT_TIMEOUT_MS, false);
+}
+
+/* The addresses of a lookup's answer into r->addrs (at most
+ * REDIS_ADDRS_MAX); frees res. Returns how many. */
+static size_t redis_take_addrs(struct redis *r, struct evutil_addrinfo *res)
+{
+	const struct evutil_addrinfo *a;
+
+	r->naddrs = 0;
+	r->addr_i = 0;
+	for (a = res; a != NULL && r->naddrs < REDIS_ADDRS_MAX; a = a->ai_next) {
+		const void *in = NULL;
+
+		if (a->ai_family == AF_INET)
+			in = &((const struct sockaddr_in *)(const void *)
+			       a->ai_addr)->sin_addr;
+		else if (a->ai_family == AF_INET6)
+			in = &((const struct sockaddr_in6 *)(const void *)
+			       a->ai_addr)->sin6_addr;
+		if (in != NULL && evutil_inet_ntop(a->ai_family, in,
+		    r->addrs[r->naddrs], sizeof(r->addrs[0])) != NULL)
+			r->naddrs++;
+	}
+	if (res != NULL)
+		evutil_freeaddrinfo(res);
+	return r->naddrs;
+}
+
+/* A TCP connect failed: the next address of the host at once, or a retry
+ * after the backoff (looked up again) when none is left. */
+static void redis_connect_failed(struct redis *r, const char *err)
+{
+	if (!r->url.is_unix && r->addr_i < r->naddrs) {
+		log_debug("redis connect failed url=%s error=\"%s\" next=%s",
+			  r->name, err, r->addrs[r->addr_i]);
+		r->ac = NULL;
+		redis_connect_to(r, r->addrs[r->addr_i++]);
+		return;
+	}
+	redis_failed(r, err);
+}
+
+/* The lookup's answer: connect to its addresses in turn, or retry later. */
+static void redis_resolved(struct redis *r, int err, struct evutil_addrinfo *res)
+{
+	char why[sizeof(r->url.host) + 96];	/* redis_failed keeps what fits */
+
+	if (err == 0 && redis_take_addrs(r, res) > 0) {	/* frees res */
+		log_debug("redis resolved host=%s addresses=%zu first=%s",
+			  r->url.host, r->naddrs, r->addrs[0]);
+		redis_connect_to(r, r->addrs[r->addr_i++]);
+		return;
+	}
+	if (err != 0 && res != NULL)
+		evutil_freeaddrinfo(res);
+	snprintf(why, sizeof(why), "cannot resolve %s: %s", r->url.host,
+		 err != 0 ? evutil_gai_strerror(err) : "no address");
+	redis_failed(r, why);
+}
+
+static void redis_dns_cb(int err, struct evutil_addrinfo *res, void *arg)
+{
+	struct redis *r = arg;
+
+	if (err == EVUTIL_EAI_CANCEL) {	/* redis_free() or the timeout */
+		if (res != NULL)
+			evutil_freeaddrinfo(res);
+		return;
+	}
+	r->dns = NULL;
+	if (r->in_lookup) {	/* answered inside evdns_getaddrinfo() */
+		r->looked_up = true;
+		r->dns_err = err;
+		if (err == 0 && redis_take_addrs(r, res) == 0)
+			r->dns_err = EVUTIL_EAI_FAIL;
+		else if (err != 0 && res != NULL)
+			evutil_freeaddrinfo(res);
+		return;
+	}
+	redis_resolved(r, err, res);
+}
+
+/*
+ * A connection attempt: a socket path or a numeric address at once; a host
+ * name is looked up first with the loop's resolver (evdns: never blocks the
+ * loop), within the connect timeout, its addresses tried in turn, and looked
+ * up again at every attempt after a backoff (a Redis that moved gets its new
+ * address).
+ */
+static void redis_connect_start(struct redis *r)
+{
+	struct evutil_addrinfo hints = { 0 }, *res = NULL;
+	struct evdns_base *dns;
+	char serv[16];
+
+	if (r->url.is_unix) {
+		redis_connect_to(r, NULL);
+		return;
+	}
+	snprintf(serv, sizeof(serv), "%d", r->url.port);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = EVUTIL_AI_NUMERICHOST | EVUTIL_AI_NUMERICSERV;
+	r->naddrs = r->addr_i = 0;
+	if (evutil_getaddrinfo(r->url.host, serv, &hints, &res) == 0) {
+		evutil_freeaddrinfo(res);
+		redis_connect_to(r, r->url.host);
+		return;
+	}
+	if ((dns = loop_dns(r->loop)) == NULL) {
+		redis_failed(r, "no name resolver");
+		return;
+	}
+	hints.ai_flags = EVUTIL_AI_NUMERICSERV;
+	r->state = REDIS_ST_RESOLVING;
+	r->looked_up = false;
+	r->in_lookup = true;
+	r->dns = evdns_getaddrinfo(dns, r->url.host, serv, &hints, redis_dns_cb, r);
+	r->in_lookup = false;
+	if (r->looked_up) {
+		r->dns = NULL;
+		if (r->dns_err != 0)
+			redis_resolved(r, r->dns_err, NULL);
+		else
+			redis_connect_to(r, r->addrs[r->addr_i++]);
+		return;
+	}
+	if (r->dns == NULL) {
+		redis_failed(r, "name lookup could not start");
+		return;
+	}
 	loop_timer_start(r->timeout, REDIS_CONNECT_TIMEOUT_MS, false);
 }
 
@@ -324,6 +479,8 @@ void redis_free(struct redis *r)
 	r->closing = true;
 	loop_timer_free(r->retry);
 	loop_timer_free(r->timeout);
+	if (r->dns != NULL)	/* its callback gets EVUTIL_EAI_CANCEL: no r */
+		evdns_getaddrinfo_cancel(r->dns);
 	if (r->ac != NULL) {
 		/* From inside a hiredis callback the context is freed only when
 		 * it returns: its callbacks must not find r then. */

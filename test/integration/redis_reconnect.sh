@@ -2,8 +2,9 @@
 # shared/io against a real redis-server: the probe connects and INCRs every
 # 100 ms; Redis is killed (the probe logs "unreachable" exactly once, no spam),
 # restarted on the same port (the probe reconnects and goes on), the log file is
-# rotated and SIGHUP reopens it, and SIGTERM stops the probe with status 0;
-# against a server that hangs up at once, the retries back off 100 ms doubling.
+# rotated and SIGHUP reopens it, and SIGTERM stops the probe with status 0; a
+# host name is looked up without blocking (localhost; an unknown name); against
+# a server that hangs up at once, the retries back off 100 ms doubling.
 . "$top_srcdir/test/integration/lib.sh"
 
 PROBE=$top_builddir/test/integration/io_probe
@@ -62,6 +63,23 @@ grep -q 'probe stopped' "$PLOG" || t_fail "probe did not stop gracefully"
 grep -q 'probe last reply ok=1' "$PLOG" || t_fail "no last reply before the stop"
 grep -qi 'password\|hunter' "$PLOG" "$PLOG.1" && t_fail "credential in log"
 t_ok "SIGTERM: graceful exit 0"
+
+# A host name is looked up on the loop (evdns, /etc/hosts first), not with a
+# blocking call: localhost connects; a name that does not resolve is logged
+# as unreachable with the lookup's error and retried, and SIGTERM still stops
+# the probe at once.
+t_spawn probe2 "$PROBE" "redis://localhost:$T_REDIS_PORT" "$T_DIR/p2.log" 100
+t_wait_log p2 "redis connected url=redis://localhost:$T_REDIS_PORT/0"
+wait_count "$T_DIR/p2.log" 'probe incr ok value=' 3
+kill -TERM "$T_PID_probe2"
+wait "$T_PID_probe2" || t_fail "probe2 exit status"
+t_spawn probe3 "$PROBE" "redis://no-such-host.invalid:$T_REDIS_PORT" "$T_DIR/p3.log" 100
+t_wait_log p3 'redis unreachable url=redis://no-such-host\.invalid:[0-9]+/0 error="(cannot resolve no-such-host\.invalid: .*|host name lookup timeout)" retrying in'
+t0=$(date +%s%N)
+kill -TERM "$T_PID_probe3"
+wait "$T_PID_probe3" || t_fail "probe3 exit status"
+[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 2000 ] || t_fail "stopping during a lookup took 2 s or more"
+t_ok "redis-url with a host name: localhost connects, an unknown name is an unreachable error, SIGTERM during a lookup stops at once"
 
 # Backoff: a server that accepts and hangs up at once (the handshake never
 # completes). The attempts must come 100, 200, 400, 800, 1600 ms apart, each
