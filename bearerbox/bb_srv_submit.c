@@ -444,6 +444,8 @@ static void srv_req_answer(struct srv_req *rq, uint32_t status, const char *id)
 	srv_send(ss, r);
 	if (status == SMPP_ESME_ROK)
 		ss->srv->st.submit_ok++;
+	else if (status == SMPP_ESME_RTHROTTLED)	/* the shared count */
+		ss->srv->st.throttled++;
 	else
 		ss->srv->st.submit_fail++;
 }

@@ -51,6 +51,7 @@ changed() { # how many of the prepared seconds are not at value $1
 prepare 5
 cust full port="$PORT2" sys=paced pw=pw7 submit=4917000031:x
 expect "a second filled by another box" "$(jf full submit status)" 88 full
+t_wait_log srv2 'driver stats .* submit_fail=0 throttled=1 '
 [ "$(changed 5)" = 0 ] || t_fail "a refused submit was counted"
 for port in "$PORT" "$PORT2"; do
 	prepare 4
