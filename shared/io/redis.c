@@ -271,8 +271,10 @@ static void redis_on_timeout(struct loop_timer *t, void *arg)
 		return;
 	r->ac = NULL;		/* makes hiredis's callbacks ignore it */
 	redisAsyncFree(ac);
-	redis_failed(r, r->state == REDIS_ST_CONNECTING ? "connect timeout" :
-							  "handshake timeout");
+	if (r->state == REDIS_ST_CONNECTING)
+		redis_connect_failed(r, "connect timeout");	/* next address */
+	else
+		redis_failed(r, "handshake timeout");
 }
 
 /* Connects to host (a numeric address) or, with host NULL, to the socket
