@@ -909,8 +909,6 @@ struct sb_api *sb_api_new(struct box *b, struct mt_accept *acc,
 	struct cidr proxies[CONF_LIST_MAX];
 	struct httpd_config hc;
 	struct sb_api *api = calloc(1, sizeof(*api));
-	const char *tp;
-	int np;
 
 	if (api == NULL)
 		return NULL;
@@ -934,12 +932,10 @@ struct sb_api *sb_api_new(struct box *b, struct mt_accept *acc,
 	hc.max_body = (size_t)conf_schema_get_int(g, "max-body-size");
 	hc.handler = sb_handle;
 	hc.handler_arg = api;
-	/* Validated by the schema: X-Forwarded-For from these peers only. */
-	tp = conf_schema_get_str(g, "trusted-proxies");
-	np = tp == NULL ? 0 : cidr_list_parse(tp, strlen(tp), proxies,
-					       CONF_LIST_MAX, NULL);
+	/* X-Forwarded-For from these peers only. */
 	hc.trusted_proxies = proxies;
-	hc.n_trusted_proxies = np < 0 ? 0 : (size_t)np;
+	hc.n_trusted_proxies = conf_schema_get_cidrs(g, "trusted-proxies",
+						     proxies);
 	api->httpd = httpd_new(loop_base(b->loop), &hc);
 	if (api->httpd == NULL)
 		goto fail;

@@ -1256,16 +1256,6 @@ static void config_read(struct sb_callback *cb, const struct conf *c)
 	cb->claim_idle_ms = cb->timeout_ms + SB_CB_LEASE_EXTRA_MS;
 }
 
-/* Reads a validated network list of group smsbox into v[0..CONF_LIST_MAX). */
-static size_t config_nets(const struct conf *c, const char *key, struct cidr *v)
-{
-	const char *s = conf_schema_get_str(conf_schema_group(c, "smsbox"), key);
-	int n;
-
-	n = s == NULL ? 0 : cidr_list_parse(s, strlen(s), v, CONF_LIST_MAX, NULL);
-	return n < 0 ? 0 : (size_t)n;
-}
-
 static int keys_make(struct sb_callback *cb)
 {
 	struct box *b = cb->b;
@@ -1281,6 +1271,7 @@ static int keys_make(struct sb_callback *cb)
 
 struct sb_callback *sb_callback_new(struct box *b, const struct conf *c)
 {
+	const struct conf_group *g = conf_schema_group(c, "smsbox");
 	struct sb_callback *cb = calloc(1, sizeof(*cb));
 	struct cidr deny[CONF_LIST_MAX], allow[CONF_LIST_MAX];
 	struct httpc_config hc;
@@ -1298,8 +1289,8 @@ struct sb_callback *sb_callback_new(struct box *b, const struct conf *c)
 	hc.timeout_ms = (unsigned)cb->timeout_ms;
 	hc.connect_timeout_ms = (unsigned)(cb->timeout_ms < 5000 ? cb->timeout_ms : 5000);
 	hc.user_agent = "hermod-smsbox";
-	hc.n_deny = config_nets(c, "callback-deny", deny);
-	hc.n_allow = config_nets(c, "callback-allow", allow);
+	hc.n_deny = conf_schema_get_cidrs(g, "callback-deny", deny);
+	hc.n_allow = conf_schema_get_cidrs(g, "callback-allow", allow);
 	hc.deny = deny;
 	hc.allow = allow;
 	hc.deny_name = "callback-deny";

@@ -59,8 +59,8 @@ enum sb_cb_error {
 
 /*
  * Writes *it as "v=1&k=dlr|mo&id=..&a=..&i=..&n=..&t=..&u=..&b=..[&e=..]"
- * (values percent-encoded; e, the last error, only when there is one) into dst[0..cap), NUL-terminated. Returns the length (> 0)
- * or SB_CB_ESPACE.
+ * (values percent-encoded; e, the last error, only when there is one) into
+ * dst[0..cap), NUL-terminated. Returns the length (> 0) or SB_CB_ESPACE.
  */
 int sb_cb_member_encode(const struct sb_cb_item *it, char *dst, size_t cap);
 

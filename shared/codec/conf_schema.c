@@ -1125,6 +1125,17 @@ long long conf_schema_get_duration_ms(const struct conf_group *g,
 	return v != NULL && conf_schema_parse_duration_ms(v, &n) == 0 ? n : 0;
 }
 
+size_t conf_schema_get_cidrs(const struct conf_group *g, const char *key,
+    struct cidr *out)
+{
+	const struct conf_option *o;
+	const char *v = conf_raw(g, key, &o);
+	int n = v == NULL ? 0 : cidr_list_parse(v, strlen(v), out,
+	    CONF_LIST_MAX, NULL);
+
+	return n < 0 ? 0 : (size_t)n;
+}
+
 int conf_schema_get_enum(const struct conf_group *g, const char *key)
 {
 	const struct conf_option *o;

@@ -13,6 +13,8 @@
 
 #include "shared/codec/conf.h"
 
+struct cidr;
+
 enum conf_type {
 	CONF_STRING,	/* any text; min/max bound its length when max > 0 */
 	CONF_INT,	/* decimal integer within [min, max] */
@@ -108,6 +110,10 @@ bool conf_schema_get_bool(const struct conf_group *g, const char *key);
 long long conf_schema_get_duration_ms(const struct conf_group *g, const char *key);
 /* The index of the value in the option's choices[], or -1. */
 int conf_schema_get_enum(const struct conf_group *g, const char *key);
+/* A CONF_OPT_CIDR list (validated) into out[0..CONF_LIST_MAX); returns how
+ * many networks (0 for an empty list). */
+size_t conf_schema_get_cidrs(const struct conf_group *g, const char *key,
+    struct cidr *out);
 
 /*
  * Splits the list value (or default) of key into items[0..max), each trimmed

@@ -165,9 +165,8 @@ struct mt_probe {
  * for none), im ("1": intermediate statuses wanted, `im` = 1 in the record
  * with rpt; "" for none), the account's throughput ("" for none: counted in
  * P:tp:NAME:SECOND of Redis's clock, read once and added to once per call);
- * per split: entries, parts billed, the entries' m
- * fields; per recipient: number, link, split, price ("" for none), the
- * record's m.
+ * per split: entries, parts billed, the entries' m fields; per recipient:
+ * number, link, split, price ("" for none), the record's m.
  * Returns per request {'ok', cost, credit left, id per recipient},
  * {'credit', cost, credit}, {'throttled'}, {'norate', number}, {'noacct'} or
  * {'error', why}.
@@ -241,7 +240,8 @@ static const char mt_script[] =
 	"  local left = c.have - c.debit\n"
 	"  if left < total then return {'credit', fmt(total), fmt(left)} end\n"
 	/* the account's throughput: a second that has seen messages takes no
-	 * more than the limit; an empty one takes any request */
+	 * more than the limit; an empty one takes any request. The key's NAME
+	 * is akey's after "P:acct:" (mt_accept_acct_key()). */
 	"  if tplim ~= '' then\n"
 	"    local t = tps[akey]\n"
 	"    if t == nil then\n"

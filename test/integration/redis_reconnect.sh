@@ -3,7 +3,7 @@
 # 100 ms; Redis is killed (the probe logs "unreachable" exactly once, no spam),
 # restarted on the same port (the probe reconnects and goes on), the log file is
 # rotated and SIGHUP reopens it, and SIGTERM stops the probe with status 0; a
-# host name is looked up without blocking (localhost; an unknown name); against
+# host name is looked up by evdns (localhost; an unknown name); against
 # a server that hangs up at once, the retries back off 100 ms doubling.
 . "$top_srcdir/test/integration/lib.sh"
 
@@ -64,10 +64,11 @@ grep -q 'probe last reply ok=1' "$PLOG" || t_fail "no last reply before the stop
 grep -qi 'password\|hunter' "$PLOG" "$PLOG.1" && t_fail "credential in log"
 t_ok "SIGTERM: graceful exit 0"
 
-# A host name is looked up on the loop (evdns, /etc/hosts first), not with a
-# blocking call: localhost connects; a name that does not resolve is logged
-# as unreachable with the lookup's error and retried, and SIGTERM still stops
-# the probe at once.
+# A host name is looked up on the loop (evdns, /etc/hosts first): localhost
+# connects; a name that does not resolve is logged as unreachable with the
+# lookup's error and retried, and SIGTERM stops the probe at once while it
+# retries. (A resolver that answers at once cannot show the lookup does not
+# block; that rests on evdns.)
 t_spawn probe2 "$PROBE" "redis://localhost:$T_REDIS_PORT" "$T_DIR/p2.log" 100
 t_wait_log p2 "redis connected url=redis://localhost:$T_REDIS_PORT/0"
 wait_count "$T_DIR/p2.log" 'probe incr ok value=' 3
@@ -79,7 +80,7 @@ t0=$(date +%s%N)
 kill -TERM "$T_PID_probe3"
 wait "$T_PID_probe3" || t_fail "probe3 exit status"
 [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 2000 ] || t_fail "stopping during a lookup took 2 s or more"
-t_ok "redis-url with a host name: localhost connects, an unknown name is an unreachable error, SIGTERM during a lookup stops at once"
+t_ok "redis-url with a host name: localhost connects, an unknown name is an unreachable error and retried, SIGTERM stops it at once"
 
 # Backoff: a server that accepts and hangs up at once (the handshake never
 # completes). The attempts must come 100, 200, 400, 800, 1600 ms apart, each

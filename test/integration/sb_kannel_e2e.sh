@@ -95,16 +95,26 @@ t_ok "mclass=2: DCS 0x12; mclass=1 UCS-2: 0x19; none: 0x00"
 # ---- dlr-mask 31: type 8 on the submit_sm_resp, then type 1 on the receipt
 U="http://127.0.0.1:$SINK_web/dlr?type=%d&id=%I&to=%P"
 enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+# types_to TO: the Kannel types of the callbacks for TO, in arrival order
+types_to() {
+	sb_req web "q.get('to') == '$1'" |
+		python3 -c 'import json, sys; print(" ".join(json.loads(l)["query"]["type"] for l in sys.stdin))'
+}
+# first_id_to TO: the %I (message id) of the first callback for TO
+first_id_to() {
+	sb_req web "q.get('to') == '$1'" |
+		python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["query"]["id"])'
+}
 send "to=4915100006&text=mask&dlr-mask=31&dlr-url=$(enc "$U")"
 sb_wait_req web 2 "q.get('to') == '4915100006'" 20
-types=$(sb_req web "q.get('to') == '4915100006'" | python3 -c 'import json, sys; print(" ".join(json.loads(l)["query"]["type"] for l in sys.stdin))')
+types=$(types_to 4915100006)
 [ "$types" = "8 1" ] || t_fail "dlr-mask 31: types '$types' (wanted 8 then 1)"
 t_ok "dlr-mask 31: a type 8 callback, then type 1"
 # without 8 in the mask the bearerbox writes no event for the submit
 send "to=4915100007&text=mask&dlr-mask=3&dlr-url=$(enc "$U")"
 sb_wait_req web 1 "q.get('to') == '4915100007'" 20
 sb_wait_idle 5
-types=$(sb_req web "q.get('to') == '4915100007'" | python3 -c 'import json, sys; print(" ".join(json.loads(l)["query"]["type"] for l in sys.stdin))')
+types=$(types_to 4915100007)
 [ "$types" = "1" ] || t_fail "dlr-mask 3: types '$types'"
 t_ok "dlr-mask 3: type 1 only"
 
@@ -117,7 +127,7 @@ sb_wait_req web 2 "q.get('to') == '4915100008'" 20
 sb_wait_idle 5
 got=$(sb_req web "q.get('to') == '4915100008'" | python3 -c 'import json, sys; print(" ".join(sorted(json.loads(l)["query"]["type"] + ":" + json.loads(l)["query"]["st"] for l in sys.stdin)))')
 [ "$got" = "1:DELIVRD 4:ENROUTE" ] || t_fail "dlr-mask 5: callbacks '$got' (wanted 4:ENROUTE and 1:DELIVRD)"
-mid=$(sb_req web "q.get('to') == '4915100008'" | python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["query"]["id"])')
+mid=$(first_id_to 4915100008)
 # evstat ID: the stat of every event of message ID on P:ev:http, in order
 evstat() {
 	t_redis EVAL "local r = {}
@@ -134,9 +144,9 @@ t_ok "dlr-mask 5, ENROUTE then DELIVRD from the SMSC: type 4 (%A ENROUTE), then 
 send "to=4915100009&text=stat:ENROUTE%2BDELIVRD+y&dlr-mask=3&dlr-url=$(enc "$UA")"
 sb_wait_req web 1 "q.get('to') == '4915100009'" 20
 sb_wait_idle 5
-got=$(sb_req web "q.get('to') == '4915100009'" | python3 -c 'import json, sys; print(" ".join(json.loads(l)["query"]["type"] for l in sys.stdin))')
+got=$(types_to 4915100009)
 [ "$got" = "1" ] || t_fail "dlr-mask 3 with ENROUTE: types '$got'"
-mid=$(sb_req web "q.get('to') == '4915100009'" | python3 -c 'import json, sys; print(json.loads(sys.stdin.readline())["query"]["id"])')
+mid=$(first_id_to 4915100009)
 order=$(evstat "$mid")
 [ "$order" = "DELIVRD " ] || t_fail "dlr-mask 3 with ENROUTE: events '$order'"
 t_ok "dlr-mask 3, ENROUTE then DELIVRD from the SMSC: type 1 only, no event for ENROUTE"
@@ -145,7 +155,7 @@ t_ok "dlr-mask 3, ENROUTE then DELIVRD from the SMSC: type 1 only, no event for 
 send "to=4916100001&text=refused&dlr-mask=31&dlr-url=$(enc "$U")"
 sb_wait_req web 1 "q.get('to') == '4916100001'" 20
 sb_wait_idle 5
-types=$(sb_req web "q.get('to') == '4916100001'" | python3 -c 'import json, sys; print(" ".join(json.loads(l)["query"]["type"] for l in sys.stdin))')
+types=$(types_to 4916100001)
 [ "$types" = "16" ] || t_fail "refused submit: types '$types' (wanted 16)"
 t_ok "submit refused by the SMSC: one type 16 callback"
 # a mask without 16 (Kannel): no callback for it

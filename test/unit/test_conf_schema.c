@@ -450,6 +450,27 @@ static void test_callback_deny_default(void **state)
 	}
 }
 
+/* conf_schema_get_cidrs: a set list, the default list, an empty one. */
+static void test_get_cidrs(void **state)
+{
+	struct conf *c = validate(CORE "group = smsbox\n"
+	    "trusted-proxies = 10.0.0.0/8; ::1\n");
+	const struct conf_group *g;
+	struct cidr l[CONF_LIST_MAX], a;
+
+	(void)state;
+	expect_errors(c, NULL);
+	g = conf_group_find(c, "smsbox");
+	assert_int_equal(conf_schema_get_cidrs(g, "trusted-proxies", l), 2);
+	assert_int_equal(cidr_parse_addr("10.9.8.7", 8, &a), 0);
+	assert_ptr_equal(cidr_list_match(l, 2, &a), &l[0]);
+	assert_int_equal(cidr_parse_addr("::1", 3, &a), 0);
+	assert_ptr_equal(cidr_list_match(l, 2, &a), &l[1]);
+	assert_int_equal(conf_schema_get_cidrs(g, "callback-deny", l), 17);
+	assert_int_equal(conf_schema_get_cidrs(g, "callback-allow", l), 0);
+	conf_free(c);
+}
+
 static void test_ids_and_refs(void **state)
 {
 	(void)state;
@@ -582,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_callback_deny_default),
+		cmocka_unit_test(test_get_cidrs),
 		cmocka_unit_test(test_ids_and_refs),
 		cmocka_unit_test(test_group_rules),
 		cmocka_unit_test(test_all_errors),
